@@ -1,0 +1,36 @@
+# The few commands a person types. `make run` sets up first when needed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIPELINE ?= pipelines/clickstream.yaml
+ARGS ?=
+
+.PHONY: setup run test lint plan bench clean
+
+$(BIN)/etl: pyproject.toml
+	@scripts/check_java.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(BIN)/etl
+
+setup: $(BIN)/etl  ## virtual environment with the project installed editable (checks Java 17+)
+
+run: setup  ## generate, transform and publish the clickstream warehouse
+	$(BIN)/etl run $(PIPELINE) $(ARGS)
+
+plan: setup  ## the dry-run plan of the clickstream pipeline (no Spark started)
+	$(BIN)/etl plan $(PIPELINE) $(ARGS)
+
+test: setup  ## the whole test suite
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check framework transforms tests bench
+	$(BIN)/lint-imports
+
+bench: setup  ## benchmarks: default scale, ~1M events vs a hand-written script, ~10M events
+	$(BIN)/python bench/run_bench.py $(ARGS)
+
+clean:
+	rm -rf data .pytest_cache

@@ -1,0 +1,157 @@
+"""Benchmarks of `etl run` (never timed tests): default scale, ~1M events against a hand-written
+PySpark script on the same raw files, and ~10M events with the driver's peak memory.
+
+usage: python bench/run_bench.py [--repeat 3] [--skip-large] [--work DIR]
+Prints a Markdown table of medians and writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PIPELINE = os.path.join(ROOT, "pipelines", "clickstream.yaml")
+ETL = [sys.executable, "-m", "framework.cli"]
+EVENTS_PER_SESSION = 11.5  # the mean of 3..20
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if ppid == pid:
+            out.append(int(entry))
+    return out
+
+
+def _rss(pid: int) -> tuple[str, int]:
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            comm = fh.read().strip()
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return comm, int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return "", 0
+
+
+def timed(cmd: list[str], env: dict | None = None) -> dict:
+    """Wall seconds of `cmd`, and the peak RSS of its Python and JVM processes."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    peak = {"python": 0, "java": 0}
+    while proc.poll() is None:
+        tree, todo = [proc.pid], [proc.pid]
+        while todo:
+            kids = _children(todo.pop())
+            tree += kids
+            todo += kids
+        for pid in tree:
+            comm, rss = _rss(pid)
+            kind = "java" if "java" in comm else "python"
+            peak[kind] = max(peak[kind], rss)
+        time.sleep(0.2)
+    seconds = time.monotonic() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.read()}")
+    return {"seconds": round(seconds, 2), "peak_python_mb": peak["python"] // 2**20,
+            "peak_jvm_mb": peak["java"] // 2**20}
+
+
+def etl_run(data_dir: str, sessions: int | None = None, regenerate: bool = False) -> dict:
+    cmd = ETL + ["run", PIPELINE, "--data-dir", data_dir]
+    if sessions:
+        cmd += ["--var", f"sessions={sessions}"]
+    if regenerate:
+        cmd.append("--regenerate")
+    return timed(cmd, env={**os.environ, "TERM": "dumb"})
+
+
+def bench_default(work: str, repeat: int) -> dict:
+    runs = []
+    for i in range(repeat):
+        data = os.path.join(work, f"default-{i}")
+        shutil.rmtree(data, ignore_errors=True)
+        runs.append(etl_run(data))
+    return {"runs": runs, "median_seconds": statistics.median(r["seconds"] for r in runs)}
+
+
+def bench_million(work: str, repeat: int, events: int) -> dict:
+    data = os.path.join(work, "million")
+    shutil.rmtree(data, ignore_errors=True)
+    land = etl_run(data, sessions=int(events / EVENTS_PER_SESSION))
+    ours, theirs = [], []
+    for _ in range(repeat):  # interleaved so both see the same machine state
+        ours.append(etl_run(data))  # raw data already landed: the ETL alone
+        out = os.path.join(data, "handwritten")
+        shutil.rmtree(out, ignore_errors=True)
+        theirs.append(timed([sys.executable, "bench/handwritten_etl.py",
+                             os.path.join(data, "raw"), out]))
+    m_ours = statistics.median(r["seconds"] for r in ours)
+    m_theirs = statistics.median(r["seconds"] for r in theirs)
+    return {"first_run_with_generation": land, "etl": ours, "handwritten": theirs,
+            "median_etl_seconds": m_ours, "median_handwritten_seconds": m_theirs,
+            "ratio": round(m_ours / m_theirs, 3), "raw_bytes": _size(os.path.join(data, "raw"))}
+
+
+def bench_large(work: str, events: int) -> dict:
+    data = os.path.join(work, "large")
+    shutil.rmtree(data, ignore_errors=True)
+    result = etl_run(data, sessions=int(events / EVENTS_PER_SESSION))
+    result["raw_bytes"] = _size(os.path.join(data, "raw"))
+    shutil.rmtree(data, ignore_errors=True)
+    return result
+
+
+def _size(path: str) -> int:
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
+
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--million", type=int, default=1_000_000, help="events in the 1M scenario")
+    ap.add_argument("--large", type=int, default=10_000_000, help="events in the large scenario")
+    ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--work", default=None, help="scratch folder (default: a temp dir)")
+    args = ap.parse_args()
+    work = args.work or tempfile.mkdtemp(prefix="etl-bench-")
+    results = {"cores": os.cpu_count(), "default": bench_default(work, args.repeat),
+               "million": bench_million(work, args.repeat, args.million)}
+    if not args.skip_large:
+        results["large"] = bench_large(work, args.large)
+    with open(os.path.join(ROOT, "bench", "results.json"), "w") as fh:
+        json.dump(results, fh, indent=2)
+    d, m = results["default"], results["million"]
+    print("| scenario | median | notes |\n|---|---|---|")
+    print(f"| default scale (10,000 sessions), whole `etl run` incl. generation | "
+          f"{d['median_seconds']:.1f} s | {args.repeat} runs |")
+    print(f"| ~{args.million:,} events, ETL only | {m['median_etl_seconds']:.1f} s | "
+          f"hand-written script {m['median_handwritten_seconds']:.1f} s, "
+          f"ratio {m['ratio']:.2f} |")
+    if "large" in results:
+        lg = results["large"]
+        print(f"| ~{args.large:,} events, whole run | {lg['seconds']:.1f} s | driver peak: "
+              f"JVM {lg['peak_jvm_mb']} MB, Python {lg['peak_python_mb']} MB |")
+
+
+if __name__ == "__main__":
+    main()

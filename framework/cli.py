@@ -1,0 +1,238 @@
+"""The `etl` command: thin wrappers, one engine call each, one error handler for exit codes.
+
+Exit codes: 0 ok, 1 a run failed (published tables untouched), 2 invalid pipeline or arguments,
+3 something outside the pipeline is missing (Java, a writable folder). Heavy imports (pyspark,
+the transforms) are deferred so `etl --help` is instant.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from framework.errors import EtlError, SpecError, UsageError
+
+DATA_DIR_ENV = "ETL_DATA_DIR"
+
+
+def _terminal(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=stderr)
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Map engine errors to messages and exit codes; a traceback only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except EtlError as exc:
+            if debug:
+                raise
+            _report(exc)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            _terminal(stderr=True).print("[yellow]interrupted[/]: published tables are unchanged")
+            sys.exit(130)
+
+    return wrapper
+
+
+def _report(exc: EtlError) -> None:
+    from rich.markup import escape
+
+    err = _terminal(stderr=True)
+    if isinstance(exc, SpecError):
+        for problem in exc.problems:
+            err.print(f"[red]error[/] {escape(problem.format())}")
+        err.print(f"[red]{escape(exc.message)}[/]")
+        return
+    err.print(f"[red]error:[/] {escape(exc.message)}")
+    if exc.hint:
+        err.print(f"  [dim]hint:[/] {escape(exc.hint)}")
+
+
+def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--var {pair!r} is not NAME=VALUE",
+                             hint="write it as --var sessions=1000")
+        out[key.strip()] = value
+    return out
+
+
+def _data_dir(value: str | None) -> str:
+    return os.path.abspath(value or os.environ.get(DATA_DIR_ENV) or "data")
+
+
+def pipeline_options(func: Callable) -> Callable:
+    """--var, --data-dir and --select, shared by plan and run."""
+    func = click.option("--select", "-s", "select", multiple=True, metavar="EXPR",
+                        help="Only these: STEP, STEP+ (and downstream), +STEP (and upstream), "
+                             "tag:NAME. Repeatable.")(func)
+    func = click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False),
+                        help=f"Where raw data, warehouse, runs and reports live "
+                             f"(default ./data, or ${DATA_DIR_ENV}).")(func)
+    func = click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
+                        help="Override a pipeline variable. Repeatable.")(func)
+    return func
+
+
+def _load(path: str, vars_: tuple[str, ...]):
+    from framework.registry import REGISTRY
+    from framework.validate import load_pipeline
+
+    REGISTRY.load_plugins()
+    return load_pipeline(path, overrides=parse_vars(vars_), registry=REGISTRY)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show Python tracebacks for errors.")
+@click.version_option(package_name="sparketl")
+def cli(debug: bool) -> None:
+    """Declarative ETL on Apache Spark: validate, plan and run YAML pipelines."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE")
+@handle_errors
+def validate(files: tuple[str, ...], vars_: tuple[str, ...]) -> None:
+    """Check pipeline files; every problem is reported at once, each with file:line."""
+    out, problems = _terminal(), []
+    for path in files:
+        try:
+            spec = _load(path, vars_)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+            continue
+        out.print(f"[green]ok[/] {path}: {len(spec.sources)} sources, {len(spec.steps)} steps, "
+                  f"{len(spec.sinks)} sinks")
+    if problems:
+        raise SpecError(problems)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@pipeline_options
+@click.option("--format", "fmt", type=click.Choice(["tree", "json"]), default="tree",
+              show_default=True)
+@handle_errors
+def plan(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[str, ...],
+         fmt: str) -> None:
+    """Show what a run would do, without starting Spark."""
+    from framework.explain import plan_json_text, plan_tree
+    from framework.plan import build_plan
+
+    spec = _load(file, vars_)
+    the_plan = build_plan(spec, _data_dir(data_dir), list(select))
+    if fmt == "json":
+        click.echo(plan_json_text(the_plan))
+    else:
+        _terminal().print(plan_tree(the_plan))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@pipeline_options
+@click.option("--regenerate", is_flag=True,
+              help="Generate raw data again even when it was landed with the same parameters.")
+@handle_errors
+def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[str, ...],
+        regenerate: bool) -> None:
+    """Run a pipeline: generate, read, transform and publish its tables."""
+    from framework.plan import build_plan
+    from framework.richconsole import RichConsole
+    from framework.runtime.executor import RunOptions, run_pipeline
+
+    spec = _load(file, vars_)
+    directory = _data_dir(data_dir)
+    the_plan = build_plan(spec, directory, list(select))
+    options = RunOptions(data_dir=directory, select=tuple(select), regenerate=regenerate,
+                         vars=dict(spec.vars))
+    console = RichConsole(_terminal())
+    try:
+        record = run_pipeline(spec, the_plan, options, console)
+    finally:
+        console.close()
+    _terminal().print(f"[dim]run record: {os.path.join(record.folder, 'run.json')}[/]")
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              default="schema/pipeline.schema.json", show_default=True,
+              help="Where to write the JSON Schema ('-' for standard output).")
+@handle_errors
+def schema(output: str) -> None:
+    """Write the pipeline JSON Schema (for editor validation and autocompletion)."""
+    import json
+
+    from framework.registry import REGISTRY
+    from framework.schema import pipeline_schema
+
+    REGISTRY.load_plugins()
+    text = json.dumps(pipeline_schema(REGISTRY), indent=2)
+    if output == "-":
+        click.echo(text)
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    with open(output, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+    click.echo(f"wrote {output}")
+
+
+@cli.command()
+@click.argument("name", required=False)
+@handle_errors
+def transforms(name: str | None) -> None:
+    """List registered transforms and generators, or show one with its parameters."""
+    from framework.catalog import show_catalog, show_transform
+    from framework.registry import REGISTRY
+
+    REGISTRY.load_plugins()
+    term = _terminal()
+    for message in REGISTRY.load_errors:
+        term.print(f"[yellow]warning:[/] {message}")
+    term.print(show_transform(REGISTRY, name) if name else show_catalog(REGISTRY))
+
+
+@cli.command()
+@click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False))
+@click.option("--limit", "-n", default=10, show_default=True)
+@handle_errors
+def runs(data_dir: str | None, limit: int) -> None:
+    """List recent runs with their status and tables."""
+    from rich.table import Table
+
+    from framework.runtime.record import list_runs
+
+    records = list_runs(_data_dir(data_dir), limit)
+    if not records:
+        click.echo(f"no runs under {_data_dir(data_dir)}")
+        return
+    table = Table("run", "pipeline", "status", "time", "tables", "error")
+    for r in records:
+        sinks = [t for t in r.get("tasks", []) if t["kind"] == "sink"]
+        done = sum(1 for t in sinks if t["status"] == "succeeded")
+        secs = f"{r['seconds']:.1f}s" if r.get("seconds") is not None else ""
+        table.add_row(r["run_id"], r["pipeline"], r["status"], secs, f"{done}/{len(sinks)}",
+                      (r.get("error") or "")[:80])
+    _terminal().print(table)
+
+
+def main() -> None:
+    cli(prog_name="etl")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The Spark runtime: session, readers, writers, the executor; the engine part that uses pyspark."""

@@ -1,0 +1,339 @@
+"""Runs a plan on Spark: generate, read, transform, publish -- the same stages `etl plan` explains.
+
+Transforms are plain functions called with named DataFrames; every call into user code is wrapped
+so a failure is reported as that step's failure. Sinks publish atomically
+(framework.runtime.publish) so a failed or killed run leaves every published table as it was.
+The run record is rewritten after each task so an interrupted run still says how far it got.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from framework.console import Console
+from framework.errors import EtlError, RunFailed, StepFailure
+from framework.plan import Plan, Task, data_path
+from framework.registry import REGISTRY, Registry
+from framework.runtime.context import TransformContext
+from framework.runtime.record import RunRecord, TaskRecord, new_run_id
+from framework.spec import PipelineSpec, Repartition
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    data_dir: str = "data"
+    select: tuple[str, ...] = ()
+    regenerate: bool = False
+    run_id: str | None = None
+    vars: dict[str, Any] = field(default_factory=dict)
+    stop_session: bool = True
+
+
+class StepError(EtlError):
+    """User code (a transform, a generator, a source or a write) failed."""
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    head = " ".join(lines[:3])
+    return f"{type(exc).__name__}: {head[:600]}"
+
+
+class Executor:
+    def __init__(self, spec: PipelineSpec, plan: Plan, options: RunOptions, console: Console,
+                 registry: Registry | None = None):
+        self.spec, self.plan, self.options, self.console = spec, plan, options, console
+        self.registry = registry or REGISTRY
+        self.outputs: dict[str, Any] = {}  # source/step id -> DataFrame
+        self.cached: dict[str, set[str]] = {}  # cached node id -> sinks still to publish
+        self.record = RunRecord(
+            run_id=options.run_id or new_run_id(spec.name), pipeline=spec.name, file=spec.file,
+            spec_hash=spec.spec_hash, data_dir=options.data_dir, vars=dict(options.vars),
+            selection=list(options.select),
+            tasks=[TaskRecord(t.key, t.kind, t.id) for t in plan.tasks()],
+        )
+        self.spark = None
+        self._progress = None
+
+    # -- the run ---------------------------------------------------------------------------
+    def run(self) -> RunRecord:
+        from framework.runtime.progress import SparkProgress
+
+        self.record.save()
+        try:
+            self._prepare()
+            self.spark = self._session()
+            with SparkProgress(self.spark, self.console) as progress:
+                self._progress = progress
+                for stage in self.plan.stages:
+                    if stage.tasks:
+                        self.console.stage(stage.name, len(stage.tasks))
+                    for task in stage.tasks:
+                        self._run_task(task)
+        except EtlError as exc:
+            self._fail(exc)
+            raise
+        except KeyboardInterrupt:
+            self.record.finish("interrupted", "interrupted by the user", self._resume_hint())
+            self.record.save()
+            raise
+        finally:
+            self._release_all()
+            if self.spark is not None and self.options.stop_session:
+                self.spark.stop()
+        self.record.finish("succeeded")
+        self.record.save()
+        self._summary()
+        return self.record
+
+    def _prepare(self) -> None:
+        from framework.runtime.publish import cleanup
+
+        self.console.stage("prepare", 1)
+        for folder in self.plan.prepare:
+            os.makedirs(folder, exist_ok=True)
+        cleanup(self._warehouse_dir())
+
+    def _session(self):
+        from framework.runtime.session import build_session, session_settings
+
+        log_file = os.path.join(self.record.folder, "spark.log")
+        settings = session_settings(self.spec.spark, self.spec.optimizations,
+                                    f"etl-{self.spec.name}", log_file)
+        spark = build_session(settings, log_file)
+        self.record.spark = {"version": spark.version, "master": settings.master,
+                             "app_name": settings.app_name, "conf": settings.conf,
+                             "log": log_file}
+        return spark
+
+    def _warehouse_dir(self) -> str:
+        return data_path(self.options.data_dir, self.spec.warehouse.path)
+
+    # -- one task --------------------------------------------------------------------------
+    def _run_task(self, task: Task) -> None:
+        rec = self.record.task(task.key)
+        rec.status = "running"
+        self.console.task_started(task.key, _describe(task))
+        if self._progress is not None:
+            self._progress.label = task.key
+        self.spark.sparkContext.setJobDescription(task.key)
+        t0 = time.monotonic()
+        try:
+            getattr(self, f"_run_{task.kind}")(task, rec)
+        except EtlError as exc:
+            self._task_failed(rec, t0, exc.message)
+            raise
+        except Exception as exc:  # user code: report it as this task's failure
+            self._task_failed(rec, t0, _short(exc))
+            raise StepError(f"{task.kind} {task.id!r} failed: {_short(exc)}",
+                            hint=self._resume_hint(task)) from exc
+        rec.seconds = round(time.monotonic() - t0, 3)
+        rec.status = "succeeded" if rec.status == "running" else rec.status
+        self.record.save()
+        self.console.task_finished(task.key, rec.status, _detail(rec))
+
+    def _task_failed(self, rec: TaskRecord, t0: float, message: str) -> None:
+        rec.status, rec.error = "failed", message
+        rec.seconds = round(time.monotonic() - t0, 3)
+        self.console.task_finished(rec.key, "failed", message)
+
+    def _run_generator(self, task: Task, rec: TaskRecord) -> None:
+        from framework.runtime.io import land_tables, path_size
+
+        gen = self.spec.generator(task.id)
+        folder = data_path(self.options.data_dir, gen.landing_path)
+        manifest = os.path.join(folder, "_generator.json")
+        wanted = {"generator": gen.generator, "params": gen.params, "format": gen.landing_format}
+        rec.path = folder
+        if not self.options.regenerate and _read_json(manifest) == wanted:
+            rec.status, rec.note = "skipped", "raw data already landed for these parameters"
+            rec.bytes = path_size(folder)
+            return
+        if os.path.exists(manifest):
+            os.remove(manifest)
+        gdef = self.registry.generators[gen.generator]
+        tables = gdef.func(self._ctx(task.id), dict(gen.params))
+        land_tables(tables, folder, gen.landing_format)
+        _write_json(manifest, wanted)
+        rec.bytes = path_size(folder)
+
+    def _run_source(self, task: Task, rec: TaskRecord) -> None:
+        from framework.runtime.io import read_source
+
+        src = self.spec.source(task.id)
+        result = read_source(self.spark, src, self.options.data_dir)
+        rec.malformed, rec.quarantine = result.malformed, result.quarantine_path
+        rec.path = data_path(self.options.data_dir, src.path)
+        if result.malformed:
+            self.console.warn(f"source {src.id!r}: {result.malformed} malformed row(s) "
+                              f"{_POLICY_WORDS[src.on_malformed]}"
+                              + (f" to {result.quarantine_path}" if result.quarantine_path else ""))
+        self._set_output(task, result.df, rec)
+
+    def _run_step(self, task: Task, rec: TaskRecord) -> None:
+        step = self.spec.step(task.id)
+        tdef = self.registry.transforms[step.transform]
+        inputs = {name: self.outputs[name] for name in step.inputs}
+        params = dict(step.params)
+        if step.sql is not None:
+            params["__sql__"] = step.sql
+        result = tdef.func(self._ctx(step.id, step.broadcast), inputs, params)
+        if isinstance(result, Mapping):
+            for name, df in result.items():
+                if name != step.id:
+                    self.outputs[f"{step.id}.{name}"] = df
+            result = result.get(step.id, next(iter(result.values())))
+        self._set_output(task, _repartitioned(result, step.repartition), rec)
+
+    def _run_sink(self, task: Task, rec: TaskRecord) -> None:
+        from framework.runtime.publish import publish_table
+
+        sink = next(s for s in self.spec.sinks if s.table == task.id)
+        if "postgres" in sink.targets:
+            raise EtlError(f"sink {sink.table!r}: the postgres target is not available yet",
+                           hint="publish to the Parquet warehouse: targets: [parquet]")
+        compression = sink.compression or self.spec.warehouse.compression
+        result = publish_table(self.outputs[sink.source], self._warehouse_dir(), sink,
+                               compression, self.record.run_id)
+        rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path, result.bytes,
+                                                    result.files)
+        self._release_after(task.key)
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _ctx(self, step_id: str, broadcast: tuple[str, ...] = ()) -> TransformContext:
+        return TransformContext(spark=self.spark, step_id=step_id, console=self.console,
+                                data_dir=self.options.data_dir, broadcast=broadcast,
+                                views=self.outputs)
+
+    def _set_output(self, task: Task, df, rec: TaskRecord) -> None:
+        if task.cache:
+            from pyspark import StorageLevel
+
+            df = df.persist(getattr(StorageLevel, task.cache))
+            rec.cache = f"{task.cache} ({task.cache_reason})"
+            rec.rows = df.count()  # materialise now: the step's real cost lands on the step
+            self.cached[task.id] = self._downstream_sinks(task.key)
+        self.outputs[task.id] = df
+
+    def _downstream_sinks(self, key: str) -> set[str]:
+        by_key = {t.key: t for t in self.plan.tasks()}
+        todo, sinks = [key], set()
+        while todo:
+            for consumer in by_key[todo.pop()].consumers:
+                (sinks.add if consumer.startswith("sink:") else todo.append)(consumer)
+        return sinks
+
+    def _release_after(self, sink_key: str) -> None:
+        for node, pending in list(self.cached.items()):
+            pending.discard(sink_key)
+            if not pending:
+                self.outputs[node].unpersist()
+                del self.cached[node]
+
+    def _release_all(self) -> None:
+        for node in list(self.cached):
+            try:
+                self.outputs[node].unpersist()
+            except Exception:  # the session may already be gone
+                pass
+        self.cached.clear()
+
+    def _resume_hint(self, task: Task | None = None) -> str:
+        failed = [t.id for t in self.record.tasks if t.status in ("failed", "running", "pending")
+                  and t.kind in ("step", "sink")]
+        if task is not None and task.kind in ("step", "sink"):
+            failed = [task.id] + [f for f in failed if f != task.id]
+        file = self.spec.file
+        if not failed:
+            return f"fix the cause above, then run again: etl run {file}"
+        target = failed[0] + ("+" if not failed[0].startswith("fact_") else "")
+        return (f"fix the cause above; published tables are unchanged. Rerun only what failed: "
+                f"etl run {file} --select {target}")
+
+    def _fail(self, exc: EtlError) -> None:
+        hint = exc.hint or self._resume_hint()
+        failures = [StepFailure(t.id, t.kind, t.error or "") for t in self.record.tasks
+                    if t.status == "failed"]
+        self.record.finish("failed", exc.message, hint)
+        self.record.save()
+        if isinstance(exc, RunFailed):
+            exc.failures = failures
+
+    def _summary(self) -> None:
+        rows = [[t.id, f"{t.rows:,}" if t.rows is not None else "",
+                 _size(t.bytes), f"{t.seconds:.1f}s" if t.seconds is not None else ""]
+                for t in self.record.tasks if t.kind == "sink"]
+        self.console.summary(f"Published {len(rows)} table(s) in {self.record.seconds:.1f}s "
+                             f"(run {self.record.run_id})",
+                             ["table", "rows", "size", "time"], rows)
+
+
+_POLICY_WORDS = {"fail": "refused", "drop": "dropped", "quarantine": "quarantined"}
+
+
+def _repartitioned(df, rep: Repartition | None):
+    if rep is None:
+        return df
+    if rep.coalesce and rep.num:
+        return df.coalesce(rep.num)
+    if rep.num:
+        return df.repartition(rep.num, *rep.by)
+    return df.repartition(*rep.by)
+
+
+def _describe(task: Task) -> str:
+    d = task.detail
+    if task.kind == "step":
+        return f"{task.id} = {d['transform']}({', '.join(d['inputs'])})"
+    if task.kind == "sink":
+        return f"{task.id} <- {d['from']}"
+    return f"{task.kind} {task.id}"
+
+
+def _detail(rec: TaskRecord) -> str:
+    bits = []
+    if rec.rows is not None:
+        bits.append(f"{rec.rows:,} rows")
+    if rec.malformed:
+        bits.append(f"{rec.malformed:,} malformed")
+    if rec.note:
+        bits.append(rec.note)
+    if rec.seconds is not None:
+        bits.append(f"{rec.seconds:.1f}s")
+    return ", ".join(bits)
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return ""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def _read_json(path: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: str, data: Any) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, default=str)
+    os.replace(tmp, path)
+
+
+def run_pipeline(spec: PipelineSpec, plan: Plan, options: RunOptions, console: Console,
+                 registry: Registry | None = None) -> RunRecord:
+    return Executor(spec, plan, options, console, registry).run()

@@ -1,0 +1,119 @@
+"""The run record: `runs/<run_id>/run.json`, written when a run starts and rewritten as it goes.
+
+A record is plain data (timings, row counts, outputs, Spark settings, status, error); `etl runs`
+and reports read records, never engine state. Secrets are masked before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from framework.masking import mask_mapping, mask_text
+
+
+def new_run_id(pipeline: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{pipeline}-{secrets.token_hex(2)}"
+
+
+@dataclass
+class TaskRecord:
+    key: str
+    kind: str
+    id: str
+    status: str = "pending"  # pending | running | succeeded | failed | skipped
+    seconds: float | None = None
+    rows: int | None = None
+    path: str | None = None
+    bytes: int | None = None
+    files: int | None = None
+    malformed: int | None = None
+    quarantine: str | None = None
+    cache: str | None = None
+    note: str = ""
+    error: str | None = None
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    pipeline: str
+    file: str
+    spec_hash: str
+    data_dir: str
+    vars: dict[str, Any] = field(default_factory=dict)
+    selection: list[str] = field(default_factory=list)
+    status: str = "running"
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    finished_at: str | None = None
+    seconds: float | None = None
+    pid: int = field(default_factory=os.getpid)
+    spark: dict[str, Any] = field(default_factory=dict)
+    tasks: list[TaskRecord] = field(default_factory=list)
+    error: str | None = None
+    hint: str | None = None
+    _t0: float = field(default_factory=time.monotonic, repr=False)
+
+    @property
+    def folder(self) -> str:
+        return os.path.join(self.data_dir, "runs", self.run_id)
+
+    def task(self, key: str) -> TaskRecord:
+        return next(t for t in self.tasks if t.key == key)
+
+    def finish(self, status: str, error: str | None = None, hint: str | None = None) -> None:
+        self.status = status
+        self.error = mask_text(error) if error else None
+        self.hint = hint
+        self.finished_at = datetime.now(UTC).isoformat()
+        self.seconds = round(time.monotonic() - self._t0, 3)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("_t0", None)
+        data["spark"] = mask_mapping(data.get("spark", {}))
+        data["vars"] = mask_mapping(data.get("vars", {}))
+        return data
+
+    def save(self) -> str:
+        os.makedirs(self.folder, exist_ok=True)
+        path = os.path.join(self.folder, "run.json")
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(self.to_json(), fh, indent=2, default=str)
+        os.replace(tmp, path)
+        return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def list_runs(data_dir: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest run records first; a 'running' record whose process is gone is 'interrupted'."""
+    folder = os.path.join(data_dir, "runs")
+    if not os.path.isdir(folder):
+        return []
+    runs = []
+    for name in sorted(os.listdir(folder), reverse=True):
+        path = os.path.join(folder, name, "run.json")
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as fh:
+            record = json.load(fh)
+        if record.get("status") == "running" and not _pid_alive(record.get("pid", -1)):
+            record["status"] = "interrupted"
+        runs.append(record)
+        if len(runs) >= limit:
+            break
+    return runs

@@ -1,0 +1,126 @@
+"""Builds the one SparkSession a run uses, from the spec's `spark` and `optimizations` sections.
+
+Also owns the Java check (Spark 4 needs Java 17+) and keeps Spark's own console output out of the
+terminal: the JVM's log goes to a file in the run's folder and the console progress bar is off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from framework.errors import EnvironmentProblem
+from framework.spec import Optimizations, SparkSpec
+
+JAVA_HINT = (
+    "install Java 17 or newer (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; "
+    "macOS: brew install openjdk@17) or set JAVA_HOME to a JDK 17+"
+)
+
+_LOG4J = """\
+rootLogger.level = warn
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {path}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{ISO8601}} %p %c{{1}}: %m%n
+logger.parquet.name = org.apache.parquet
+logger.parquet.level = error
+logger.hadoop.name = org.apache.hadoop
+logger.hadoop.level = error
+"""
+
+
+def java_version() -> int | None:
+    """The major version of the `java` Spark would use, or None when there is none."""
+    home = os.environ.get("JAVA_HOME")
+    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
+    if not java or not os.path.exists(java):
+        return None
+    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not match:
+        return None
+    major = int(match.group(1))
+    return int(match.group(2) or 0) if major == 1 else major
+
+
+def require_java(minimum: int = 17) -> int:
+    version = java_version()
+    if version is None:
+        raise EnvironmentProblem("Java was not found; Spark needs Java 17 or newer", JAVA_HINT)
+    if version < minimum:
+        raise EnvironmentProblem(f"Java {version} was found; Spark 4 needs {minimum}+", JAVA_HINT)
+    return version
+
+
+def shuffle_partitions(value: int | str, master: str) -> int:
+    """A number as given; "auto" is four per core of a local master (AQE coalesces the rest)."""
+    if isinstance(value, int):
+        return value
+    match = re.fullmatch(r"local\[(\d+|\*)(?:,\d+)?\]", master)
+    cores = os.cpu_count() or 2
+    if match and match.group(1) != "*":
+        cores = int(match.group(1))
+    elif not master.startswith("local"):
+        return 200  # a cluster: Spark's default, AQE coalesces
+    return max(4, 4 * cores)
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    master: str
+    app_name: str
+    conf: dict[str, str]
+
+
+def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
+                     log_file: str | None) -> SessionSettings:
+    """Every Spark setting a run uses, derived from the spec (pure: tested without Spark)."""
+    conf = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.ui.enabled": "false",
+        "spark.sql.adaptive.enabled": str(opts.adaptive).lower(),
+        "spark.sql.adaptive.coalescePartitions.enabled": str(opts.coalesce_partitions).lower(),
+        "spark.sql.adaptive.skewJoin.enabled": str(opts.skew_join).lower(),
+        "spark.sql.shuffle.partitions": str(shuffle_partitions(opts.shuffle_partitions,
+                                                               spark.master)),
+        "spark.sql.autoBroadcastJoinThreshold": str(opts.broadcast_threshold),
+        "spark.sql.sources.partitionOverwriteMode": "static",
+        "spark.sql.parquet.compression.codec": "snappy",
+    }
+    java_opts = "-Duser.timezone=UTC"
+    if log_file:
+        java_opts += f" -Dlog4j2.configurationFile=file:{log_file}.properties"
+    conf["spark.driver.extraJavaOptions"] = java_opts
+    if spark.driver_memory:
+        conf["spark.driver.memory"] = spark.driver_memory
+    conf.update({k: str(v) for k, v in spark.conf.items()})
+    return SessionSettings(spark.master, spark.app_name or app_name, conf)
+
+
+def build_session(settings: SessionSettings, log_file: str | None = None):
+    """Start (or reuse) the SparkSession; the JVM's log goes to `log_file`."""
+    require_java()
+    if log_file:
+        os.makedirs(os.path.dirname(log_file), exist_ok=True)
+        with open(f"{log_file}.properties", "w", encoding="utf-8") as fh:
+            fh.write(_LOG4J.format(path=log_file))
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
+    for key, value in settings.conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    for key, value in settings.conf.items():  # a reused session still gets the SQL settings
+        if key.startswith("spark.sql.") and "staticConf" not in key:
+            try:
+                session.conf.set(key, value)
+            except Exception:  # static settings of an existing session cannot change
+                pass
+    return session

@@ -1,0 +1,336 @@
+"""The pipeline JSON Schema (assembled from the registry) and the mapping of its errors to Problems.
+
+`pipeline_schema(registry)` is the base schema of the pipeline file plus each registered transform's
+and generator's `params` schema, attached with `if transform == NAME then params: <schema>`, so an
+editor can autocomplete and validate every step. `validate_document` runs the schema over a loaded
+Document and turns EVERY error into a located, plain-words Problem with did-you-mean; noise from
+`oneOf`/`anyOf` is reduced to its most specific error. Custom wording lives in the schema itself
+under `x-messages` (validator keyword -> message).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from framework.errors import Problem
+from framework.loader import Document, KeyPath, did_you_mean, format_path
+from framework.registry import Registry
+from framework.spec import (
+    COMPRESSIONS,
+    FILE_FORMATS,
+    MALFORMED_POLICIES,
+    SINK_MODES,
+    STORAGE_LEVELS,
+)
+
+SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
+MODELINE = "# yaml-language-server: $schema=../schema/pipeline.schema.json"
+_SECONDARY = ("required", "oneOf", "dependentRequired")
+_TYPE_WORDS = {
+    "string": "a string", "integer": "a whole number", "number": "a number",
+    "boolean": "true or false", "array": "a list", "object": "a mapping", "null": "nothing",
+}
+_SIZE = r"^[0-9]+(\.[0-9]+)?\s*([kKmMgGtT]?[bB]|[kKmMgGtT])?$"
+_COLUMN_TYPE = (r"^(string|varchar\([0-9]+\)|char\([0-9]+\)|int|integer|bigint|long|smallint|"
+                r"short|tinyint|byte|double|float|real|boolean|bool|date|timestamp|timestamp_ntz|"
+                r"binary|decimal(\([0-9]+,\s*[0-9]+\))?|(array|map|struct)<.+>)$")
+
+
+def _obj(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: Any) -> dict:
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "additionalProperties": False}
+    if required:
+        schema["required"] = list(required)
+    return {**schema, **extra}
+
+
+def _str(description: str = "", **extra: Any) -> dict:
+    return {"type": "string", **({"description": description} if description else {}), **extra}
+
+
+def _names(description: str = "") -> dict:
+    """A name or a list of names."""
+    return {"type": ["string", "array"], "items": {"type": "string"}, "description": description}
+
+
+def _scalar_map(description: str) -> dict:
+    return {"type": "object", "description": description,
+            "additionalProperties": {"type": ["string", "number", "boolean"]}}
+
+
+def _repartition() -> dict:
+    return _obj({
+        "num": {"type": "integer", "minimum": 1, "description": "number of partitions"},
+        "by": _names("columns to hash-partition by"),
+        "coalesce": {"type": "boolean", "description": "coalesce(num) instead of a shuffle"},
+    }, description="repartition the output before writing or passing it on")
+
+
+def column_types_schema() -> dict:
+    """`{columns: {name: type}}`, the form of a schema file or an inline source schema."""
+    column = _str("a Spark SQL type", pattern=_COLUMN_TYPE, **{"x-messages": {
+        "pattern": "unknown column type; use a Spark SQL type such as string, int, bigint, "
+                   "double, boolean, date, timestamp or decimal(10,2)"}})
+    return _obj({"columns": {"type": "object", "minProperties": 1,
+                             "additionalProperties": column}}, required=("columns",))
+
+
+def _spark() -> dict:
+    return _obj({
+        "master": _str("Spark master URL: local[*], spark://host:7077, ..."),
+        "app_name": _str(),
+        "driver_memory": _str("e.g. 4g"),
+        "conf": _scalar_map("extra Spark configuration, e.g. spark.sql.session.timeZone: UTC"),
+    }, description="how the SparkSession is built")
+
+
+def _optimizations() -> dict:
+    return _obj({
+        "adaptive": {"type": "boolean"},
+        "coalesce_partitions": {"type": "boolean"},
+        "skew_join": {"type": "boolean"},
+        "shuffle_partitions": {
+            "type": ["integer", "string"], "minimum": 1,
+            "if": {"type": "string"}, "then": {"const": "auto", "x-messages": {
+                "const": "expected a number of partitions (>= 1) or 'auto'"}}},
+        "broadcast_threshold": {
+            "type": ["string", "integer"], "minimum": -1, "pattern": _SIZE,
+            "x-messages": {"pattern": "expected a size like 10MB, a number of bytes, or -1"}},
+        "auto_cache": {"type": "boolean"},
+        "storage_level": {"enum": list(STORAGE_LEVELS)},
+    }, description="Spark optimizations: AQE, shuffle partitions, broadcast, caching")
+
+
+def _generator(registry: Registry) -> dict:
+    return _obj({
+        "generator": {"enum": sorted(registry.generators), "description": "a registered generator"},
+        "params": {"type": "object"},
+        "landing": _obj({"path": _str("folder the raw tables land in"),
+                         "format": {"enum": list(FILE_FORMATS)}}, required=("path",)),
+    }, required=("generator", "landing"), allOf=[
+        _params_rule("generator", name, gdef.params) for name, gdef in
+        sorted(registry.generators.items())])
+
+
+def _source() -> dict:
+    schema = {"type": ["string", "object"], "if": {"type": "object"},
+              "then": column_types_schema(), "description": "a schema file or {columns: {...}}"}
+    message = "a source needs either `generated: <generator>.<table>` or `path:` plus `format:`"
+    return _obj({
+        "generated": _str("<generator id>.<table>", pattern=r"^[^.\s]+\.[^.\s]+$",
+                          **{"x-messages": {"pattern": "expected <generator id>.<table>"}}),
+        "path": _str("files to read (relative to the data directory)"),
+        "format": {"enum": list(FILE_FORMATS)},
+        "schema": schema,
+        "options": _scalar_map("reader options (header, sep, ...)"),
+        "on_malformed": {"enum": list(MALFORMED_POLICIES)},
+        "description": _str(),
+    }, oneOf=[{"required": ["generated"],
+               "not": {"anyOf": [{"required": ["format"]}, {"required": ["path"]}]}},
+              {"required": ["path", "format"]}], **{"x-messages": {"oneOf": message}})
+
+
+def _step(registry: Registry) -> dict:
+    kind = "a step needs exactly one of `transform:`, `sql:` or `sql_file:`"
+    return _obj({
+        "id": _str("the step's name; also the name of its output"),
+        "description": _str(),
+        "transform": {"enum": sorted(registry.transforms), "description": "registered transform"},
+        "sql": _str("Spark SQL; read other outputs with {{ ref('name') }}"),
+        "sql_file": _str("a .sql file, relative to the pipeline file"),
+        "input": _str("the one input (a source or step id)"),
+        "inputs": {"type": "array", "items": {"type": "string"}},
+        "params": {"type": "object"},
+        "cache": {"type": ["boolean", "string"], "if": {"type": "string"},
+                  "then": {"enum": list(STORAGE_LEVELS)}},
+        "broadcast": _names("inputs to mark with a broadcast hint"),
+        "repartition": _repartition(),
+        "tags": {"type": "array", "items": {"type": "string"}},
+    }, required=("id",), oneOf=[{"required": [k]} for k in ("transform", "sql", "sql_file")],
+        allOf=[{"not": {"required": ["input", "inputs"]},
+                "x-messages": {"not": "use either `input:` or `inputs:`, not both"}}]
+        + [_params_rule("transform", name, tdef.params)
+           for name, tdef in sorted(registry.transforms.items())],
+        **{"x-messages": {"oneOf": kind}})
+
+
+def _params_rule(key: str, name: str, params: dict) -> dict:
+    """if <key> == name then params must match the declared schema."""
+    then: dict[str, Any] = {"properties": {"params": params}}
+    needed = params.get("required") or []
+    if needed:
+        then["required"] = ["params"]
+        then["x-messages"] = {"required": f"{key} {name!r} needs params: {', '.join(needed)}"}
+    return {"if": {"properties": {key: {"const": name}}, "required": [key]}, "then": then}
+
+
+def _sink() -> dict:
+    return _obj({
+        "from": _str("the step or source whose output this table receives"),
+        "partition_by": _names("partition columns"),
+        "mode": {"enum": list(SINK_MODES)},
+        "repartition": _repartition(),
+        "compression": {"enum": list(COMPRESSIONS)},
+        "targets": {"type": "array", "items": {"enum": ["parquet", "postgres"]}, "minItems": 1},
+        "description": _str(),
+    }, required=("from",))
+
+
+def _selection() -> dict:
+    return {"type": ["string", "array"], "items": {"type": "string"},
+            "if": {"type": "string"}, "then": {"const": "all", "x-messages": {
+                "const": "expected 'all' or a list of names"}}}
+
+
+def pipeline_schema(registry: Registry) -> dict:
+    """The JSON Schema (draft 2020-12) of a pipeline file for the transforms in `registry`."""
+    return _obj({
+        "pipeline": _str("the pipeline's name"),
+        "description": _str(),
+        "vars": {"type": "object", "description": "variables for ${name}; override with --var"},
+        "spark": _spark(),
+        "optimizations": _optimizations(),
+        "generators": {"type": "object", "additionalProperties": _generator(registry)},
+        "sources": {"type": "object", "additionalProperties": _source()},
+        "steps": {"type": "array", "items": _step(registry)},
+        "sinks": {"type": "object", "additionalProperties": _sink()},
+        "warehouse": _obj({
+            "path": _str("Parquet warehouse folder"),
+            "compression": {"enum": list(COMPRESSIONS)},
+            "postgres": _obj({"dsn": _str("postgresql://user@host/db"), "schema": _str()},
+                             required=("dsn",)),
+        }),
+        "sql": _obj({"templates": _str("folder of Jinja SQL, relative to the pipeline file"),
+                     "views": _selection(), "queries": _selection()}),
+        "report": _str("report definition file, relative to the pipeline file"),
+    }, required=("pipeline",), **{"$schema": SCHEMA_URI, "title": "sparketl pipeline"})
+
+
+def write_schema(path: str | os.PathLike[str], registry: Registry) -> Path:
+    """Write the pipeline schema as JSON (for `etl schema` and editors); returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(pipeline_schema(registry), indent=2) + "\n", encoding="utf-8")
+    return target
+
+
+def validate_document(doc: Document, registry: Registry) -> list[Problem]:
+    """Every schema error in `doc`, as located Problems (empty when the document is valid)."""
+    return validate_data(doc, pipeline_schema(registry))
+
+
+def validate_data(doc: Document, schema: dict, root: KeyPath = ()) -> list[Problem]:
+    """Validate `doc.data` (or the part at `root`) against `schema`; every error as a Problem."""
+    data: Any = doc.data
+    for part in root:
+        data = data[part]
+    found: list[tuple[Problem, KeyPath, str]] = []
+    for error in Draft202012Validator(schema).iter_errors(data):
+        found.extend(_explain(error, doc, root))
+    return _tidy(found)
+
+
+def _tidy(found: list[tuple[Problem, KeyPath, str]]) -> list[Problem]:
+    """Drop duplicates, and 'missing key' noise on objects that have an unknown (misspelt) key."""
+    misspelt = {path for _, path, validator in found if validator == "additionalProperties"}
+    out: dict[tuple[str, str], Problem] = {}
+    for problem, path, validator in found:
+        if validator in _SECONDARY and path in misspelt:
+            continue
+        out.setdefault((problem.path, problem.message), problem)
+    return list(out.values())
+
+
+def _explain(error: ValidationError, doc: Document, root: KeyPath) -> list[tuple]:
+    path = root + tuple(error.absolute_path)
+    validator = str(error.validator)
+    custom = _custom_message(error)
+    if validator == "additionalProperties" and error.validator_value is False:
+        return [(p, path, validator) for p in _unknown_keys(error, doc, path)]
+    if validator == "required" and not custom:
+        return [(p, path, validator) for p in _missing_keys(error, doc, path)]
+    if validator in ("anyOf", "oneOf") and not custom and error.context:
+        return _explain(best_match(error.context), doc, root)
+    message, hint = (custom, _context_hint(error)) if custom else _describe(error, path)
+    loc = doc.key_location(path) if validator in _SECONDARY else doc.locate(path)
+    return [(Problem(message, loc, format_path(path), hint or None), path, validator)]
+
+
+def _custom_message(error: ValidationError) -> str | None:
+    messages = error.schema.get("x-messages", {}) if isinstance(error.schema, dict) else {}
+    return messages.get(error.validator)
+
+
+def _context_hint(error: ValidationError) -> str:
+    """did-you-mean from an enum inside an anyOf/oneOf/if that failed."""
+    for sub in error.context or ():
+        if sub.validator == "enum" and isinstance(sub.instance, str):
+            return did_you_mean(sub.instance, sub.validator_value)
+    return ""
+
+
+def _unknown_keys(error: ValidationError, doc: Document, path: KeyPath) -> list[Problem]:
+    allowed = list(error.schema.get("properties", {}))
+    extra = [k for k in error.instance if k not in allowed]
+    return [Problem(f"unknown key {key!r}", doc.key_location(path + (key,)),
+                    format_path(path + (key,)),
+                    did_you_mean(key, allowed, f"allowed here: {', '.join(allowed) or 'nothing'}"))
+            for key in extra]
+
+
+def _missing_keys(error: ValidationError, doc: Document, path: KeyPath) -> list[Problem]:
+    missing = [k for k in error.validator_value if k not in error.instance]
+    return [Problem(f"missing required key {key!r}", doc.key_location(path), format_path(path),
+                    f"add `{key}:` here") for key in missing]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _describe(error: ValidationError, path: KeyPath) -> tuple[str, str]:
+    """(message, hint) in plain words for one jsonschema error."""
+    v, value, inst = str(error.validator), error.validator_value, error.instance
+    if v == "type":
+        types = [value] if isinstance(value, str) else list(value)
+        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+        return f"expected {wanted}, got {_kind(inst)}", ""
+    if v == "enum":
+        return _describe_enum(path, inst, list(value))
+    if v == "const":
+        return f"expected {value!r}, got {_kind(inst)}", ""
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        op = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">",
+              "exclusiveMaximum": "<"}[v]
+        return f"must be {op} {value}, got {_kind(inst)}", ""
+    if v == "minItems":
+        return f"needs at least {value} item{'s' if value != 1 else ''}", ""
+    if v == "maxItems":
+        return f"takes at most {value} item{'s' if value != 1 else ''}", ""
+    if v == "minLength" and value == 1:
+        return "must not be empty", ""
+    if v == "pattern":
+        return f"{_kind(inst)} does not have the expected form ({value})", ""
+    return error.message, ""
+
+
+def _describe_enum(path: KeyPath, inst: Any, choices: list[Any]) -> tuple[str, str]:
+    what = path[-1] if path and isinstance(path[-1], str) else "value"
+    if what in ("transform", "generator"):
+        listing = f"run `etl {what}s` to list them"
+        return f"unknown {what} {inst!r}", did_you_mean(inst, choices, listing)
+    shown = ", ".join(str(c) for c in choices)
+    return f"{_kind(inst)} is not one of: {shown}", did_you_mean(inst, choices)

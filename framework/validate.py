@@ -1,0 +1,496 @@
+"""Turns a pipeline file into a validated, frozen `PipelineSpec`, or one SpecError: all problems.
+
+Owns the whole `load_pipeline` pass: load (source map, substitution) -> JSON Schema -> build the
+spec dataclasses (resolving schema files, `sql_file`, templates and report against the pipeline's
+folder; `ref()`s become inputs) -> semantic checks that need the whole pipeline (ids, inputs,
+input counts, generated tables, broadcast hints, partition columns, identifiers, cycles).
+The builder is defensive: it runs on documents that failed the schema, so all problems are found
+in one pass; checks that would only repeat a schema error are skipped for that step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from framework import spec as S
+from framework.errors import Location, Problem, SpecError
+from framework.graph import find_cycles
+from framework.loader import Document, KeyPath, did_you_mean, format_path, parse_file, read_document
+from framework.registry import REGISTRY, Registry
+from framework.schema import column_types_schema, validate_data, validate_document
+from framework.templating import dynamic_refs, find_refs, is_identifier
+
+_STEP_PATH = re.compile(r"^steps\[\d+\]")
+_IDENT_HINT = "use letters, digits and '_' only, not starting with a digit"
+
+
+def default_registry() -> Registry:
+    """The global registry with built-in transforms and plugins loaded."""
+    REGISTRY.load_plugins()
+    return REGISTRY
+
+
+def load_pipeline(
+    path: str | os.PathLike[str],
+    overrides: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
+) -> S.PipelineSpec:
+    """Load, validate and build the spec of the pipeline at `path`; raise SpecError on problems."""
+    registry = registry or default_registry()
+    doc, problems = read_document(path, overrides, env)
+    if doc is None:
+        raise SpecError(problems)
+    problems += _without_unresolved(validate_document(doc, registry), doc)
+    broken = {m.group(0) for p in problems if (m := _STEP_PATH.match(p.path))}
+    builder = _Builder(doc, registry)
+    spec = builder.pipeline()
+    problems += builder.problems + check_spec(spec, registry, broken)
+    if problems:
+        raise SpecError(problems)
+    return spec
+
+
+def _without_unresolved(problems: list[Problem], doc: Document) -> list[Problem]:
+    """Drop schema complaints about values whose substitution already failed."""
+    bad = {format_path(p) for p in doc.unresolved}
+    return [p for p in problems if not any(_within(p.path, b) for b in bad)]
+
+
+def _within(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((prefix + ".", prefix + "["))
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def spec_hash(data: Any) -> str:
+    """sha256 of the canonical JSON of the substituted document."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class _Builder:
+    """Builds the spec dataclasses from a (possibly invalid) Document, collecting file problems."""
+
+    def __init__(self, doc: Document, registry: Registry):
+        self.doc = doc
+        self.registry = registry
+        self.data = doc.data
+        self.problems: list[Problem] = []
+        self.folder = Path(doc.file).parent
+        self.opts = self.optimizations()
+
+    def locs(self, base: KeyPath, aliases: Mapping[str, str] | None = None,
+             ) -> dict[str, Location]:
+        """Field path (relative to `base`) -> Location for everything under `base`."""
+        n = len(base)
+        out = {format_path(p[n:]).lstrip("."): loc for p, loc in self.doc.values.items()
+               if p[:n] == base and len(p) > n}
+        for src, dst in (aliases or {}).items():
+            if src in out and dst not in out:
+                out[dst] = out[src]
+        return out
+
+    def fail(self, message: str, path: KeyPath, hint: str, loc: Location | None = None) -> None:
+        where = loc or self.doc.locate(path)
+        self.problems.append(Problem(message, where, format_path(path), hint))
+
+    def pipeline(self) -> S.PipelineSpec:
+        d = self.data
+        generators = tuple(self.generator(g, _dict(raw))
+                           for g, raw in _dict(d.get("generators")).items())
+        by_id = {g.id: g for g in generators}
+        return S.PipelineSpec(
+            name=_text(d.get("pipeline")), file=self.doc.file, base_dir=self.doc.base_dir,
+            description=_text(d.get("description")), vars=_dict(d.get("vars")),
+            spark=self.spark(), optimizations=self.opts, generators=generators,
+            sources=tuple(self.source(s, _dict(raw), by_id)
+                          for s, raw in _dict(d.get("sources")).items()),
+            steps=tuple(self.step(i, _dict(raw)) for i, raw in enumerate(_list(d.get("steps")))),
+            sinks=tuple(self.sink(t, _dict(raw)) for t, raw in _dict(d.get("sinks")).items()),
+            warehouse=self.warehouse(), sql=self.sql(),
+            report=self.file_ref(("report",), d.get("report"), folder=False),
+            spec_hash=spec_hash(d),
+        )
+
+    def spark(self) -> S.SparkSpec:
+        raw = _dict(self.data.get("spark"))
+        return S.SparkSpec(
+            master=_text(raw.get("master")) or "local[*]",
+            app_name=_text(raw.get("app_name")) or None,
+            driver_memory=_text(raw.get("driver_memory")) or None,
+            conf={str(k): _text(v) for k, v in _dict(raw.get("conf")).items()},
+        )
+
+    def optimizations(self) -> S.Optimizations:
+        raw = _dict(self.data.get("optimizations"))
+        fields = {k: raw[k] for k in ("adaptive", "coalesce_partitions", "skew_join",
+                                      "shuffle_partitions", "auto_cache", "storage_level")
+                  if k in raw}
+        if "broadcast_threshold" in raw:
+            fields["broadcast_threshold"] = _text(raw["broadcast_threshold"])
+        return S.Optimizations(**fields)
+
+    def warehouse(self) -> S.WarehouseSpec:
+        raw = _dict(self.data.get("warehouse"))
+        pg = _dict(raw.get("postgres"))
+        return S.WarehouseSpec(
+            path=_text(raw.get("path")) or "warehouse",
+            compression=_text(raw.get("compression")) or "snappy",
+            postgres_dsn=_text(pg.get("dsn")) or None,
+            postgres_schema=_text(pg.get("schema")) or "public",
+        )
+
+    def sql(self) -> S.SqlSpec | None:
+        if "sql" not in self.data:
+            return None
+        raw = _dict(self.data.get("sql"))
+
+        def pick(key: str) -> tuple[str, ...] | str:
+            value = raw.get(key, "all")
+            return value if isinstance(value, str) else _names(value)
+
+        templates = self.file_ref(("sql", "templates"), raw.get("templates"), folder=True)
+        return S.SqlSpec(templates=templates, views=pick("views"), queries=pick("queries"))
+
+    def file_ref(self, path: KeyPath, value: Any, folder: bool) -> str | None:
+        """`value` resolved against the pipeline's folder; a problem when it does not exist."""
+        if not isinstance(value, str) or not value:
+            return None
+        target = Path(self.doc.base_dir) / value
+        ok = target.is_dir() if folder else target.is_file()
+        if not ok:
+            kind = "folder" if folder else "file"
+            self.fail(f"{kind} not found: {self.folder / value}", path,
+                      f"paths are relative to the pipeline file's folder ({self.folder or '.'})")
+        return str(target.resolve())
+
+    def generator(self, gid: str, raw: dict[str, Any]) -> S.GeneratorSpec:
+        landing = _dict(raw.get("landing"))
+        base = ("generators", gid)
+        return S.GeneratorSpec(
+            id=gid, generator=_text(raw.get("generator")), params=_dict(raw.get("params")),
+            landing_path=_text(landing.get("path")), landing_format=_text(landing.get("format"))
+            or "csv", loc=self.doc.key_location(base), locs=self.locs(base),
+        )
+
+    def source(self, sid: str, raw: dict[str, Any],
+               generators: dict[str, S.GeneratorSpec]) -> S.SourceSpec:
+        base = ("sources", sid)
+        gen_id, table, path, fmt = self.source_origin(raw, generators)
+        return S.SourceSpec(
+            id=sid, format=fmt, path=path, schema=self.table_schema(base + ("schema",),
+                                                                    raw.get("schema")),
+            generated_by=gen_id, table=table,
+            options={str(k): _text(v) for k, v in _dict(raw.get("options")).items()},
+            on_malformed=_text(raw.get("on_malformed")) or "fail",
+            loc=self.doc.key_location(base), locs=self.locs(base),
+        )
+
+    @staticmethod
+    def source_origin(raw: dict[str, Any], generators: dict[str, S.GeneratorSpec],
+                      ) -> tuple[str | None, str | None, str, str]:
+        """(generator id, table, path, format) of a source."""
+        generated = raw.get("generated")
+        if isinstance(generated, str) and "." in generated:
+            gen_id, table = generated.split(".", 1)
+            gen = generators.get(gen_id)
+            if gen is None:
+                return gen_id, table, "", "csv"
+            return gen_id, table, f"{gen.landing_path.rstrip('/')}/{table}", gen.landing_format
+        return None, None, _text(raw.get("path")), _text(raw.get("format")) or "parquet"
+
+    def table_schema(self, path: KeyPath, value: Any) -> S.TableSchema | None:
+        if isinstance(value, dict):
+            return _columns(_dict(value.get("columns")), self.doc.locate(path))
+        if not isinstance(value, str) or not value:
+            return None
+        shown = self.folder / value
+        if not (Path(self.doc.base_dir) / value).is_file():
+            self.fail(f"schema file not found: {shown}", path,
+                      f"paths are relative to the pipeline file's folder ({self.folder or '.'})")
+            return None
+        try:
+            schema_doc = parse_file(shown)
+        except SpecError as exc:
+            self.problems.extend(exc.problems)
+            return None
+        problems = validate_data(schema_doc, column_types_schema())
+        self.problems.extend(problems)
+        columns = _dict(schema_doc.data.get("columns")) if not problems else {}
+        return _columns(columns, Location(str(shown), 1, 1))
+
+    def step(self, i: int, raw: dict[str, Any]) -> S.StepSpec:
+        base = ("steps", i)
+        inputs = _names(raw.get("inputs")) or _names(raw.get("input"))
+        sql, refs, ref_locs = self.step_sql(base, raw)
+        inputs += tuple(r for r in refs if r not in inputs)
+        locs = self.locs(base, {"input": "inputs[0]", "broadcast": "broadcast[0]"})
+        for name, loc in ref_locs.items():
+            locs.setdefault(f"inputs[{inputs.index(name)}]", loc)
+        transform = raw.get("transform") if sql is None else "sql"
+        return S.StepSpec(
+            id=_text(raw.get("id")), transform=_text(transform), inputs=inputs,
+            params=_dict(raw.get("params")), sql=sql,
+            cache=self.storage_level(raw.get("cache")),
+            broadcast=_names(raw.get("broadcast")),
+            repartition=_repartition(raw.get("repartition")), tags=_names(raw.get("tags")),
+            description=_text(raw.get("description")), loc=self.doc.locate(base), locs=locs,
+        )
+
+    def storage_level(self, cache: Any) -> str | None:
+        """`cache: true` means the pipeline's storage level; a level name is kept as written."""
+        if cache is True:
+            return self.opts.storage_level
+        return cache if isinstance(cache, str) and cache else None
+
+    def step_sql(self, base: KeyPath, raw: dict[str, Any],
+                 ) -> tuple[str | None, list[str], dict[str, Location]]:
+        """(sql text, ref names, where each ref is written) of an sql / sql_file step."""
+        if isinstance(raw.get("sql"), str):
+            sql, where = raw["sql"], _InlineSql(self.doc, base + ("sql",))
+        elif isinstance(raw.get("sql_file"), str):
+            sql, where = self.read_sql(base + ("sql_file",), raw["sql_file"])
+            if sql is None:
+                return "", [], {}
+        else:
+            return None, [], {}
+        try:
+            refs = find_refs(sql)
+            dynamic = dynamic_refs(sql)
+        except jinja2.TemplateSyntaxError as exc:
+            self.fail(f"SQL template error: {exc.message}", where.path,
+                      "check the {{ }} and {% %} pairs on this line", where.at(exc.lineno or 1))
+            return sql, [], {}
+        for line in dynamic:
+            self.fail("ref() needs a quoted step name, like ref('events_clean')", where.path,
+                      "inputs are found without rendering, so the name must be literal",
+                      where.at(line))
+        return sql, refs, {name: where.find_ref(sql, name) for name in refs}
+
+    def read_sql(self, path: KeyPath, value: str) -> tuple[str | None, _FileSql]:
+        shown = self.folder / value
+        where = _FileSql(str(shown), path)
+        try:
+            return (Path(self.doc.base_dir) / value).read_text(encoding="utf-8"), where
+        except OSError:
+            self.fail(f"SQL file not found: {shown}", path,
+                      f"paths are relative to the pipeline file's folder ({self.folder or '.'})")
+            return None, where
+
+    def sink(self, table: str, raw: dict[str, Any]) -> S.SinkSpec:
+        base = ("sinks", table)
+        return S.SinkSpec(
+            table=table, source=_text(raw.get("from")),
+            partition_by=_names(raw.get("partition_by")), mode=_text(raw.get("mode")) or
+            "overwrite", repartition=_repartition(raw.get("repartition")),
+            compression=_text(raw.get("compression")) or None,
+            targets=_names(raw.get("targets")) or ("parquet",),
+            description=_text(raw.get("description")),
+            loc=self.doc.key_location(base), locs=self.locs(base, {"partition_by":
+                                                                    "partition_by[0]"}),
+        )
+
+
+class _InlineSql:
+    """Positions inside a step's `sql:` value, mapped back to the pipeline file."""
+
+    def __init__(self, doc: Document, path: KeyPath):
+        self.doc, self.path = doc, path
+
+    def at(self, line: int, col: int = 0) -> Location:
+        return self.doc.text_location(self.path, line, col)
+
+    def find_ref(self, sql: str, name: str) -> Location:
+        line, col = _ref_position(sql, name)
+        return self.at(line, col)
+
+
+class _FileSql:
+    """Positions inside a `sql_file:`."""
+
+    def __init__(self, file: str, path: KeyPath):
+        self.file, self.path = file, path
+
+    def at(self, line: int, col: int = 0) -> Location:
+        return Location(self.file, line, col)
+
+    def find_ref(self, sql: str, name: str) -> Location:
+        return self.at(*_ref_position(sql, name))
+
+
+def _ref_position(sql: str, name: str) -> tuple[int, int]:
+    """1-based (line, col) of `ref('name')` in `sql`."""
+    match = re.search(r"ref\(\s*['\"]" + re.escape(name) + r"['\"]", sql)
+    if not match:
+        return 1, 0
+    before = sql[:match.start()]
+    return before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _columns(columns: dict[str, Any], origin: Location) -> S.TableSchema:
+    return S.TableSchema(tuple(S.Column(str(k), _text(v)) for k, v in columns.items()), origin)
+
+
+def _repartition(value: Any) -> S.Repartition | None:
+    if not isinstance(value, dict):
+        return None
+    num = value.get("num")
+    return S.Repartition(num=num if isinstance(num, int) else None,
+                         by=_names(value.get("by")), coalesce=value.get("coalesce") is True)
+
+
+def check_spec(spec: S.PipelineSpec, registry: Registry,
+               broken: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
+    """Checks that need the whole pipeline; `broken` names steps (steps[i]) the schema rejected."""
+    checker = _Checker(spec, registry, broken)
+    for check in (checker.ids, checker.step_inputs, checker.sinks, checker.sources):
+        check()
+    return checker.problems + find_cycles(spec)
+
+
+class _Checker:
+    def __init__(self, spec: S.PipelineSpec, registry: Registry, broken: set[str] | frozenset[str]):
+        self.spec, self.registry, self.broken = spec, registry, broken
+        self.problems: list[Problem] = []
+        self.outputs = [s.id for s in spec.sources] + [s.id for s in spec.steps]
+
+    def add(self, message: str, loc: Location | None, path: str, hint: str) -> None:
+        self.problems.append(Problem(message, loc, path, hint))
+
+    def ids(self) -> None:
+        first: dict[str, S.StepSpec] = {}
+        for i, step in enumerate(self.spec.steps):
+            where, path = step.locs.get("id", step.loc), f"steps[{i}].id"
+            if not step.id:
+                continue
+            if step.id in first:
+                line = first[step.id].locs.get("id", first[step.id].loc)
+                self.add(f"duplicate step id {step.id!r} (first declared on line "
+                         f"{line.line if line else '?'})", where, path,
+                         "a step id names its output; rename one of them")
+            elif self.spec.source(step.id) is not None:
+                self.add(f"step id {step.id!r} is also a source id", where, path,
+                         "an id names exactly one output; rename the step")
+            first.setdefault(step.id, step)
+            self.identifier(step.id, "step id", where, path)
+        for src in self.spec.sources:
+            self.identifier(src.id, "source id", src.loc, format_path(("sources", src.id)))
+        for sink in self.spec.sinks:
+            self.identifier(sink.table, "table name", sink.loc, format_path(("sinks", sink.table)))
+
+    def identifier(self, name: str, what: str, loc: Location | None, path: str) -> None:
+        if not is_identifier(name):
+            self.add(f"{name!r} is not a valid {what}", loc, path, _IDENT_HINT)
+
+    def step_inputs(self) -> None:
+        for i, step in enumerate(self.spec.steps):
+            for j, name in enumerate(step.inputs):
+                if name not in self.outputs:
+                    hint = did_you_mean(name, self.outputs, "an input names a source or a step")
+                    what = f"ref({name!r})" if step.transform == "sql" else f"input {name!r}"
+                    self.add(f"unknown {what}: no source or step has this id",
+                             step.locs.get(f"inputs[{j}]", step.loc), f"steps[{i}].inputs[{j}]",
+                             hint)
+            if f"steps[{i}]" not in self.broken:
+                self.input_count(i, step)
+                self.broadcast(i, step)
+
+    def input_count(self, i: int, step: S.StepSpec) -> None:
+        tdef = self.registry.transforms.get(step.transform)
+        if tdef is None or step.transform == "sql":
+            return
+        n, lo, hi = len(step.inputs), tdef.min_inputs, tdef.max_inputs
+        if lo <= n and (hi is None or n <= hi):
+            return
+        want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
+        where = step.locs.get("inputs", step.locs.get("input", step.loc))
+        self.add(f"transform {tdef.name!r} takes {want} input{'s' if want != '1' else ''}, "
+                 f"got {n}", where, f"steps[{i}].inputs",
+                 "use `input: <id>` for one input, `inputs: [a, b]` for several")
+
+    def broadcast(self, i: int, step: S.StepSpec) -> None:
+        tdef = self.registry.transforms.get(step.transform)
+        if step.broadcast and tdef is not None and not tdef.broadcastable:
+            able = sorted(t.name for t in self.registry.transforms.values() if t.broadcastable)
+            self.add(f"transform {step.transform!r} does not take a broadcast hint",
+                     step.locs.get("broadcast", step.loc), f"steps[{i}].broadcast",
+                     f"remove `broadcast:`; it applies to sql steps and to: {', '.join(able)}")
+            return
+        for k, name in enumerate(step.broadcast):
+            if name not in step.inputs:
+                self.add(f"broadcast {name!r} is not an input of step {step.id!r}",
+                         step.locs.get(f"broadcast[{k}]", step.loc), f"steps[{i}].broadcast[{k}]",
+                         did_you_mean(name, step.inputs,
+                                      f"its inputs are: {', '.join(step.inputs) or 'none'}"))
+
+    def sinks(self) -> None:
+        for sink in self.spec.sinks:
+            base = format_path(("sinks", sink.table))
+            if sink.source and sink.source not in self.outputs:
+                self.add(f"sink {sink.table!r} reads {sink.source!r}, which is not a source or "
+                         "step", sink.locs.get("from", sink.loc), f"{base}.from",
+                         did_you_mean(sink.source, self.outputs, "`from:` names a step or source"))
+            self.partition_columns(sink, base)
+
+    def partition_columns(self, sink: S.SinkSpec, base: str) -> None:
+        src = self.spec.source(sink.source)
+        if src is None or src.schema is None or not src.schema.columns:
+            return
+        names = src.schema.names()
+        for k, col in enumerate(sink.partition_by):
+            if col not in names:
+                self.add(f"partition column {col!r} is not a column of source {src.id!r}",
+                         sink.locs.get(f"partition_by[{k}]", sink.loc), f"{base}.partition_by[{k}]",
+                         did_you_mean(col, names, f"its columns are: {', '.join(names)}"))
+
+    def sources(self) -> None:
+        for src in self.spec.sources:
+            base = format_path(("sources", src.id))
+            if src.generated_by:
+                self.generated(src, base)
+            if src.on_malformed != "fail" and src.format == "parquet":
+                self.add(f"on_malformed: {src.on_malformed} only applies to csv and json sources",
+                         src.locs.get("on_malformed", src.loc), f"{base}.on_malformed",
+                         "remove it; parquet files are typed, so rows cannot be malformed")
+
+    def generated(self, src: S.SourceSpec, base: str) -> None:
+        where, path = src.locs.get("generated", src.loc), f"{base}.generated"
+        gen = self.spec.generator(src.generated_by or "")
+        if gen is None:
+            ids = [g.id for g in self.spec.generators]
+            self.add(f"no generator {src.generated_by!r} is declared under generators:", where,
+                     path, did_you_mean(src.generated_by, ids,
+                                        f"declared generators: {', '.join(ids) or 'none'}"))
+            return
+        gdef = self.registry.generators.get(gen.generator)
+        if gdef is not None and src.table not in gdef.outputs:
+            self.add(f"generator {gen.id!r} ({gdef.name}) has no table {src.table!r}", where,
+                     path, did_you_mean(src.table, gdef.outputs,
+                                        f"it outputs: {', '.join(gdef.outputs)}"))

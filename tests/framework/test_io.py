@@ -1,0 +1,225 @@
+"""Reading sources (schemas, malformed policies, quarantine), landing tables, measuring folders."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from framework.errors import DataError, EnvironmentProblem
+from framework.runtime.io import land_tables, path_size, read_source
+from framework.spec import Column, SourceSpec, TableSchema
+
+pytestmark = pytest.mark.spark
+
+SCHEMA = TableSchema((Column("id", "int"), Column("name", "string"), Column("qty", "int"),
+                      Column("ts", "timestamp")))
+GOOD_CSV = [
+    "1,ann,10,2026-01-01T10:00:00",
+    "2,bob,20,2026-01-01 11:30:00",
+    '3,"cid, jr",30,2026-01-02T00:00:00Z',
+    "4,,40,2026-01-03T08:00:00",
+]
+BAD_CSV = [
+    "5,eve,many,2026-01-03T08:00:00",  # qty is not an int
+    "6,fay,60",  # too few columns
+    "7,gus,70,2026-01-03T08:00:00,surplus",  # too many columns
+    "8,hal,80,yesterday",  # not a timestamp
+]
+
+
+def write_csv(folder: Path, lines: list[str], name: str = "part-0.csv") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("id,name,qty,ts\n" + "\n".join(lines) + "\n")
+    return folder
+
+
+def source(path, fmt="csv", policy="drop", **kw) -> SourceSpec:
+    return SourceSpec(id="orders", format=fmt, path=str(path), schema=SCHEMA, on_malformed=policy,
+                      **kw)
+
+
+def test_csv_good_rows_typed_and_only_declared_columns(spark, tmp_path):
+    write_csv(tmp_path / "raw" / "orders", GOOD_CSV)
+    got = read_source(spark, source("raw/orders"), str(tmp_path))  # relative to data_dir
+    assert got.malformed == 0 and got.quarantine_path is None
+    assert got.df.columns == ["id", "name", "qty", "ts"]
+    assert dict(got.df.dtypes) == {"id": "int", "name": "string", "qty": "int", "ts": "timestamp"}
+    rows = sorted(tuple(r) for r in got.df.collect())
+    assert rows[0] == (1, "ann", 10, dt.datetime(2026, 1, 1, 10, 0))
+    assert rows[2][1] == "cid, jr" and rows[3][1] is None
+    assert rows[1][3] == dt.datetime(2026, 1, 1, 11, 30)
+    got.release()
+
+
+@pytest.mark.parametrize("policy", ["drop", "quarantine"])
+def test_csv_malformed_rows_are_counted_never_lost(spark, tmp_path, policy):
+    folder = write_csv(tmp_path / "in", GOOD_CSV[:2] + BAD_CSV[:2])
+    write_csv(folder, GOOD_CSV[2:] + BAD_CSV[2:], "part-1.csv")
+    got = read_source(spark, source(folder, policy=policy), str(tmp_path))
+    assert got.malformed == len(BAD_CSV)
+    assert sorted(r["id"] for r in got.df.collect()) == [1, 2, 3, 4]
+    assert got.df.count() + got.malformed == len(GOOD_CSV) + len(BAD_CSV)
+    # A query touching one column must agree with the full parse (CSV column pruning).
+    assert got.df.select("id").count() == len(GOOD_CSV)
+    assert got.df.filter("qty is null").count() == 0
+
+
+def test_quarantine_keeps_raw_lines_with_source_and_reason(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", GOOD_CSV + BAD_CSV)
+    got = read_source(spark, source(folder, policy="quarantine"), str(tmp_path))
+    assert got.quarantine_path == str(tmp_path / "quarantine" / "orders")
+    records = [json.loads(line) for f in sorted(Path(got.quarantine_path).glob("*.json"))
+               for line in f.read_text().splitlines()]
+    assert sorted(r["record"] for r in records) == sorted(BAD_CSV)
+    assert {r["source"] for r in records} == {"orders"}
+    reasons = {r["record"]: r["reason"] for r in records}
+    assert reasons[BAD_CSV[0]].endswith("columns null after parsing: qty")
+    assert reasons[BAD_CSV[3]].endswith("columns null after parsing: ts")
+
+
+def test_quarantine_is_replaced_each_run(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", GOOD_CSV + BAD_CSV)
+    first = read_source(spark, source(folder, policy="quarantine"), str(tmp_path))
+    write_csv(folder, GOOD_CSV + BAD_CSV[:1])
+    second = read_source(spark, source(folder, policy="quarantine"), str(tmp_path))
+    lines = [ln for f in Path(second.quarantine_path).glob("*.json")
+             for ln in f.read_text().splitlines()]
+    assert first.malformed == 4 and second.malformed == 1 and len(lines) == 1
+    write_csv(folder, GOOD_CSV)
+    third = read_source(spark, source(folder, policy="quarantine"), str(tmp_path))
+    assert third.quarantine_path is None
+    assert not (tmp_path / "quarantine" / "orders").exists()
+
+
+def test_fail_policy_names_source_count_example_and_hint(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", GOOD_CSV + BAD_CSV[:2])
+    with pytest.raises(DataError) as err:
+        read_source(spark, source(folder, policy="fail"), str(tmp_path))
+    e = err.value
+    assert "'orders'" in e.message and "2 malformed csv records" in e.message
+    assert e.details["malformed"] == 2 and e.details["example"] in BAD_CSV[:2]
+    assert "on_malformed: quarantine" in e.hint
+
+
+def test_fail_policy_passes_clean_files(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", GOOD_CSV)
+    assert read_source(spark, source(folder, policy="fail"), str(tmp_path)).df.count() == 4
+
+
+def test_json_lines_with_malformed_records(spark, tmp_path):
+    good = [{"id": 1, "name": "a", "qty": 1, "ts": "2026-01-01T00:00:00"},
+            {"id": 2, "name": "b", "qty": 2, "extra": True}]
+    bad = ['{"id": 3, "name": "c", "qty": "lots"}', '{"id": 4, "name": ', "plain text"]
+    folder = tmp_path / "json"
+    folder.mkdir()
+    (folder / "a.json").write_text("\n".join([json.dumps(g) for g in good] + bad) + "\n")
+    got = read_source(spark, source(folder, fmt="json", policy="quarantine"), str(tmp_path))
+    assert got.malformed == len(bad)
+    assert sorted(tuple(r)[:3] for r in got.df.collect()) == [(1, "a", 1), (2, "b", 2)]
+    assert got.df.columns == ["id", "name", "qty", "ts"]
+
+
+def test_parquet_source_selects_declared_columns(spark, tmp_path):
+    spark.createDataFrame([(1, "a", 5, None, "x")], "id int, name string, qty int, ts timestamp, "
+                          "junk string").write.parquet(str(tmp_path / "pq"))
+    got = read_source(spark, source(tmp_path / "pq", fmt="parquet"), str(tmp_path))
+    assert got.df.columns == ["id", "name", "qty", "ts"] and got.malformed == 0
+    assert [tuple(r) for r in got.df.collect()] == [(1, "a", 5, None)]
+
+
+def test_reader_options_override_defaults(spark, tmp_path):
+    folder = tmp_path / "semi"
+    folder.mkdir()
+    (folder / "a.csv").write_text("1;ann;10;2026-01-01T10:00:00\n2;bob;x;2026-01-01T10:00:00\n")
+    got = read_source(spark, source(folder, options={"sep": ";", "header": "false"}),
+                      str(tmp_path))
+    assert [r["name"] for r in got.df.collect()] == ["ann"] and got.malformed == 1
+
+
+def test_missing_path_is_an_environment_problem(spark, tmp_path):
+    with pytest.raises(EnvironmentProblem, match="does not exist"):
+        read_source(spark, source("nowhere"), str(tmp_path))
+
+
+def test_source_without_schema_reads_header_columns_as_strings(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", GOOD_CSV[:2] + ["9,too,many,fields,here"])
+    spec = SourceSpec(id="loose", format="csv", path=str(folder), on_malformed="drop")
+    got = read_source(spark, spec, str(tmp_path))
+    assert got.df.columns == ["id", "name", "qty", "ts"] and got.malformed == 1
+    assert sorted(r["id"] for r in got.df.collect()) == ["1", "2"]
+
+
+# -- landing --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def events(spark):
+    rows = [(1, 'say "hi", then go', dt.datetime(2026, 1, 2, 3, 4, 5, 123456)),
+            (2, None, dt.datetime(2026, 1, 2, 0, 0))]
+    return spark.createDataFrame(rows, "id int, text string, ts timestamp")
+
+
+def test_land_csv_is_iso_and_quoted_the_standard_way(spark, events, tmp_path):
+    paths = land_tables({"events": events}, str(tmp_path / "raw"), "csv")
+    assert paths == {"events": str(tmp_path / "raw" / "events")}
+    parsed = []
+    for f in sorted(Path(paths["events"]).glob("*.csv")):
+        parsed += list(csv.reader(f.open()))[1:]
+    by_id = {r[0]: r for r in parsed}
+    assert by_id["1"] == ["1", 'say "hi", then go', "2026-01-02T03:04:05.123456Z"]
+    assert by_id["2"][2] == "2026-01-02T00:00:00.000000Z"
+    header = next(csv.reader(next(Path(paths["events"]).glob("*.csv")).open()))
+    assert header == ["id", "text", "ts"]
+
+
+def test_landed_csv_reads_back_identically(spark, events, tmp_path):
+    land_tables({"events": events}, str(tmp_path / "raw"), "csv")
+    schema = TableSchema((Column("id", "int"), Column("text", "string"), Column("ts", "timestamp")))
+    spec = SourceSpec(id="events", format="csv", path="raw/events", schema=schema,
+                      on_malformed="fail")
+    got = read_source(spark, spec, str(tmp_path))
+    assert sorted(map(tuple, got.df.collect())) == sorted(map(tuple, events.collect()))
+
+
+@pytest.mark.parametrize("fmt", ["json", "parquet"])
+def test_land_json_and_parquet(spark, events, tmp_path, fmt):
+    land_tables({"events": events, "ids": events.select("id")}, str(tmp_path), fmt)
+    back = getattr(spark.read, fmt)(str(tmp_path / "events"))
+    assert sorted(r["id"] for r in back.collect()) == [1, 2]
+    assert getattr(spark.read, fmt)(str(tmp_path / "ids")).columns == ["id"]
+
+
+def test_landing_replaces_whole_table_and_a_failure_keeps_the_old(spark, events, tmp_path):
+    folder = str(tmp_path / "raw")
+    land_tables({"events": events}, folder, "parquet")
+    land_tables({"events": events.filter("id = 1")}, folder, "parquet")
+    assert spark.read.parquet(f"{folder}/events").count() == 1
+    failing = events.selectExpr("if(id > 1, raise_error('boom'), id) as id")  # fails mid-write
+    with pytest.raises(Exception, match="boom"):
+        land_tables({"events": failing}, folder, "parquet")
+    assert spark.read.parquet(f"{folder}/events").count() == 1
+    assert os.listdir(folder) == ["events"]  # nothing left beside it
+
+
+def test_landing_cleans_a_killed_landing(spark, events, tmp_path):
+    leftover = tmp_path / ".events.landing-deadbeef"
+    leftover.mkdir()
+    (leftover / "part-0.csv").write_text("half")
+    land_tables({"events": events}, str(tmp_path), "csv")
+    assert sorted(os.listdir(tmp_path)) == ["events"]
+
+
+def test_path_size_sums_every_file(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x").write_bytes(b"12345")
+    (tmp_path / "a" / "sub").mkdir()
+    (tmp_path / "a" / "sub" / "y").write_bytes(b"1" * 100)
+    os.symlink(tmp_path / "a", tmp_path / "link")
+    assert path_size(str(tmp_path / "a")) == 105
+    assert path_size(str(tmp_path / "link")) == 105
+    assert path_size(str(tmp_path / "a" / "x")) == 5

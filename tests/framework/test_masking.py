@@ -1,0 +1,28 @@
+from framework.masking import MASK, mask_mapping, mask_text
+
+
+def test_password_in_a_url_dsn_is_masked():
+    text = "could not connect to postgresql://etl:s3cr3t@db:5432/wh"
+    out = mask_text(text)
+    assert "s3cr3t" not in out
+    assert out == f"could not connect to postgresql://etl:{MASK}@db:5432/wh"
+
+
+def test_password_in_a_keyword_dsn_is_masked():
+    out = mask_text("host=db user=etl password=hunter2 dbname=wh")
+    assert "hunter2" not in out and "password=***" in out and "user=etl" in out
+
+
+def test_secret_keys_are_masked_but_ordinary_values_kept():
+    data = {"ETL_PG_PASSWORD": "pw", "spark.sql.shuffle.partitions": "8",
+            "nested": {"api_key": "k", "master": "local[2]"}}
+    out = mask_mapping(data)
+    assert out["ETL_PG_PASSWORD"] == MASK
+    assert out["nested"]["api_key"] == MASK
+    assert out["spark.sql.shuffle.partitions"] == "8"
+    assert out["nested"]["master"] == "local[2]"
+
+
+def test_text_without_secrets_is_unchanged():
+    text = "spark://master:7077 and s3a://bucket/path"
+    assert mask_text(text) == text

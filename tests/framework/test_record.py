@@ -1,0 +1,38 @@
+import json
+
+from framework.runtime.record import RunRecord, TaskRecord, list_runs
+
+
+def _record(tmp_path, run_id, **kw):
+    return RunRecord(run_id=run_id, pipeline="p", file="p.yaml", spec_hash="h",
+                     data_dir=str(tmp_path), tasks=[TaskRecord("sink:t", "sink", "t")], **kw)
+
+
+def test_record_is_written_and_listed_newest_first(tmp_path):
+    a = _record(tmp_path, "20260101T000000Z-p-aaaa")
+    a.finish("succeeded")
+    a.save()
+    b = _record(tmp_path, "20260102T000000Z-p-bbbb")
+    b.finish("failed", "boom", "rerun")
+    b.save()
+    runs = list_runs(str(tmp_path))
+    assert [r["run_id"] for r in runs] == [b.run_id, a.run_id]
+    assert runs[0]["status"] == "failed" and runs[0]["hint"] == "rerun"
+    assert runs[1]["seconds"] is not None
+
+
+def test_a_running_record_of_a_dead_process_reads_as_interrupted(tmp_path):
+    rec = _record(tmp_path, "20260103T000000Z-p-cccc", pid=2**22 + 7)  # no such process
+    rec.save()
+    assert list_runs(str(tmp_path))[0]["status"] == "interrupted"
+
+
+def test_secrets_never_reach_the_record(tmp_path):
+    rec = _record(tmp_path, "20260104T000000Z-p-dddd",
+                  vars={"pg_password": "hunter2"},
+                  spark={"conf": {"spark.jdbc.url": "postgresql://u:hunter2@h/db"}})
+    rec.finish("failed", "cannot reach postgresql://u:hunter2@h/db")
+    path = rec.save()
+    text = open(path).read()
+    assert "hunter2" not in text
+    assert json.loads(text)["error"] == "cannot reach postgresql://u:***@h/db"

@@ -1,0 +1,80 @@
+"""Session settings come from the spec without Spark; the Java check reads `java -version`."""
+
+import os
+import stat
+
+import pytest
+
+from framework.errors import EnvironmentProblem
+from framework.runtime import session
+from framework.spec import Optimizations, SparkSpec
+
+
+def test_settings_follow_the_spec():
+    opts = Optimizations(adaptive=False, skew_join=False, shuffle_partitions=12,
+                         broadcast_threshold="20MB")
+    s = session.session_settings(SparkSpec(master="local[2]", conf={"spark.x": "1"}), opts,
+                                 "etl-test", None)
+    assert s.master == "local[2]" and s.app_name == "etl-test"
+    assert s.conf["spark.sql.adaptive.enabled"] == "false"
+    assert s.conf["spark.sql.adaptive.skewJoin.enabled"] == "false"
+    assert s.conf["spark.sql.shuffle.partitions"] == "12"
+    assert s.conf["spark.sql.autoBroadcastJoinThreshold"] == "20MB"
+    assert s.conf["spark.sql.session.timeZone"] == "UTC"
+    assert s.conf["spark.ui.showConsoleProgress"] == "false"
+    assert s.conf["spark.x"] == "1"
+
+
+def test_user_conf_wins_over_derived_settings():
+    s = session.session_settings(
+        SparkSpec(conf={"spark.sql.shuffle.partitions": "3"}), Optimizations(), "a", None)
+    assert s.conf["spark.sql.shuffle.partitions"] == "3"
+
+
+@pytest.mark.parametrize("master,cores,expected", [
+    ("local[2]", 8, 8), ("local[1]", 8, 4), ("local[*]", 3, 12), ("spark://h:7077", 2, 200),
+])
+def test_auto_shuffle_partitions(monkeypatch, master, cores, expected):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert session.shuffle_partitions("auto", master) == expected
+    assert session.shuffle_partitions(7, master) == 7
+
+
+def test_log_file_goes_into_java_options(tmp_path):
+    log = str(tmp_path / "spark.log")
+    s = session.session_settings(SparkSpec(), Optimizations(), "a", log)
+    assert f"-Dlog4j2.configurationFile=file:{log}.properties" in \
+        s.conf["spark.driver.extraJavaOptions"]
+
+
+def _fake_java(tmp_path, version_line: str) -> str:
+    home = tmp_path / "jdk"
+    (home / "bin").mkdir(parents=True)
+    java = home / "bin" / "java"
+    java.write_text(f"#!/bin/sh\necho '{version_line}' >&2\n")
+    java.chmod(java.stat().st_mode | stat.S_IEXEC)
+    return str(home)
+
+
+@pytest.mark.parametrize("line,major", [
+    ('openjdk version "17.0.15" 2025-04-15', 17),
+    ('openjdk version "21" 2023-09-19', 21),
+    ('java version "1.8.0_392"', 8),
+])
+def test_java_version_parsing(tmp_path, monkeypatch, line, major):
+    monkeypatch.setenv("JAVA_HOME", _fake_java(tmp_path, line))
+    assert session.java_version() == major
+
+
+def test_old_java_is_refused_with_install_hint(tmp_path, monkeypatch):
+    monkeypatch.setenv("JAVA_HOME", _fake_java(tmp_path, 'openjdk version "11.0.2"'))
+    with pytest.raises(EnvironmentProblem) as info:
+        session.require_java()
+    assert "Java 11" in info.value.message and "openjdk-17" in info.value.hint
+
+
+def test_missing_java_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "nowhere"))
+    with pytest.raises(EnvironmentProblem) as info:
+        session.require_java()
+    assert "not found" in info.value.message
