@@ -178,17 +178,13 @@ def schema(output: str) -> None:
     import json
 
     from framework.registry import REGISTRY
-    from framework.schema import pipeline_schema
+    from framework.schema import editor_schema, write_schema
 
     REGISTRY.load_plugins()
-    text = json.dumps(pipeline_schema(REGISTRY), indent=2)
     if output == "-":
-        click.echo(text)
+        click.echo(json.dumps(editor_schema(REGISTRY), indent=2))
         return
-    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-    with open(output, "w", encoding="utf-8") as fh:
-        fh.write(text + "\n")
-    click.echo(f"wrote {output}")
+    click.echo(f"wrote {write_schema(output, REGISTRY)}")
 
 
 @cli.command()

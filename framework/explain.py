@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rich.markup import escape
@@ -73,7 +74,7 @@ def _add_task(branch: Tree, task: Task) -> None:
         node.add("params: " + escape(", ".join(f"{k}={v}" for k, v in d["params"].items())))
     elif task.kind == "source":
         node = branch.add(f"[green]{escape(task.id)}[/] {d['format']} {escape(d['path'])}")
-        node.add(f"schema: {escape(d['schema'])}")
+        node.add(f"schema: {escape(_columns(d['schema']))}")
         node.add(f"malformed rows: {d['on_malformed']}")
     elif task.kind == "step":
         node = branch.add(f"[green]{escape(task.id)}[/] = [bold]{escape(d['transform'])}[/]"
@@ -86,7 +87,7 @@ def _add_task(branch: Tree, task: Task) -> None:
         if d.get("partition_by"):
             node.add("partitioned by " + ", ".join(d["partition_by"]))
         if d.get("repartition"):
-            node.add(f"repartition {d['repartition']}")
+            node.add(_repartition_text(d["repartition"]))
     if task.cache:
         node.add(f"[yellow]cache[/] {task.cache} ({task.cache_reason}); released after its "
                  f"last consumer")
@@ -99,7 +100,24 @@ def _add_step_facts(node: Tree, task: Task) -> None:
     if d.get("broadcast"):
         node.add("[magenta]broadcast[/] " + ", ".join(d["broadcast"]))
     if d.get("repartition"):
-        node.add(f"repartition {d['repartition']}")
+        node.add(_repartition_text(d["repartition"]))
     sql = rendered_sql(task)
     if sql:
         node.add(Syntax(sql.strip(), "sql", theme="ansi_dark", word_wrap=True))
+
+
+def _columns(ddl: str) -> str:
+    """`a` string, `b` int -> "2 declared columns: a, b" (the whole DDL is in the JSON plan)."""
+    if ddl == "inferred":
+        return "inferred (an extra pass over the data)"
+    names = re.findall(r"`((?:[^`]|``)*)`", ddl)
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return f"{len(names)} declared columns: {shown}"
+
+
+def _repartition_text(rep: dict) -> str:
+    if rep.get("coalesce"):
+        return f"coalesce to {rep['num']} partition(s) before writing"
+    by = f" by {', '.join(rep['by'])}" if rep.get("by") else ""
+    num = f" into {rep['num']}" if rep.get("num") else ""
+    return f"repartition{num}{by}"

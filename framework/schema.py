@@ -212,11 +212,39 @@ def pipeline_schema(registry: Registry) -> dict:
     }, required=("pipeline",), **{"$schema": SCHEMA_URI, "title": "sparketl pipeline"})
 
 
+_SUBSTITUTION = {"type": "string", "pattern": r"\$\{[^}]+\}",
+                 "description": "a ${variable}, substituted before validation"}
+_NON_STRING = {"integer", "number", "boolean", "array", "object"}
+
+
+def _accepts_substitution(node: Any) -> Any:
+    """Where a value may not be a string, also accept a `${name}` string (editors see the file
+    before substitution)."""
+    if isinstance(node, list):
+        return [_accepts_substitution(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _accepts_substitution(v) if k not in ("x-messages", "const") else v
+           for k, v in node.items()}
+    types = out.get("type")
+    types = set(types) if isinstance(types, list) else {types} if types else set()
+    typed_leaf = types and "string" not in types and types <= _NON_STRING - {"object"}
+    enum_leaf = "enum" in out and not all(isinstance(v, str) for v in out["enum"])
+    if typed_leaf or enum_leaf:
+        return {"anyOf": [out, _SUBSTITUTION]}
+    return out
+
+
+def editor_schema(registry: Registry) -> dict:
+    """The schema for editors: as `pipeline_schema`, but `${...}` is welcome in typed values."""
+    return _accepts_substitution(pipeline_schema(registry))
+
+
 def write_schema(path: str | os.PathLike[str], registry: Registry) -> Path:
-    """Write the pipeline schema as JSON (for `etl schema` and editors); returns the path."""
+    """Write the editor schema as JSON (for `etl schema` and editors); returns the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(pipeline_schema(registry), indent=2) + "\n", encoding="utf-8")
+    target.write_text(json.dumps(editor_schema(registry), indent=2) + "\n", encoding="utf-8")
     return target
 
 
