@@ -84,12 +84,12 @@ EVENT_MIX = {  # intent -> event-type weights for slots 2..n (slot 1 is always a
     "buy": (("page_view", 40), ("product_click", 30), ("add_to_cart", 18), ("purchase", 12)),
 }
 QUANTITIES = ((1, 70), (2, 20), (3, 10))
-CORE_USER_FRACTION = 0.2
+CORE_USER_FRACTION, CORE_SKEW = 0.2, 1.25
 MAX_GAP_SECONDS, MEAN_GAP_SECONDS, MIN_GAP_SECONDS = 300, 40.0, 2
 DAY = 86_400
 BROKEN_TIMESTAMP, BROKEN_QUANTITY = "not-a-timestamp", "two"
 CSV_TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
-SESSIONS_PER_PARTITION = 200_000
+ROWS_PER_PARTITION = 200_000  # sessions explode ~x10 into events
 
 PARAMS: dict[str, Any] = {
     "type": "object",
@@ -132,9 +132,14 @@ def _F() -> Any:
 
 def resolve_params(params: dict[str, Any] | None) -> dict[str, Any]:
     """The params with schema defaults filled in, checked beyond what JSON Schema can say."""
-    out = {k: spec["default"] for k, spec in PARAMS["properties"].items()}
+    props = PARAMS["properties"]
+    out = {k: spec["default"] for k, spec in props.items()}
     out.update(params or {})
-    lo, hi = out["events_per_session"]
+    for key, spec in props.items():  # tolerate "${var}"-substituted numbers arriving as strings
+        cast = {"integer": int, "number": float}.get(spec["type"])
+        out[key] = cast(out[key]) if cast else out[key]
+    lo, hi = (int(v) for v in out["events_per_session"])
+    out["events_per_session"] = [lo, hi]
     if lo > hi:
         raise ValueError(f"events_per_session: min {lo} is greater than max {hi}")
     date.fromisoformat(out["start_date"])
@@ -169,9 +174,25 @@ def lookup(key: Column, mapping: Sequence[tuple[Any, Any]]) -> Column:
     return expr
 
 
+def _base_partitions(ctx: Any) -> int | None:
+    """spark.sql.leafNodeDefaultParallelism when set, else the cluster's default parallelism."""
+    conf = ctx.spark.conf.get("spark.sql.leafNodeDefaultParallelism", None)
+    if conf:
+        return int(conf)
+    try:
+        return int(ctx.spark.sparkContext.defaultParallelism)
+    except Exception:  # Spark Connect has no SparkContext: let spark.range decide
+        return None
+
+
 def _range(ctx: Any, n: int) -> DataFrame:
-    """1-based ids 1..n; big ranges get enough partitions to spread across cores."""
-    parts = math.ceil(n / SESSIONS_PER_PARTITION) if n > SESSIONS_PER_PARTITION else None
+    """1-based ids 1..n over the base partition count, more when a partition would be too big.
+
+    Partitioning only spreads the work: every value depends on the id alone.
+    """
+    base = _base_partitions(ctx)
+    needed = math.ceil(n / ROWS_PER_PARTITION)
+    parts = max(base, needed) if base else (needed if needed > 1 else None)
     return ctx.spark.range(1, n + 1, 1, parts)
 
 
@@ -223,7 +244,8 @@ def _session_user(p: dict[str, Any]) -> Column:
     seed, n = p["seed"], p["users"]
     pool = max(1, math.ceil(n * CORE_USER_FRACTION))
     u = unit(seed, "upick", "id")
-    core = F.pmod((u * u * pool).cast("long") * _stride(n), F.lit(n)) + 1
+    rank = (F.pow(u, CORE_SKEW) * pool).cast("long")  # low ranks are the most frequent visitors
+    core = F.pmod(rank * _stride(n), F.lit(n)) + 1
     anyone = (u * n).cast("long") + 1
     returning = unit(seed, "returning", "id") < p["returning_user_share"]
     return F.format_string("U%06d", F.when(returning, core).otherwise(anyone))
