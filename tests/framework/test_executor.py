@@ -1,0 +1,151 @@
+"""The executor on a small file-based pipeline: results, run record, failures, untouched tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+
+import pandas as pd
+import pytest
+
+from framework.console import CapturingConsole
+from framework.errors import EtlError
+from framework.plan import build_plan
+from framework.registry import REGISTRY
+from framework.runtime.executor import RunOptions, run_pipeline
+from framework.validate import load_pipeline
+
+pytestmark = pytest.mark.spark
+
+ORDERS = """order_id,country,amount,ordered_at
+o1,DE,10.5,2026-01-01T10:00:00Z
+o2,DE,4.5,2026-01-01T11:00:00Z
+o3,FR,7.0,2026-01-02T09:30:00Z
+o4,FR,not-a-number,2026-01-02T09:45:00Z
+o5,US,0,2026-01-02T12:00:00Z
+o6,US,3.25,2026-01-03T08:00:00Z
+"""
+
+PIPELINE = """
+pipeline: country_revenue
+vars: {min_amount: 0}
+sources:
+  orders:
+    path: input/orders.csv
+    format: csv
+    schema: {columns: {order_id: string, country: string, amount: double, ordered_at: timestamp}}
+    on_malformed: quarantine
+steps:
+  - id: valid_orders
+    transform: filter
+    input: orders
+    params: {condition: "amount > ${min_amount}"}
+  - id: revenue_by_country
+    sql: |
+      select country, to_date(ordered_at) as order_date, sum(amount) as revenue, count(*) as n
+      from {{ ref('valid_orders') }}
+      group by country, to_date(ordered_at)
+    %EXTRA%
+sinks:
+  fact_country_revenue: {from: revenue_by_country, partition_by: [order_date]}
+  valid_orders: {from: valid_orders}
+"""
+
+
+def _write(tmp_path, extra: str = "") -> str:
+    (tmp_path / "data" / "input").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data" / "input" / "orders.csv").write_text(ORDERS)
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(textwrap.dedent(PIPELINE).replace("%EXTRA%", extra))
+    return str(path)
+
+
+def _run(path: str, data_dir: str, console=None, select=()):
+    REGISTRY.load_plugins()
+    spec = load_pipeline(path, registry=REGISTRY)
+    plan = build_plan(spec, data_dir, list(select))
+    options = RunOptions(data_dir=data_dir, stop_session=False, select=tuple(select))
+    return run_pipeline(spec, plan, options, console or CapturingConsole(), REGISTRY)
+
+
+def _table(data_dir: str, name: str) -> pd.DataFrame:
+    return pd.read_parquet(os.path.join(data_dir, "warehouse", name))
+
+
+def _expected() -> pd.DataFrame:
+    raw = pd.read_csv(pd.io.common.StringIO(ORDERS))
+    raw["amount"] = pd.to_numeric(raw["amount"], errors="coerce")
+    good = raw.dropna(subset=["amount"])
+    good = good[good["amount"] > 0].copy()
+    good["order_date"] = pd.to_datetime(good["ordered_at"]).dt.date.astype(str)
+    return (good.groupby(["country", "order_date"])
+            .agg(revenue=("amount", "sum"), n=("amount", "size")).reset_index())
+
+
+def test_a_run_publishes_what_pandas_computes_and_records_it(tmp_path):
+    data_dir = str(tmp_path / "data")
+    console = CapturingConsole()
+    record = _run(_write(tmp_path), data_dir, console)
+    got = _table(data_dir, "fact_country_revenue")
+    got["order_date"] = got["order_date"].astype(str)
+    got = got[["country", "order_date", "revenue", "n"]].sort_values(["country", "order_date"])
+    want = _expected().sort_values(["country", "order_date"])
+    assert got.reset_index(drop=True).to_dict("records") == want.reset_index(drop=True) \
+        .to_dict("records")
+
+    with open(os.path.join(record.folder, "run.json")) as fh:
+        saved = json.load(fh)
+    assert saved["status"] == "succeeded"
+    tasks = {t["key"]: t for t in saved["tasks"]}
+    assert tasks["source:orders"]["malformed"] == 1
+    assert tasks["sink:valid_orders"]["rows"] == 4  # o1 o2 o3 o6
+    assert tasks["sink:fact_country_revenue"]["rows"] == len(want)
+    assert saved["spark"]["conf"]["spark.sql.session.timeZone"] == "UTC"
+    assert any("malformed" in m for m in console.messages("warn"))
+
+
+def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
+    data_dir = str(tmp_path / "data")
+    _run(_write(tmp_path), data_dir)
+    before = _table(data_dir, "fact_country_revenue").sort_values(["country", "order_date"])
+
+    broken = _write(tmp_path, extra="")
+    text = open(broken).read().replace(
+        "count(*) as n", "count(*) as n, max(assert_true(amount < 5, 'amount too big')) as chk")
+    open(broken, "w").write(text)
+    with pytest.raises(EtlError) as info:
+        _run(broken, data_dir)
+    assert "fact_country_revenue" in info.value.message
+    assert "amount too big" in info.value.message
+    assert "--select" in info.value.hint
+    after = _table(data_dir, "fact_country_revenue").sort_values(["country", "order_date"])
+    pd.testing.assert_frame_equal(before.reset_index(drop=True), after.reset_index(drop=True))
+
+    runs = sorted(os.listdir(os.path.join(data_dir, "runs")))
+    with open(os.path.join(data_dir, "runs", runs[-1], "run.json")) as fh:
+        saved = json.load(fh)
+    assert saved["status"] == "failed" and "amount too big" in saved["error"]
+    failed = [t["key"] for t in saved["tasks"] if t["status"] == "failed"]
+    assert failed == ["sink:fact_country_revenue"]
+
+
+def test_a_bug_in_a_step_is_reported_as_that_steps_failure(tmp_path):
+    data_dir = str(tmp_path / "data")
+    path = _write(tmp_path)
+    text = open(path).read().replace("sum(amount) as revenue", "sum(amount_typo) as revenue")
+    open(path, "w").write(text)
+    with pytest.raises(EtlError) as info:
+        _run(path, data_dir)
+    assert "revenue_by_country" in info.value.message
+    assert "amount_typo" in info.value.message
+    assert "etl run" in info.value.hint and "revenue_by_country" in info.value.hint
+
+
+def test_selection_publishes_only_the_selected_tables(tmp_path):
+    data_dir = str(tmp_path / "data")
+    record = _run(_write(tmp_path), data_dir, select=("valid_orders",))
+    sinks = [t.id for t in record.tasks if t.kind == "sink"]
+    assert sinks == ["valid_orders"]
+    assert os.path.exists(os.path.join(data_dir, "warehouse", "valid_orders"))
+    assert not os.path.exists(os.path.join(data_dir, "warehouse", "fact_country_revenue"))
