@@ -5,27 +5,33 @@ are counted, dropped, quarantined or refused (`on_malformed`), how generated tab
 files (`land_tables`), and how big a folder is on disk (`path_size`).
 
 Malformed records. CSV and JSON are read in PERMISSIVE mode with the declared schema plus an
-internal corrupt-record column, so a record that does not fit (bad value, wrong column count,
-broken JSON) keeps its raw text there instead of failing the read or vanishing. The parsed frame
-is persisted once (MEMORY_AND_DISK) before anything looks at it, for two reasons:
+internal corrupt-record column: a record that does not fit (a bad value, a wrong column count,
+broken JSON) keeps its raw text there instead of failing the read or turning into nulls. One
+check pass parses every column of every record and yields the count and an example (for
+`quarantine`, the pass *is* the quarantine write, and the count is read back from its small
+output). Then:
 
-* Spark refuses queries that reference only the corrupt-record column of a raw file, and
-* with CSV/JSON column pruning, a query that reads few columns only parses those, so the same
-  record could count as malformed in one query and good in another. Parsing once into the cache
-  makes "malformed" a property of the record, so good + malformed always equals the records read.
+* no malformed record: the good rows are a plain read with the declared schema, which Spark may
+  prune freely (a record that parsed whole also parses in part);
+* some: the good rows are the PERMISSIVE read filtered to an empty corrupt column, with a
+  predicate that is always true but names every column. Without it, CSV/JSON column pruning
+  would parse only the columns a query uses, and a record broken in an unused column would
+  count as malformed here yet pass as good there. It also keeps Spark from refusing a query
+  that references only the corrupt-record column (e.g. `count()`).
 
-One aggregation over the cache yields the malformed count and an example; the quarantine write
-happens only when there is something to write. Downstream steps read the cache, not the files.
-Call `SourceRead.release()` when the source is no longer needed. Parquet has no malformed records.
+So good + malformed always equals the records in the files, at the cost of one extra parse for
+the check; nothing is cached here (the executor caches a source read by several steps).
+Parquet has no malformed records.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from framework.errors import DataError, EnvironmentProblem, EtlError
 from framework.spec import FILE_FORMATS, SourceSpec
@@ -46,20 +52,13 @@ CSV_WRITE_OPTIONS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class SourceRead:
     """A source read from files: the good rows and what happened to the rest."""
 
     df: DataFrame  # good rows, exactly the declared columns
     malformed: int = 0
     quarantine_path: str | None = None
-    _persisted: Any = field(default=None, repr=False)
-
-    def release(self) -> None:
-        """Drop the cached parse once no step needs this source any more."""
-        if self._persisted is not None:
-            self._persisted.unpersist()
-            self._persisted = None
 
 
 def resolve_path(path: str, data_dir: str) -> str:
@@ -79,8 +78,7 @@ def read_source(spark: SparkSession, source: SourceSpec, data_dir: str) -> Sourc
     if source.format == "parquet":
         return SourceRead(df=_read_parquet(spark, source, path))
     schema = _declared_schema(spark, source, path)
-    parsed = _read_permissive(spark, source, path, schema)
-    return _apply_policy(parsed, source, schema, data_dir)
+    return _apply_policy(spark, source, path, schema, data_dir)
 
 
 def _check_exists(source: SourceSpec, path: str) -> None:
@@ -115,43 +113,55 @@ def _declared_schema(spark: SparkSession, source: SourceSpec, path: str) -> Stru
     return StructType([f for f in found.fields if f.name not in internal])
 
 
-def _read_permissive(
-    spark: SparkSession, source: SourceSpec, path: str, schema: StructType
+def _read_with(
+    spark: SparkSession, source: SourceSpec, path: str, schema: StructType, permissive: bool
 ) -> DataFrame:
+    """Read with `schema`; `permissive` adds the corrupt-record column."""
     from pyspark.sql.types import StringType, StructField, StructType
 
-    full = StructType([*schema.fields, StructField(CORRUPT_COLUMN, StringType(), True)])
     options = _reader_options(source)
-    options.update(mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT_COLUMN)
-    reader = spark.read.schema(full).options(**options)
+    if permissive:
+        schema = StructType([*schema.fields, StructField(CORRUPT_COLUMN, StringType(), True)])
+        options.update(mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT_COLUMN)
+    reader = spark.read.schema(schema).options(**options)
     return reader.csv(path) if source.format == "csv" else reader.json(path)
 
 
 def _apply_policy(
-    parsed: DataFrame, source: SourceSpec, schema: StructType, data_dir: str
+    spark: SparkSession, source: SourceSpec, path: str, schema: StructType, data_dir: str
 ) -> SourceRead:
-    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    parsed.unpersist(blocking=True)  # a cache of an earlier read of the same files is stale
-    cached = parsed.persist(StorageLevel.MEMORY_AND_DISK)
-    bad = cached.filter(F.col(CORRUPT_COLUMN).isNotNull())
-    count, example = _count_bad(bad)
-    good = cached.filter(F.col(CORRUPT_COLUMN).isNull()).select(*_cols(schema.fieldNames()))
-    result = SourceRead(df=good, malformed=count, _persisted=cached)
-    if count and source.on_malformed == "fail":
-        result.release()
-        raise _malformed_error(source, count, example)
+    parsed = _read_with(spark, source, path, schema, permissive=True)
+    bad = parsed.filter(F.col(CORRUPT_COLUMN).isNotNull())
+    quarantine = None
     if source.on_malformed == "quarantine":
-        result.quarantine_path = _quarantine(bad, source, schema, data_dir, count)
-    return result
+        quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id)
+        count, example = _quarantine(bad, source, schema, quarantine)
+    else:
+        count, example = _count_bad(bad, schema)
+    if count and source.on_malformed == "fail":
+        raise _malformed_error(source, count, example)
+    if not count:
+        good = _read_with(spark, source, path, schema, permissive=False)
+        return SourceRead(df=good.select(*_cols(schema.fieldNames())))
+    good = parsed.filter(F.col(CORRUPT_COLUMN).isNull() & _every_column(schema))
+    return SourceRead(good.select(*_cols(schema.fieldNames())), count, quarantine)
 
 
-def _count_bad(bad: DataFrame) -> tuple[int, str | None]:
-    """Malformed count and one example raw record, in a single job over the cache."""
+def _every_column(schema: StructType) -> Column:
+    """Always true, yet refers to every column, so no query can parse a record only in part."""
     from pyspark.sql import functions as F
 
-    row = bad.agg(F.count(F.lit(1)).alias("n"), F.first(CORRUPT_COLUMN).alias("ex")).first()
+    return F.hash(*[F.col(f"`{n}`") for n in schema.fieldNames()]) >= F.lit(-(2**31))
+
+
+def _count_bad(bad: DataFrame, schema: StructType) -> tuple[int, str | None]:
+    """Malformed count and one example raw record, in one pass parsing every column."""
+    from pyspark.sql import functions as F
+
+    row = bad.filter(_every_column(schema)).agg(
+        F.count(F.lit(1)).alias("n"), F.first(CORRUPT_COLUMN).alias("ex")).first()
     return int(row["n"]), row["ex"]
 
 
@@ -178,19 +188,33 @@ def _reason(source: SourceSpec, schema: StructType) -> Column:
 
 
 def _quarantine(
-    bad: DataFrame, source: SourceSpec, schema: StructType, data_dir: str, count: int
-) -> str | None:
-    """Write the raw bad records (JSON lines: source, reason, record); replace the last run's."""
+    bad: DataFrame, source: SourceSpec, schema: StructType, target: str
+) -> tuple[int, str | None]:
+    """Write the raw bad records (JSON lines: source, reason, record), replacing the last run's;
+    return how many were written and one of them. An empty result leaves no folder."""
     from pyspark.sql import functions as F
 
-    target = os.path.join(data_dir, QUARANTINE_DIR, source.id)
-    if not count:
-        shutil.rmtree(target, ignore_errors=True)
-        return None
     out = bad.select(F.lit(source.id).alias("source"), _reason(source, schema).alias("reason"),
                      F.col(CORRUPT_COLUMN).alias("record"))
-    out.coalesce(1).write.mode("overwrite").json(target)
-    return target
+    out.write.mode("overwrite").json(target)  # no coalesce: it would serialise the whole parse
+    count, example = _read_back(target)
+    if not count:
+        shutil.rmtree(target, ignore_errors=True)
+    return count, example
+
+
+def _read_back(folder: str) -> tuple[int, str | None]:
+    """Lines in the quarantine's JSON files, and the first record (small: bad rows only)."""
+    count, example = 0, None
+    for name in sorted(os.listdir(folder)):
+        if name.startswith(("_", ".")):
+            continue
+        with open(os.path.join(folder, name), encoding="utf-8") as lines:
+            for line in lines:
+                if example is None:
+                    example = json.loads(line)["record"]
+                count += 1
+    return count, example
 
 
 def _cols(names: tuple[str, ...] | list[str]) -> list[str]:

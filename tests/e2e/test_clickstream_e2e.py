@@ -9,7 +9,6 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-
 from e2e.helpers import CLICKSTREAM, SMALL, TABLES, read_table, run_etl
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]

@@ -13,9 +13,7 @@ import subprocess
 import time
 
 import pytest
-
-from e2e.helpers import (CLICKSTREAM, ROOT, SMALL, TABLES, etl_command, fingerprint,
-                               run_etl)
+from e2e.helpers import CLICKSTREAM, ROOT, SMALL, TABLES, etl_command, fingerprint, run_etl
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 

@@ -53,7 +53,6 @@ def test_csv_good_rows_typed_and_only_declared_columns(spark, tmp_path):
     assert rows[0] == (1, "ann", 10, dt.datetime(2026, 1, 1, 10, 0))
     assert rows[2][1] == "cid, jr" and rows[3][1] is None
     assert rows[1][3] == dt.datetime(2026, 1, 1, 11, 30)
-    got.release()
 
 
 @pytest.mark.parametrize("policy", ["drop", "quarantine"])

@@ -13,7 +13,13 @@ from fixtures.testplugin import make_registry
 from framework.errors import Problem
 from framework.loader import load_document
 from framework.registry import Registry, transform
-from framework.schema import MODELINE, pipeline_schema, validate_document, write_schema
+from framework.schema import (
+    MODELINE,
+    editor_schema,
+    pipeline_schema,
+    validate_document,
+    write_schema,
+)
 
 ROOT = Path(__file__).parent.parent.parent
 GOOD = ROOT / "tests" / "fixtures" / "good" / "shop.yaml"
@@ -45,7 +51,19 @@ def test_schema_lists_registered_transforms_and_their_params() -> None:
 
 def test_write_schema_round_trips(tmp_path: Path) -> None:
     target = write_schema(tmp_path / "schema" / "pipeline.schema.json", make_registry())
-    assert json.loads(target.read_text()) == pipeline_schema(make_registry())
+    assert json.loads(target.read_text()) == editor_schema(make_registry())
+
+
+def test_editor_schema_accepts_variables_where_numbers_belong() -> None:
+    import jsonschema
+
+    schema = editor_schema(make_registry())
+    doc = {"pipeline": "p", "generators": {"g": {"generator": "shop",
+                                                 "params": {"users": "${users}"},
+                                                 "landing": {"path": "raw"}}}}
+    jsonschema.Draft202012Validator(schema).validate(doc)
+    doc["generators"]["g"]["params"]["users"] = "lots"
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
 
 
 def test_the_good_fixture_validates_and_carries_the_modeline() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from framework.errors import EtlError
 from framework.loader import parse_file
 from framework.registry import REGISTRY
@@ -50,8 +51,8 @@ def test_every_generic_transform_is_registered_with_a_closed_schema():
         tdef = REGISTRY.transforms[name]
         assert tdef.params["additionalProperties"] is False, name
         assert tdef.summary and tdef.example, name
-    assert REGISTRY.transforms["join"].broadcastable
-    assert (REGISTRY.transforms["join"].min_inputs, REGISTRY.transforms["join"].max_inputs) == (2, 2)
+    join_def = REGISTRY.transforms["join"]
+    assert join_def.broadcastable and (join_def.min_inputs, join_def.max_inputs) == (2, 2)
     assert REGISTRY.transforms["union"].max_inputs is None
     assert REGISTRY.transforms["sql"].min_inputs == 0
 
