@@ -105,18 +105,12 @@ def _tidy_strings(df: DataFrame) -> DataFrame:
     return df.select(*cols)
 
 
-def _report_dropped(ctx: TransformContext, df: DataFrame, valid: Column) -> None:
-    """One job counting rows without required keys and duplicate event ids; told via ctx.info."""
-    F = _F()
-    row = df.agg(
-        F.count(F.lit(1)).alias("rows"),
-        _count_if(~valid).alias("invalid"),
-        F.count_distinct(F.when(valid, F.col("event_id"))).alias("distinct_ids"),
-    ).first()
-    invalid = row["invalid"] or 0
-    duplicates = row["rows"] - invalid - row["distinct_ids"]
-    ctx.info(f"clean_events: dropped {invalid} of {row['rows']} rows without "
-             f"event_id/session_id/timestamp and {duplicates} duplicate event_id rows")
+def _dropped_summary(metrics: dict[str, dict[str, Any]]) -> str:
+    read, kept = metrics["input"]["rows"], metrics["output"]["rows"]
+    invalid = metrics["input"]["invalid"]
+    duplicates = read - invalid - kept
+    return (f"clean_events: dropped {invalid} of {read} rows without "
+            f"event_id/session_id/timestamp and {duplicates} duplicate event_id rows")
 
 
 def _dedupe(df: DataFrame) -> DataFrame:
@@ -147,7 +141,8 @@ def clean_events(ctx: TransformContext, inputs: dict[str, DataFrame],
     Strings are trimmed; event_type, device, browser and referrer lower-cased; empty strings become
     null. A string `timestamp` or non-int `quantity` is parsed (unparseable -> null). Rows without
     event_id, session_id or timestamp are dropped and, with duplicate event ids, counted and
-    reported (one extra Spark job). Duplicates keep the earliest row. `timestamp` is renamed
+    reported (observed while the data is computed anyway: no extra Spark job). Duplicates keep
+    the earliest row. `timestamp` is renamed
     `event_ts`; added: event_date, event_hour (0-23), day_of_week (ISO: 1 = Monday .. 7 = Sunday),
     month (1-12), is_weekend (Saturday or Sunday). A missing quantity becomes 1 for add_to_cart and
     purchase (one unit) and 0 for every other event (nothing was bought). No parameters.
@@ -163,11 +158,13 @@ def clean_events(ctx: TransformContext, inputs: dict[str, DataFrame],
     valid = F.lit(True)
     for col in REQUIRED:
         valid = valid & F.col(col).isNotNull()
-    _report_dropped(ctx, df, valid)
+    df = ctx.observe(df, "input", rows=F.count(F.lit(1)), invalid=_count_if(~valid))
     df = df.filter(valid).withColumnRenamed("timestamp", "event_ts")
     default_qty = F.when(F.col("event_type").isin(*CART_EVENTS), 1).otherwise(0)
     df = df.withColumn("quantity", F.coalesce(F.col("quantity"), default_qty))
-    return _calendar(_dedupe(df))
+    df = _calendar(_dedupe(df))
+    ctx.summarize(_dropped_summary)
+    return ctx.observe(df, "output", rows=F.count(F.lit(1)))
 
 
 # ---------------------------------------------------------------- enrich_events

@@ -19,9 +19,9 @@ from framework.console import Console
 from framework.errors import EtlError, RunFailed, StepFailure
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
-from framework.runtime.context import TransformContext
+from framework.runtime.context import Observed, Summary, TransformContext, collect_observed
 from framework.runtime.record import RunRecord, TaskRecord, new_run_id
-from framework.spec import PipelineSpec, Repartition
+from framework.spec import PipelineSpec
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class Executor:
         self.registry = registry or REGISTRY
         self.outputs: dict[str, Any] = {}  # source/step id -> DataFrame
         self.cached: dict[str, set[str]] = {}  # cached node id -> sinks still to publish
+        self.observations: list[Observed] = []  # counts steps asked Spark to collect
+        self.summaries: list[Summary] = []
         self.record = RunRecord(
             run_id=options.run_id or new_run_id(spec.name), pipeline=spec.name, file=spec.file,
             spec_hash=spec.spec_hash, data_dir=options.data_dir, vars=dict(options.vars),
@@ -135,8 +137,18 @@ class Executor:
                             hint=self._resume_hint(task)) from exc
         rec.seconds = round(time.monotonic() - t0, 3)
         rec.status = "succeeded" if rec.status == "running" else rec.status
-        self.record.save()
         self.console.task_finished(task.key, rec.status, _detail(rec))
+        self._report_observed()
+        self.record.save()
+
+    def _report_observed(self) -> None:
+        """Counts observed by steps whose data has been computed since the last task."""
+        for step_id, metrics, message in collect_observed(self.observations, self.summaries):
+            rec = self.record.task(f"step:{step_id}")
+            rec.metrics = metrics
+            if message:
+                rec.note = message
+                self.console.info(f"[{step_id}] {message}")
 
     def _task_failed(self, rec: TaskRecord, t0: float, message: str) -> None:
         rec.status, rec.error = "failed", message
@@ -189,7 +201,9 @@ class Executor:
                 if name != step.id:
                     self.outputs[f"{step.id}.{name}"] = df
             result = result.get(step.id, next(iter(result.values())))
-        self._set_output(task, _repartitioned(result, step.repartition), rec)
+        from framework.runtime.publish import repartitioned
+
+        self._set_output(task, repartitioned(result, step.repartition), rec)
 
     def _run_sink(self, task: Task, rec: TaskRecord) -> None:
         from framework.runtime.publish import publish_table
@@ -209,7 +223,8 @@ class Executor:
     def _ctx(self, step_id: str, broadcast: tuple[str, ...] = ()) -> TransformContext:
         return TransformContext(spark=self.spark, step_id=step_id, console=self.console,
                                 data_dir=self.options.data_dir, broadcast=broadcast,
-                                views=self.outputs)
+                                views=self.outputs, observations=self.observations,
+                                summaries=self.summaries)
 
     def _set_output(self, task: Task, df, rec: TaskRecord) -> None:
         if task.cache:
@@ -245,16 +260,15 @@ class Executor:
         self.cached.clear()
 
     def _resume_hint(self, task: Task | None = None) -> str:
-        failed = [t.id for t in self.record.tasks if t.status in ("failed", "running", "pending")
-                  and t.kind in ("step", "sink")]
+        """The command that reruns only what did not finish (and what depends on it)."""
+        unfinished = [t.id for t in self.record.tasks if t.kind in ("step", "sink")
+                      and t.status in ("failed", "running", "pending")]
         if task is not None and task.kind in ("step", "sink"):
-            failed = [task.id] + [f for f in failed if f != task.id]
-        file = self.spec.file
-        if not failed:
-            return f"fix the cause above, then run again: etl run {file}"
-        target = failed[0] + ("+" if not failed[0].startswith("fact_") else "")
+            unfinished = [task.id] + [u for u in unfinished if u != task.id]
+        if not unfinished:
+            return f"fix the cause above, then run again: etl run {self.spec.file}"
         return (f"fix the cause above; published tables are unchanged. Rerun only what failed: "
-                f"etl run {file} --select {target}")
+                f"etl run {self.spec.file} --select {unfinished[0]}+")
 
     def _fail(self, exc: EtlError) -> None:
         hint = exc.hint or self._resume_hint()
@@ -275,16 +289,6 @@ class Executor:
 
 
 _POLICY_WORDS = {"fail": "refused", "drop": "dropped", "quarantine": "quarantined"}
-
-
-def _repartitioned(df, rep: Repartition | None):
-    if rep is None:
-        return df
-    if rep.coalesce and rep.num:
-        return df.coalesce(rep.num)
-    if rep.num:
-        return df.repartition(rep.num, *rep.by)
-    return df.repartition(*rep.by)
 
 
 def _describe(task: Task) -> str:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from framework.errors import EtlError
-from framework.spec import COMPRESSIONS, SINK_MODES, SinkSpec
+from framework.spec import COMPRESSIONS, SINK_MODES, Repartition, SinkSpec
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -137,7 +137,7 @@ def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str) -> int
     from pyspark.sql import functions as F
 
     observed = Observation(f"publish_{sink.table}_{uuid.uuid4().hex[:8]}")
-    out = _repartition(df.observe(observed, F.count(F.lit(1)).alias("rows")), sink)
+    out = repartitioned(df.observe(observed, F.count(F.lit(1)).alias("rows")), sink.repartition)
     writer = out.write.mode("errorifexists").option("compression", compression)
     if sink.partition_by:
         writer = writer.partitionBy(*sink.partition_by)
@@ -145,8 +145,8 @@ def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str) -> int
     return int(observed.get.get("rows", 0))
 
 
-def _repartition(df: DataFrame, sink: SinkSpec) -> DataFrame:
-    rep = sink.repartition
+def repartitioned(df: DataFrame, rep: Repartition | None) -> DataFrame:
+    """`df` shaped as a step's or sink's `repartition:` asks (coalesce avoids a shuffle)."""
     if rep is None:
         return df
     if rep.coalesce and rep.num:

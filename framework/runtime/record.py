@@ -36,6 +36,7 @@ class TaskRecord:
     malformed: int | None = None
     quarantine: str | None = None
     cache: str | None = None
+    metrics: dict[str, Any] | None = None  # counts a step observed (e.g. rows dropped)
     note: str = ""
     error: str | None = None
 

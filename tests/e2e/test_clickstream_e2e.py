@@ -68,6 +68,10 @@ def test_malformed_rows_are_quarantined_and_counted(published, expected):
     quarantine = os.path.join(data_dir, "quarantine", "events")
     assert os.path.isdir(quarantine)
     assert len(tables["fact_events"]) == len(expected["events"])
+    clean = next(t for t in record["tasks"] if t["key"] == "step:events_clean")
+    assert clean["metrics"]["input"]["rows"] == len(expected["events"])  # counted, not lost
+    assert clean["metrics"]["output"]["rows"] == len(expected["events"])
+    assert "dropped 0 of" in clean["note"]
 
 
 def test_row_counts_of_every_table(published, expected):

@@ -69,6 +69,13 @@ def cctx(spark, console):
     return TransformContext(spark=spark, step_id="t", console=console)
 
 
+def _observed_messages(ctx) -> list[str]:
+    """The counts a transform observed, once the data was computed (by the test's collect)."""
+    from framework.runtime.context import collect_observed
+
+    return [msg for _, _, msg in collect_observed(ctx.observations, ctx.summaries) if msg]
+
+
 @pytest.fixture
 def no_auto_broadcast(spark):
     old = spark.conf.get("spark.sql.autoBroadcastJoinThreshold")
@@ -131,8 +138,8 @@ def test_clean_events_tidies_dedupes_and_derives(spark, cctx, console):
     e4 = rows["e4"]  # 2026-01-05 is a Monday
     assert (e4["device"], e4["browser"], e4["day_of_week"], e4["is_weekend"], e4["event_hour"]) \
         == ("desktop", "firefox", 1, False, 23)
-    infos = [args[0] for kind, args in console.events if kind == "info"]
-    assert any("dropped 3 of 8 rows" in m and "1 duplicate" in m for m in infos), infos
+    messages = _observed_messages(cctx)
+    assert any("dropped 3 of 8 rows" in m and "1 duplicate" in m for m in messages), messages
 
 
 def test_clean_events_parses_string_timestamps_and_quantities(spark, cctx, console):
@@ -149,7 +156,7 @@ def test_clean_events_parses_string_timestamps_and_quantities(spark, cctx, conso
     assert set(rows) == {"a", "b"}
     assert utc(rows["a"]["event_ts"]) == T("2026-01-03 10:00:00")
     assert (rows["a"]["quantity"], rows["b"]["quantity"]) == (2, 1)  # "two" -> null -> cart 1
-    assert any("dropped 1 of 3" in args[0] for kind, args in console.events if kind == "info")
+    assert any("dropped 1 of 3" in m for m in _observed_messages(cctx))
 
 
 # ------------------------------------------------------------------ enrich_events
