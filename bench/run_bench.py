@@ -75,13 +75,21 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
             "peak_jvm_mb": peak["java"] // 2**20}
 
 
-def etl_run(data_dir: str, sessions: int | None = None, regenerate: bool = False) -> dict:
-    cmd = ETL + ["run", PIPELINE, "--data-dir", data_dir]
+def etl_run(data_dir: str, sessions: int | None = None, regenerate: bool = False,
+            extra: tuple[str, ...] = ()) -> dict:
+    cmd = ETL + ["run", PIPELINE, "--data-dir", data_dir, *extra]
     if sessions:
         cmd += ["--var", f"sessions={sessions}"]
     if regenerate:
         cmd.append("--regenerate")
     return timed(cmd, env={**os.environ, "TERM": "dumb"})
+
+
+def bench_plan(work: str, repeat: int) -> dict:
+    """`etl plan` on the clickstream pipeline: a whole CLI process, no JVM."""
+    runs = [timed(ETL + ["plan", PIPELINE, "--format", "json", "--data-dir", work])
+            for _ in range(max(repeat, 5))]
+    return {"runs": runs, "median_seconds": statistics.median(r["seconds"] for r in runs)}
 
 
 def bench_default(work: str, repeat: int) -> dict:
@@ -114,7 +122,8 @@ def bench_million(work: str, repeat: int, events: int) -> dict:
 def bench_large(work: str, events: int) -> dict:
     data = os.path.join(work, "large")
     shutil.rmtree(data, ignore_errors=True)
-    result = etl_run(data, sessions=int(events / EVENTS_PER_SESSION))
+    result = etl_run(data, sessions=int(events / EVENTS_PER_SESSION),
+                     extra=("--var", "jit=full"))  # a long run: the JVM's full JIT pays off
     result["raw_bytes"] = _size(os.path.join(data, "raw"))
     shutil.rmtree(data, ignore_errors=True)
     return result
@@ -134,7 +143,8 @@ def main() -> None:
     ap.add_argument("--work", default=None, help="scratch folder (default: a temp dir)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="etl-bench-")
-    results = {"cores": os.cpu_count(), "default": bench_default(work, args.repeat),
+    results = {"cores": os.cpu_count(), "plan": bench_plan(work, args.repeat),
+               "default": bench_default(work, args.repeat),
                "million": bench_million(work, args.repeat, args.million)}
     if not args.skip_large:
         results["large"] = bench_large(work, args.large)
@@ -142,6 +152,8 @@ def main() -> None:
         json.dump(results, fh, indent=2)
     d, m = results["default"], results["million"]
     print("| scenario | median | notes |\n|---|---|---|")
+    print(f"| `etl plan` of the clickstream pipeline (whole process) | "
+          f"{results['plan']['median_seconds']:.2f} s | no JVM |")
     print(f"| default scale (10,000 sessions), whole `etl run` incl. generation | "
           f"{d['median_seconds']:.1f} s | {args.repeat} runs |")
     print(f"| ~{args.million:,} events, ETL only | {m['median_etl_seconds']:.1f} s | "

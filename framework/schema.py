@@ -104,6 +104,8 @@ def _optimizations() -> dict:
             "x-messages": {"pattern": "expected a size like 10MB, a number of bytes, or -1"}},
         "auto_cache": {"type": "boolean"},
         "storage_level": {"enum": list(STORAGE_LEVELS)},
+        "jit": {"enum": ["full", "quick"], "description":
+                "quick: the JVM compiles with C1 only -- faster for runs under a few minutes"},
     }, description="Spark optimizations: AQE, shuffle partitions, broadcast, caching")
 
 
@@ -229,8 +231,8 @@ def _accepts_substitution(node: Any) -> Any:
     types = out.get("type")
     types = set(types) if isinstance(types, list) else {types} if types else set()
     typed_leaf = types and "string" not in types and types <= _NON_STRING - {"object"}
-    enum_leaf = "enum" in out and not all(isinstance(v, str) for v in out["enum"])
-    if typed_leaf or enum_leaf:
+    constrained = "enum" in out or "pattern" in out  # "${x}" matches neither
+    if typed_leaf or constrained:
         return {"anyOf": [out, _SUBSTITUTION]}
     return out
 

@@ -127,6 +127,7 @@ class Optimizations:
     broadcast_threshold: str = "10MB"
     auto_cache: bool = True  # cache a step that feeds two or more consumers
     storage_level: str = "MEMORY_AND_DISK"
+    jit: str = "full"  # "quick": C1-only JIT, a shorter warm-up for short runs
 
 
 @dataclass(frozen=True)

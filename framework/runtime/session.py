@@ -95,6 +95,8 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
         "spark.sql.parquet.compression.codec": "snappy",
     }
     java_opts = "-Duser.timezone=UTC"
+    if opts.jit == "quick":
+        java_opts += " -XX:TieredStopAtLevel=1"
     if log_file:
         java_opts += f" -Dlog4j2.configurationFile=file:{log_file}.properties"
     conf["spark.driver.extraJavaOptions"] = java_opts

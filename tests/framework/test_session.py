@@ -25,6 +25,13 @@ def test_settings_follow_the_spec():
     assert s.conf["spark.x"] == "1"
 
 
+def test_quick_jit_stops_at_c1():
+    quick = session.session_settings(SparkSpec(), Optimizations(jit="quick"), "a", None)
+    full = session.session_settings(SparkSpec(), Optimizations(), "a", None)
+    assert "-XX:TieredStopAtLevel=1" in quick.conf["spark.driver.extraJavaOptions"]
+    assert "TieredStopAtLevel" not in full.conf["spark.driver.extraJavaOptions"]
+
+
 def test_user_conf_wins_over_derived_settings():
     s = session.session_settings(
         SparkSpec(conf={"spark.sql.shuffle.partitions": "3"}), Optimizations(), "a", None)
