@@ -251,6 +251,10 @@ class _Builder:
         for name, loc in ref_locs.items():
             locs.setdefault(f"inputs[{inputs.index(name)}]", loc)
         transform = raw.get("transform") if sql is None else "sql"
+        if sql is None and transform == "sql":
+            self.fail("a sql step needs its query", base + ("transform",),
+                      "write the query under `sql:` (or put it in a file named by `sql_file:`); "
+                      "`transform: sql` may then be left out")
         return S.StepSpec(
             id=_text(raw.get("id")), transform=_text(transform), inputs=inputs,
             params=_dict(raw.get("params")), sql=sql,
