@@ -23,6 +23,10 @@ ETL = [sys.executable, "-m", "framework.cli"]
 EVENTS_PER_SESSION = 11.5  # the mean of 3..20
 
 
+class BenchFailed(RuntimeError):
+    """A benchmarked command exited non-zero; the scenario is reported as failed."""
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for entry in os.listdir("/proc"):
@@ -70,7 +74,7 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
         time.sleep(0.2)
     seconds = time.monotonic() - t0
     if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.read()}")
+        raise BenchFailed(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.read()}")
     return {"seconds": round(seconds, 2), "peak_python_mb": peak["python"] // 2**20,
             "peak_jvm_mb": peak["java"] // 2**20}
 
@@ -143,13 +147,24 @@ def main() -> None:
     ap.add_argument("--work", default=None, help="scratch folder (default: a temp dir)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="etl-bench-")
-    results = {"cores": os.cpu_count(), "plan": bench_plan(work, args.repeat),
-               "default": bench_default(work, args.repeat),
-               "million": bench_million(work, args.repeat, args.million)}
+    scenarios = {"plan": lambda: bench_plan(work, args.repeat),
+                 "default": lambda: bench_default(work, args.repeat),
+                 "million": lambda: bench_million(work, args.repeat, args.million)}
     if not args.skip_large:
-        results["large"] = bench_large(work, args.large)
-    with open(os.path.join(ROOT, "bench", "results.json"), "w") as fh:
-        json.dump(results, fh, indent=2)
+        scenarios["large"] = lambda: bench_large(work, args.large)
+    results: dict = {"cores": os.cpu_count()}
+    for name, scenario in scenarios.items():
+        try:
+            results[name] = scenario()
+        except BenchFailed as exc:  # keep what was measured; say what failed
+            results[name] = {"failed": str(exc)[-2000:]}
+        with open(os.path.join(ROOT, "bench", "results.json"), "w") as fh:
+            json.dump(results, fh, indent=2)
+    for name in scenarios:
+        if "failed" in results[name]:
+            print(f"{name}: FAILED\n{results[name]['failed']}")
+    if any("failed" in results[n] for n in scenarios):
+        raise SystemExit(1)
     d, m = results["default"], results["million"]
     print("| scenario | median | notes |\n|---|---|---|")
     print(f"| `etl plan` of the clickstream pipeline (whole process) | "

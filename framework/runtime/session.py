@@ -58,10 +58,14 @@ def require_java(minimum: int = 17) -> int:
     return version
 
 
-def shuffle_partitions(value: int | str, master: str) -> int:
-    """A number as given; "auto" is four per core of a local master (AQE coalesces the rest)."""
+def shuffle_partitions(value: int | str, master: str, adaptive: bool = False) -> int:
+    """A number as given. "auto" with adaptive execution: 200, and AQE coalesces them to its
+    advisory size (small data -> few partitions, big data -> blocks small enough to cache);
+    without AQE: four per core of a local master."""
     if isinstance(value, int):
         return value
+    if adaptive:
+        return 200
     match = re.fullmatch(r"local\[(\d+|\*)(?:,\d+)?\]", master)
     cores = os.cpu_count() or 2
     if match and match.group(1) != "*":
@@ -89,7 +93,7 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
         "spark.sql.adaptive.coalescePartitions.enabled": str(opts.coalesce_partitions).lower(),
         "spark.sql.adaptive.skewJoin.enabled": str(opts.skew_join).lower(),
         "spark.sql.shuffle.partitions": str(shuffle_partitions(opts.shuffle_partitions,
-                                                               spark.master)),
+                                                               spark.master, opts.adaptive)),
         "spark.sql.autoBroadcastJoinThreshold": str(opts.broadcast_threshold),
         "spark.sql.sources.partitionOverwriteMode": "static",
         "spark.sql.parquet.compression.codec": "snappy",

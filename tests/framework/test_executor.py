@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import textwrap
 
 import pandas as pd
 import pytest
@@ -27,37 +26,22 @@ o5,US,0,2026-01-02T12:00:00Z
 o6,US,3.25,2026-01-03T08:00:00Z
 """
 
-PIPELINE = """
-pipeline: country_revenue
-vars: {min_amount: 0}
-sources:
-  orders:
-    path: input/orders.csv
-    format: csv
-    schema: {columns: {order_id: string, country: string, amount: double, ordered_at: timestamp}}
-    on_malformed: quarantine
-steps:
-  - id: valid_orders
-    transform: filter
-    input: orders
-    params: {condition: "amount > ${min_amount}"}
-  - id: revenue_by_country
-    sql: |
-      select country, to_date(ordered_at) as order_date, sum(amount) as revenue, count(*) as n
-      from {{ ref('valid_orders') }}
-      group by country, to_date(ordered_at)
-    %EXTRA%
-sinks:
-  fact_country_revenue: {from: revenue_by_country, partition_by: [order_date]}
-  valid_orders: {from: valid_orders}
-"""
+README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
 
 
-def _write(tmp_path, extra: str = "") -> str:
+def _readme_pipeline() -> str:
+    """The example pipeline of the README's "Writing a pipeline" section, as printed there."""
+    with open(README, encoding="utf-8") as fh:
+        text = fh.read()
+    section = text[text.index("## Writing a pipeline"):]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
+
+
+def _write(tmp_path) -> str:
     (tmp_path / "data" / "input").mkdir(parents=True, exist_ok=True)
     (tmp_path / "data" / "input" / "orders.csv").write_text(ORDERS)
     path = tmp_path / "pipeline.yaml"
-    path.write_text(textwrap.dedent(PIPELINE).replace("%EXTRA%", extra))
+    path.write_text(_readme_pipeline())
     return str(path)
 
 
@@ -80,7 +64,7 @@ def _expected() -> pd.DataFrame:
     good = good[good["amount"] > 0].copy()
     good["order_date"] = pd.to_datetime(good["ordered_at"]).dt.date.astype(str)
     return (good.groupby(["country", "order_date"])
-            .agg(revenue=("amount", "sum"), n=("amount", "size")).reset_index())
+            .agg(revenue=("amount", "sum"), orders=("amount", "size")).reset_index())
 
 
 def test_a_run_publishes_what_pandas_computes_and_records_it(tmp_path):
@@ -89,7 +73,7 @@ def test_a_run_publishes_what_pandas_computes_and_records_it(tmp_path):
     record = _run(_write(tmp_path), data_dir, console)
     got = _table(data_dir, "fact_country_revenue")
     got["order_date"] = got["order_date"].astype(str)
-    got = got[["country", "order_date", "revenue", "n"]].sort_values(["country", "order_date"])
+    got = got[["country", "order_date", "revenue", "orders"]].sort_values(["country", "order_date"])
     want = _expected().sort_values(["country", "order_date"])
     assert got.reset_index(drop=True).to_dict("records") == want.reset_index(drop=True) \
         .to_dict("records")
@@ -110,9 +94,10 @@ def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
     _run(_write(tmp_path), data_dir)
     before = _table(data_dir, "fact_country_revenue").sort_values(["country", "order_date"])
 
-    broken = _write(tmp_path, extra="")
+    broken = _write(tmp_path)
     text = open(broken).read().replace(
-        "count(*) as n", "count(*) as n, max(assert_true(amount < 5, 'amount too big')) as chk")
+        "count(*) as orders",
+        "count(*) as orders, max(assert_true(amount < 5, 'amount too big')) as chk")
     open(broken, "w").write(text)
     with pytest.raises(EtlError) as info:
         _run(broken, data_dir)

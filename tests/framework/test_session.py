@@ -45,6 +45,7 @@ def test_auto_shuffle_partitions(monkeypatch, master, cores, expected):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert session.shuffle_partitions("auto", master) == expected
     assert session.shuffle_partitions(7, master) == 7
+    assert session.shuffle_partitions("auto", master, adaptive=True) == 200  # AQE coalesces
 
 
 def test_log_file_goes_into_java_options(tmp_path):
