@@ -69,11 +69,14 @@ class Executor:
 
         self.record.save()
         try:
+            self._refuse_unsupported()
             self._prepare()
             self.spark = self._session()
             with SparkProgress(self.spark, self.console) as progress:
                 self._progress = progress
                 for stage in self.plan.stages:
+                    if stage.name == "transform":
+                        self._size_shuffles()
                     if stage.tasks:
                         self.console.stage(stage.name, len(stage.tasks))
                     for task in stage.tasks:
@@ -94,6 +97,16 @@ class Executor:
         self._summary()
         return self.record
 
+    def _refuse_unsupported(self) -> None:
+        """Stop before anything runs when a selected sink asks for a target not built yet."""
+        keys = {t.key for t in self.plan.tasks()}
+        for sink in self.spec.sinks:
+            if f"sink:{sink.table}" in keys and "postgres" in sink.targets:
+                where = f" ({sink.loc})" if sink.loc else ""
+                raise EtlError(f"sink {sink.table!r}{where}: the postgres target is not "
+                               f"available in this version; nothing was run",
+                               hint="publish to the Parquet warehouse: targets: [parquet]")
+
     def _prepare(self) -> None:
         from framework.runtime.publish import cleanup
 
@@ -113,6 +126,19 @@ class Executor:
                              "app_name": settings.app_name, "conf": settings.conf,
                              "log": log_file}
         return spark
+
+    def _size_shuffles(self) -> None:
+        """`shuffle_partitions: auto` grows with the input read, so big inputs get blocks small
+        enough to cache and sort; small inputs keep few partitions."""
+        from framework.runtime.session import shuffle_partitions
+
+        value = self.spec.optimizations.shuffle_partitions
+        if value != "auto":
+            return
+        read = sum(t.bytes or 0 for t in self.record.tasks if t.kind == "source")
+        n = shuffle_partitions(value, self.spec.spark.master, read)
+        self.spark.conf.set("spark.sql.shuffle.partitions", str(n))
+        self.record.spark.setdefault("conf", {})["spark.sql.shuffle.partitions"] = str(n)
 
     def _warehouse_dir(self) -> str:
         return data_path(self.options.data_dir, self.spec.warehouse.path)
@@ -176,12 +202,13 @@ class Executor:
         rec.bytes = path_size(folder)
 
     def _run_source(self, task: Task, rec: TaskRecord) -> None:
-        from framework.runtime.io import read_source
+        from framework.runtime.io import path_size, read_source
 
         src = self.spec.source(task.id)
         result = read_source(self.spark, src, self.options.data_dir)
         rec.malformed, rec.quarantine = result.malformed, result.quarantine_path
         rec.path = data_path(self.options.data_dir, src.path)
+        rec.bytes = path_size(rec.path) if "://" not in rec.path else None
         if result.malformed:
             self.console.warn(f"source {src.id!r}: {result.malformed} malformed row(s) "
                               f"{_POLICY_WORDS[src.on_malformed]}"
@@ -209,9 +236,6 @@ class Executor:
         from framework.runtime.publish import publish_table
 
         sink = next(s for s in self.spec.sinks if s.table == task.id)
-        if "postgres" in sink.targets:
-            raise EtlError(f"sink {sink.table!r}: the postgres target is not available yet",
-                           hint="publish to the Parquet warehouse: targets: [parquet]")
         compression = sink.compression or self.spec.warehouse.compression
         result = publish_table(self.outputs[sink.source], self._warehouse_dir(), sink,
                                compression, self.record.run_id)

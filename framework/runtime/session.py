@@ -58,21 +58,23 @@ def require_java(minimum: int = 17) -> int:
     return version
 
 
-def shuffle_partitions(value: int | str, master: str, adaptive: bool = False) -> int:
-    """A number as given. "auto" with adaptive execution: 200, and AQE coalesces them to its
-    advisory size (small data -> few partitions, big data -> blocks small enough to cache);
-    without AQE: four per core of a local master."""
+AUTO_BYTES_PER_PARTITION = 32 * 2**20
+
+
+def shuffle_partitions(value: int | str, master: str, input_bytes: int = 0) -> int:
+    """A number as given; "auto": four per core of a local master (200 on a cluster), raised
+    to one per 32 MB of input once the sources are read (so cached blocks stay small), at most
+    2,000. AQE then coalesces what turns out small."""
     if isinstance(value, int):
         return value
-    if adaptive:
-        return 200
+    by_size = min(2000, -(-input_bytes // AUTO_BYTES_PER_PARTITION))
     match = re.fullmatch(r"local\[(\d+|\*)(?:,\d+)?\]", master)
     cores = os.cpu_count() or 2
     if match and match.group(1) != "*":
         cores = int(match.group(1))
     elif not master.startswith("local"):
-        return 200  # a cluster: Spark's default, AQE coalesces
-    return max(4, 4 * cores)
+        return max(200, by_size)  # a cluster: Spark's default, AQE coalesces
+    return max(4, 4 * cores, by_size)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
         "spark.sql.adaptive.coalescePartitions.enabled": str(opts.coalesce_partitions).lower(),
         "spark.sql.adaptive.skewJoin.enabled": str(opts.skew_join).lower(),
         "spark.sql.shuffle.partitions": str(shuffle_partitions(opts.shuffle_partitions,
-                                                               spark.master, opts.adaptive)),
+                                                               spark.master)),
         "spark.sql.autoBroadcastJoinThreshold": str(opts.broadcast_threshold),
         "spark.sql.sources.partitionOverwriteMode": "static",
         "spark.sql.parquet.compression.codec": "snappy",

@@ -134,3 +134,15 @@ def test_selection_publishes_only_the_selected_tables(tmp_path):
     assert sinks == ["valid_orders"]
     assert os.path.exists(os.path.join(data_dir, "warehouse", "valid_orders"))
     assert not os.path.exists(os.path.join(data_dir, "warehouse", "fact_country_revenue"))
+
+
+def test_a_target_not_built_yet_stops_the_run_before_anything_runs(tmp_path):
+    data_dir = str(tmp_path / "data")
+    path = _write(tmp_path)
+    text = open(path).read().replace("valid_orders: {from: valid_orders}",
+                                      "valid_orders: {from: valid_orders, targets: [postgres]}")
+    open(path, "w").write(text)
+    with pytest.raises(EtlError) as info:
+        _run(path, data_dir)
+    assert "postgres" in info.value.message and "nothing was run" in info.value.message
+    assert not os.path.exists(os.path.join(data_dir, "warehouse", "fact_country_revenue"))

@@ -45,7 +45,8 @@ def test_auto_shuffle_partitions(monkeypatch, master, cores, expected):
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert session.shuffle_partitions("auto", master) == expected
     assert session.shuffle_partitions(7, master) == 7
-    assert session.shuffle_partitions("auto", master, adaptive=True) == 200  # AQE coalesces
+    big = 100 * session.AUTO_BYTES_PER_PARTITION  # 100 x 32 MB of input
+    assert session.shuffle_partitions("auto", master, big) == max(expected, 100)
 
 
 def test_log_file_goes_into_java_options(tmp_path):
