@@ -108,10 +108,11 @@ def bench_default(work: str, repeat: int) -> dict:
 def bench_million(work: str, repeat: int, events: int) -> dict:
     data = os.path.join(work, "million")
     shutil.rmtree(data, ignore_errors=True)
-    land = etl_run(data, sessions=int(events / EVENTS_PER_SESSION))
+    sessions = int(events / EVENTS_PER_SESSION)
+    land = etl_run(data, sessions=sessions)
     ours, theirs = [], []
     for _ in range(repeat):  # interleaved so both see the same machine state
-        ours.append(etl_run(data))  # raw data already landed: the ETL alone
+        ours.append(etl_run(data, sessions=sessions))  # same parameters: the ETL alone
         out = os.path.join(data, "handwritten")
         shutil.rmtree(out, ignore_errors=True)
         theirs.append(timed([sys.executable, "bench/handwritten_etl.py",
@@ -144,6 +145,8 @@ def main() -> None:
     ap.add_argument("--million", type=int, default=1_000_000, help="events in the 1M scenario")
     ap.add_argument("--large", type=int, default=10_000_000, help="events in the large scenario")
     ap.add_argument("--skip-large", action="store_true")
+    ap.add_argument("--only", choices=["plan", "default", "million", "large"], action="append",
+                    help="run only these scenarios (repeatable); others keep their last result")
     ap.add_argument("--work", default=None, help="scratch folder (default: a temp dir)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="etl-bench-")
@@ -153,6 +156,9 @@ def main() -> None:
     if not args.skip_large:
         scenarios["large"] = lambda: bench_large(work, args.large)
     results: dict = {"cores": os.cpu_count()}
+    if args.only:
+        results = _previous_results()
+        scenarios = {k: v for k, v in scenarios.items() if k in args.only}
     for name, scenario in scenarios.items():
         try:
             results[name] = scenario()
@@ -165,12 +171,24 @@ def main() -> None:
             print(f"{name}: FAILED\n{results[name]['failed']}")
     if any("failed" in results[n] for n in scenarios):
         raise SystemExit(1)
+    _print_table(results, args)
+
+
+def _previous_results() -> dict:
+    try:
+        with open(os.path.join(ROOT, "bench", "results.json")) as fh:
+            return json.load(fh)
+    except (OSError, ValueError):
+        return {"cores": os.cpu_count()}
+
+
+def _print_table(results: dict, args: argparse.Namespace) -> None:
     d, m = results["default"], results["million"]
     print("| scenario | median | notes |\n|---|---|---|")
     print(f"| `etl plan` of the clickstream pipeline (whole process) | "
           f"{results['plan']['median_seconds']:.2f} s | no JVM |")
     print(f"| default scale (10,000 sessions), whole `etl run` incl. generation | "
-          f"{d['median_seconds']:.1f} s | {args.repeat} runs |")
+          f"{d['median_seconds']:.1f} s | {len(d['runs'])} runs |")
     print(f"| ~{args.million:,} events, ETL only | {m['median_etl_seconds']:.1f} s | "
           f"hand-written script {m['median_handwritten_seconds']:.1f} s, "
           f"ratio {m['ratio']:.2f} |")
