@@ -307,8 +307,7 @@ class Executor:
         rows = [[t.id, f"{t.rows:,}" if t.rows is not None else "",
                  _size(t.bytes), f"{t.seconds:.1f}s" if t.seconds is not None else ""]
                 for t in self.record.tasks if t.kind == "sink"]
-        self.console.summary(f"Published {len(rows)} table(s) in {self.record.seconds:.1f}s "
-                             f"(run {self.record.run_id})",
+        self.console.summary(f"Published {len(rows)} table(s) in {self.record.seconds:.1f}s",
                              ["table", "rows", "size", "time"], rows)
 
 
