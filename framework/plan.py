@@ -56,8 +56,9 @@ class Plan:
 
 
 def data_path(data_dir: str, path: str) -> str:
-    """A data location from the spec: absolute as written, else under the data directory."""
-    return path if os.path.isabs(path) else os.path.join(data_dir, path)
+    """A data location from the spec: a URI or absolute path as written, else under the data
+    directory."""
+    return path if "://" in path or os.path.isabs(path) else os.path.join(data_dir, path)
 
 
 def _closure(graph: Graph, keys: set[str]) -> set[str]:

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from framework.errors import DataError, EnvironmentProblem, EtlError
+from framework.plan import data_path
 from framework.spec import FILE_FORMATS, SourceSpec
 
 if TYPE_CHECKING:
@@ -63,9 +64,7 @@ class SourceRead:
 
 def resolve_path(path: str, data_dir: str) -> str:
     """An absolute path or URI stays; a relative path is taken from the data directory."""
-    if "://" in path or os.path.isabs(path):
-        return path
-    return os.path.join(data_dir, path)
+    return data_path(data_dir, path)
 
 
 def read_source(spark: SparkSession, source: SourceSpec, data_dir: str) -> SourceRead:
