@@ -20,7 +20,7 @@ from framework.errors import EtlError, RunFailed, StepFailure
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
 from framework.runtime.context import Observed, Summary, TransformContext, collect_observed
-from framework.runtime.record import RunRecord, TaskRecord, new_run_id
+from framework.runtime.record import RunRecord, TaskRecord, new_run_id, write_json
 from framework.spec import PipelineSpec
 
 
@@ -198,7 +198,7 @@ class Executor:
         gdef = self.registry.generators[gen.generator]
         tables = gdef.func(self._ctx(task.id), dict(gen.params))
         land_tables(tables, folder, gen.landing_format)
-        _write_json(manifest, wanted)
+        write_json(manifest, wanted)
         rec.bytes = path_size(folder)
 
     def _run_source(self, task: Task, rec: TaskRecord) -> None:
@@ -352,13 +352,6 @@ def _read_json(path: str) -> Any:
             return json.load(fh)
     except (OSError, ValueError):
         return None
-
-
-def _write_json(path: str, data: Any) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, default=str)
-    os.replace(tmp, path)
 
 
 def run_pipeline(spec: PipelineSpec, plan: Plan, options: RunOptions, console: Console,

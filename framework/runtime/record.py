@@ -85,11 +85,16 @@ class RunRecord:
     def save(self) -> str:
         os.makedirs(self.folder, exist_ok=True)
         path = os.path.join(self.folder, "run.json")
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(self.to_json(), fh, indent=2, default=str)
-        os.replace(tmp, path)
+        write_json(path, self.to_json())
         return path
+
+
+def write_json(path: str, data: Any) -> None:
+    """Write JSON beside `path`, then rename it in: a reader never sees half a file."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, default=str)
+    os.replace(tmp, path)
 
 
 def _pid_alive(pid: int) -> bool:
