@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIPELINE ?= pipelines/clickstream.yaml
 ARGS ?=
 
-.PHONY: setup run test lint plan bench clean
+.PHONY: setup warmup run test lint plan bench clean
 
 $(BIN)/etl: pyproject.toml
 	@scripts/check_java.sh
@@ -16,7 +16,11 @@ $(BIN)/etl: pyproject.toml
 
 setup: $(BIN)/etl  ## virtual environment with the project installed editable (checks Java 17+)
 
-run: setup  ## generate, transform and publish the clickstream warehouse
+warmup: setup  ## once per Java/Spark install: a class-data archive that halves JVM start-up
+	$(BIN)/etl warmup --if-missing $(PIPELINE) --var sessions=300 --var users=100 \
+		--var products=50 --var days=3
+
+run: warmup  ## generate, transform and publish the clickstream warehouse
 	$(BIN)/etl run $(PIPELINE) $(ARGS)
 
 plan: setup  ## the dry-run plan of the clickstream pipeline (no Spark started)

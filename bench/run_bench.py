@@ -80,13 +80,34 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
 
 
 def etl_run(data_dir: str, sessions: int | None = None, regenerate: bool = False,
-            extra: tuple[str, ...] = ()) -> dict:
+            extra: tuple[str, ...] = (), archive: bool = True) -> dict:
     cmd = ETL + ["run", PIPELINE, "--data-dir", data_dir, *extra]
     if sessions:
         cmd += ["--var", f"sessions={sessions}"]
     if regenerate:
         cmd.append("--regenerate")
-    return timed(cmd, env={**os.environ, "TERM": "dumb"})
+    env = {**os.environ, "TERM": "dumb", "ETL_CLASS_ARCHIVE": "on" if archive else "off"}
+    return timed(cmd, env=env)
+
+
+def ensure_class_archive() -> None:
+    """The state after `make run`: a class-data archive for this Java and Spark (not timed)."""
+    subprocess.run(ETL + ["warmup", "--if-missing", PIPELINE, "--var", "sessions=300",
+                          "--var", "users=100", "--var", "products=50", "--var", "days=3"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "TERM": "dumb"})
+
+
+def machine_pace(repeat: int = 3) -> float:
+    """Seconds for a fixed pure-Python loop (median): how fast this machine is, to compare
+    figures taken on different machines (a typical 2024 laptop core: about 0.5 s)."""
+    times = []
+    for _ in range(repeat):
+        t0, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        times.append(time.perf_counter() - t0)
+    return round(statistics.median(times), 2)
 
 
 def bench_plan(work: str, repeat: int) -> dict:
@@ -97,12 +118,20 @@ def bench_plan(work: str, repeat: int) -> dict:
 
 
 def bench_default(work: str, repeat: int) -> dict:
-    runs = []
+    """A fresh data folder each time (generation included), with and without the class-data
+    archive, interleaved so both see the same machine state."""
+    runs, cold = [], []
     for i in range(repeat):
-        data = os.path.join(work, f"default-{i}")
-        shutil.rmtree(data, ignore_errors=True)
-        runs.append(etl_run(data))
-    return {"runs": runs, "median_seconds": statistics.median(r["seconds"] for r in runs)}
+        for archive, out in ((True, runs), (False, cold)):
+            data = os.path.join(work, f"default-{i}-{archive}")
+            shutil.rmtree(data, ignore_errors=True)
+            out.append(etl_run(data, archive=archive))
+            shutil.rmtree(data, ignore_errors=True)
+    median = statistics.median(r["seconds"] for r in runs)
+    median_cold = statistics.median(r["seconds"] for r in cold)
+    return {"runs": runs, "median_seconds": median, "runs_without_archive": cold,
+            "median_seconds_without_archive": median_cold,
+            "archive_ratio": round(median / median_cold, 3)}
 
 
 def bench_million(work: str, repeat: int, events: int) -> dict:
@@ -159,6 +188,8 @@ def main() -> None:
     if args.only:
         results = _previous_results()
         scenarios = {k: v for k, v in scenarios.items() if k in args.only}
+    ensure_class_archive()
+    results["machine_pace_seconds"] = machine_pace()
     for name, scenario in scenarios.items():
         try:
             results[name] = scenario()
@@ -184,11 +215,13 @@ def _previous_results() -> dict:
 
 def _print_table(results: dict, args: argparse.Namespace) -> None:
     d, m = results["default"], results["million"]
+    print(f"machine pace (10M-step Python loop): {results['machine_pace_seconds']:.2f} s\n")
     print("| scenario | median | notes |\n|---|---|---|")
     print(f"| `etl plan` of the clickstream pipeline (whole process) | "
           f"{results['plan']['median_seconds']:.2f} s | no JVM |")
     print(f"| default scale (10,000 sessions), whole `etl run` incl. generation | "
-          f"{d['median_seconds']:.1f} s | {len(d['runs'])} runs |")
+          f"{d['median_seconds']:.1f} s | {len(d['runs'])} runs; without the class-data archive "
+          f"{d['median_seconds_without_archive']:.1f} s (ratio {d['archive_ratio']:.2f}) |")
     print(f"| ~{args.million:,} events, ETL only | {m['median_etl_seconds']:.1f} s | "
           f"hand-written script {m['median_handwritten_seconds']:.1f} s, "
           f"ratio {m['ratio']:.2f} |")

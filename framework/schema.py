@@ -106,6 +106,11 @@ def _optimizations() -> dict:
         "storage_level": {"enum": list(STORAGE_LEVELS)},
         "jit": {"enum": ["full", "quick"], "description":
                 "quick: the JVM compiles with C1 only -- faster for runs under a few minutes"},
+        "parallel_publish": {
+            "type": ["integer", "string"], "minimum": 1,
+            "description": "how many sinks are written at once (auto: up to 4, one per core)",
+            "if": {"type": "string"}, "then": {"const": "auto", "x-messages": {
+                "const": "expected a number of sinks (>= 1) or 'auto'"}}},
     }, description="Spark optimizations: AQE, shuffle partitions, broadcast, caching")
 
 

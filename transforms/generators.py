@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from framework.registry import generator
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame
+    from pyspark.sql import DataFrame
 
 CATEGORIES: tuple[tuple[str, str, int, int, tuple[str, ...]], ...] = (
     # name, url slug, price low, price high, nouns
@@ -124,12 +124,6 @@ PARAMS: dict[str, Any] = {
 }
 
 
-def _F() -> Any:
-    from pyspark.sql import functions as F
-
-    return F
-
-
 def resolve_params(params: dict[str, Any] | None) -> dict[str, Any]:
     """The params with schema defaults filled in, checked beyond what JSON Schema can say."""
     props = PARAMS["properties"]
@@ -146,32 +140,43 @@ def resolve_params(params: dict[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def unit(seed: int, salt: str, *cols: Column | str) -> Column:
-    """A uniform draw in [0, 1) from a hash of (seed, salt, cols): deterministic, row-local."""
-    F = _F()
-    h = F.xxhash64(F.lit(seed), F.lit(salt), *cols)
-    return F.shiftrightunsigned(h, 11).cast("double") / float(2**53)
+def lit(value: Any) -> str:
+    """A Spark SQL literal. Floats get a D suffix: a bare 0.5 would be a DECIMAL."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value!r}D"
+    text = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{text}'"
 
 
-def pick(u: Column, choices: Sequence[tuple[Any, float]]) -> Column:
-    """The value whose cumulative-weight bucket holds u (weights need not sum to 1)."""
-    F = _F()
+def array(values: Sequence[Any]) -> str:
+    return f"array({', '.join(lit(v) for v in values)})"
+
+
+def unit(seed: int, salt: str, *cols: str) -> str:
+    """SQL for a uniform draw in [0, 1) from a hash of (seed, salt, cols): row-local, repeatable."""
+    args = ", ".join([lit(seed), lit(salt), *cols])
+    return f"(CAST(shiftrightunsigned(xxhash64({args}), 11) AS DOUBLE) / {float(2**53)!r}D)"
+
+
+def pick(u: str, choices: Sequence[tuple[Any, float]]) -> str:
+    """SQL for the value whose cumulative-weight bucket holds u (weights need not sum to 1)."""
     total = float(sum(w for _, w in choices))
-    expr, acc = None, 0.0
+    whens, acc = [], 0.0
     for value, weight in choices[:-1]:
         acc += weight / total
-        expr = F.when(u < acc, F.lit(value)) if expr is None else expr.when(u < acc, F.lit(value))
-    last = F.lit(choices[-1][0])
-    return last if expr is None else expr.otherwise(last)
+        whens.append(f"WHEN {u} < {lit(acc)} THEN {lit(value)}")
+    last = lit(choices[-1][0])
+    return f"CASE {' '.join(whens)} ELSE {last} END" if whens else last
 
 
-def lookup(key: Column, mapping: Sequence[tuple[Any, Any]]) -> Column:
-    """`CASE key WHEN k THEN v ...` for a small constant mapping."""
-    F = _F()
-    expr = None
-    for k, v in mapping:
-        expr = F.when(key == k, F.lit(v)) if expr is None else expr.when(key == k, F.lit(v))
-    return expr
+def lookup(key: str, mapping: Sequence[tuple[Any, Any]]) -> str:
+    """SQL `CASE key WHEN k THEN v ...` for a small constant mapping."""
+    whens = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in mapping)
+    return f"CASE {key} {whens} END"
 
 
 def _base_partitions(ctx: Any) -> int | None:
@@ -196,37 +201,46 @@ def _range(ctx: Any, n: int) -> DataFrame:
     return ctx.spark.range(1, n + 1, 1, parts)
 
 
+# Each table is a few `selectExpr` layers of SQL text: one call into the JVM per layer instead of
+# thousands for a Column-by-Column build, and every draw is computed once, in its own column.
+
 # ---------------------------------------------------------------- products
 def products_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
-    F = _F()
-    seed, cat = p["seed"], F.pmod(F.col("id") - 1, F.lit(len(CATEGORIES))).cast("int") + 1
-    nouns = F.array(*[F.array(*[F.lit(n) for n in c[4]]) for c in CATEGORIES])
-    noun_idx = (unit(seed, "noun", "id") * 6).cast("int") + 1
-    adj = F.element_at(F.array(*[F.lit(a) for a in ADJECTIVES]),
-                       (unit(seed, "adj", "id") * len(ADJECTIVES)).cast("int") + 1)
-    lo = F.element_at(F.array(*[F.lit(c[2]) for c in CATEGORIES]), cat)
-    hi = F.element_at(F.array(*[F.lit(c[3]) for c in CATEGORIES]), cat)
-    u = unit(seed, "price", "id")
-    price = F.floor(lo + (hi - lo) * u * u) + F.lit(0.99)
-    return _range(ctx, p["products"]).select(
-        F.format_string("P%05d", "id").alias("product_id"),
-        F.concat_ws(" ", adj, F.element_at(F.element_at(nouns, cat), noun_idx),
-                    F.col("id").cast("string")).alias("product_name"),
-        F.element_at(F.array(*[F.lit(c[0]) for c in CATEGORIES]), cat).alias("category"),
-        price.cast("decimal(10,2)").alias("price"),
+    seed, n_cat = p["seed"], len(CATEGORIES)
+    nouns = f"array({', '.join(array(c[4]) for c in CATEGORIES)})"
+    return _range(ctx, p["products"]).selectExpr(
+        "id",
+        f"CAST(pmod(id - 1, {n_cat}) AS INT) + 1 AS cat",
+        f"{unit(seed, 'noun', 'id')} AS u_noun",
+        f"{unit(seed, 'adj', 'id')} AS u_adj",
+        f"{unit(seed, 'price', 'id')} AS u_price",
+    ).selectExpr(
+        "format_string('P%05d', id) AS product_id",
+        f"concat_ws(' ', element_at({array(ADJECTIVES)},"
+        f" CAST(u_adj * {len(ADJECTIVES)} AS INT) + 1),"
+        f" element_at(element_at({nouns}, cat), CAST(u_noun * 6 AS INT) + 1),"
+        " CAST(id AS STRING)) AS product_name",
+        f"element_at({array([c[0] for c in CATEGORIES])}, cat) AS category",
+        f"CAST(floor(element_at({array([c[2] for c in CATEGORIES])}, cat)"
+        f" + (element_at({array([c[3] for c in CATEGORIES])}, cat)"
+        f" - element_at({array([c[2] for c in CATEGORIES])}, cat)) * u_price * u_price)"
+        " + 0.99D AS DECIMAL(10,2)) AS price",
     )
 
 
 # ---------------------------------------------------------------- users
 def users_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
-    F = _F()
     seed = p["seed"]
-    days_before = (unit(seed, "signup", "id") * 365).cast("int") + 1
-    return _range(ctx, p["users"]).select(
-        F.format_string("U%06d", "id").alias("user_id"),
-        F.date_sub(F.lit(p["start_date"]).cast("date"), days_before).alias("signup_date"),
-        pick(unit(seed, "country", "id"), COUNTRIES).alias("country"),
-        pick(unit(seed, "age", "id"), AGE_GROUPS).alias("age_group"),
+    return _range(ctx, p["users"]).selectExpr(
+        "id",
+        f"{unit(seed, 'signup', 'id')} AS u_signup",
+        f"{unit(seed, 'country', 'id')} AS u_country",
+        f"{unit(seed, 'age', 'id')} AS u_age",
+    ).selectExpr(
+        "format_string('U%06d', id) AS user_id",
+        f"date_sub(DATE {lit(p['start_date'])}, CAST(u_signup * 365 AS INT) + 1) AS signup_date",
+        f"{pick('u_country', COUNTRIES)} AS country",
+        f"{pick('u_age', AGE_GROUPS)} AS age_group",
     )
 
 
@@ -239,211 +253,181 @@ def _stride(n: int) -> int:
     return stride
 
 
-def _session_user(p: dict[str, Any]) -> Column:
-    F = _F()
-    seed, n = p["seed"], p["users"]
+def _session_user(p: dict[str, Any]) -> str:
+    """Returning sessions come from a core pool (low ranks most often), the rest from anyone."""
+    n = p["users"]
     pool = max(1, math.ceil(n * CORE_USER_FRACTION))
-    u = unit(seed, "upick", "id")
-    rank = (F.pow(u, CORE_SKEW) * pool).cast("long")  # low ranks are the most frequent visitors
-    core = F.pmod(rank * _stride(n), F.lit(n)) + 1
-    anyone = (u * n).cast("long") + 1
-    returning = unit(seed, "returning", "id") < p["returning_user_share"]
-    return F.format_string("U%06d", F.when(returning, core).otherwise(anyone))
+    core = f"pmod(CAST(pow(u_upick, {lit(CORE_SKEW)}) * {pool} AS BIGINT) * {_stride(n)}, {n}) + 1"
+    anyone = f"CAST(u_upick * {n} AS BIGINT) + 1"
+    returning = f"u_returning < {lit(float(p['returning_user_share']))}"
+    return f"format_string('U%06d', CASE WHEN {returning} THEN {core} ELSE {anyone} END)"
 
 
-def _session_day(p: dict[str, Any]) -> Column:
-    """Day index in [0, days), weekday-weighted by acceptance over three hashed candidates."""
-    F = _F()
-    seed, days = p["seed"], p["days"]
+def _session_start(p: dict[str, Any]) -> str:
+    """Epoch seconds of the first event: a day weighted by weekday (acceptance over three hashed
+    candidates), an hour with a night trough and an evening peak; late starts are clamped so the
+    session ends in the window."""
+    days = p["days"]
     first_weekday = date.fromisoformat(p["start_date"]).weekday()
-    weights = F.array(*[F.lit(w / max(WEEKDAY_WEIGHTS)) for w in WEEKDAY_WEIGHTS])
-    cands = [(unit(seed, f"day{i}", "id") * days).cast("int") for i in range(3)]
-    accepted = [
-        F.when(unit(seed, f"dayok{i}", "id")
-               < F.element_at(weights, F.pmod(d + first_weekday, F.lit(7)) + 1), d)
-        for i, d in enumerate(cands[:2])
-    ]
-    return F.coalesce(*accepted, cands[2])
-
-
-def _session_start(p: dict[str, Any]) -> Column:
-    """Epoch seconds of the first event; late starts are clamped so the session ends in range."""
-    F = _F()
-    seed = p["seed"]
-    hour = pick(unit(seed, "hour", "id"), list(enumerate(HOUR_WEIGHTS)))
-    offset = (_session_day(p).cast("long") * DAY + hour * 3600
-              + (unit(seed, "second", "id") * 3600).cast("long"))
+    weights = array([w / max(WEEKDAY_WEIGHTS) for w in WEEKDAY_WEIGHTS])
+    cands = [f"CAST(u_day{i} * {days} AS INT)" for i in range(3)]
+    accepted = [f"CASE WHEN u_dayok{i} < element_at({weights}, pmod({d} + {first_weekday}, 7) + 1)"
+                f" THEN {d} END" for i, d in enumerate(cands[:2])]
+    day = f"coalesce({accepted[0]}, {accepted[1]}, {cands[2]})"
+    hour = pick("u_hour", list(enumerate(HOUR_WEIGHTS)))
+    offset = f"CAST({day} AS BIGINT) * {DAY} + ({hour}) * 3600 + CAST(u_second * 3600 AS BIGINT)"
     max_span = (p["events_per_session"][1] - 1) * MAX_GAP_SECONDS
-    latest = max(0, p["days"] * DAY - 1 - max_span)
-    start = datetime.fromisoformat(p["start_date"]).replace(tzinfo=UTC)
-    return F.lit(int(start.timestamp())) + F.least(offset, F.lit(latest))
+    latest = max(0, days * DAY - 1 - max_span)
+    start = int(datetime.fromisoformat(p["start_date"]).replace(tzinfo=UTC).timestamp())
+    return f"{start} + least({offset}, {latest})"
 
 
-def _intent(seed: int) -> Column:
-    """browse / cart / buy: buying is likelier on desktop and from email or search."""
-    F = _F()
-    factor = lookup(F.col("device"), DEVICE_BUY_FACTOR) * lookup(F.col("referrer"),
-                                                                   REFERRER_BUY_FACTOR)
-    u = unit(seed, "intent", "id")
-    buy = F.lit(BUY_BASE) * factor
-    return (F.when(u < buy, "buy").when(u < buy + CART_BASE, "cart").otherwise("browse"))
+SESSION_DRAWS = ("upick", "returning", "device", "browser", "referrer", "intent", "interest",
+                 "nevents", "day0", "day1", "day2", "dayok0", "dayok1", "hour", "second")
 
 
 def sessions_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
-    F = _F()
     seed, (lo, hi) = p["seed"], p["events_per_session"]
-    browser = F.coalesce(*[
-        F.when(F.col("device") == dev, pick(unit(seed, "browser", "id"), mix))
-        for dev, mix in BROWSERS.items()
-    ])
+    browser = " ".join(f"WHEN device = {lit(dev)} THEN {pick('u_browser', mix)}"
+                       for dev, mix in BROWSERS.items())
+    factor = (f"({lookup('device', DEVICE_BUY_FACTOR)})"
+              f" * ({lookup('referrer', REFERRER_BUY_FACTOR)})")
+    buy = f"{lit(BUY_BASE)} * {factor}"
+    intent = (f"CASE WHEN u_intent < {buy} THEN 'buy' WHEN u_intent < {buy} + {lit(CART_BASE)}"
+              f" THEN 'cart' ELSE 'browse' END")
+    draws = [f"{unit(seed, d, 'id')} AS u_{d}" for d in SESSION_DRAWS]
     return (
         _range(ctx, p["sessions"])
-        .withColumn("user_id", _session_user(p))
-        .withColumn("device", pick(unit(seed, "device", "id"), DEVICES))
-        .withColumn("browser", browser)
-        .withColumn("referrer", pick(unit(seed, "referrer", "id"), REFERRERS))
-        .withColumn("intent", _intent(seed))
-        .withColumn("interest", (unit(seed, "interest", "id") * len(CATEGORIES)).cast("int"))
-        .withColumn("n_events", (unit(seed, "nevents", "id") * (hi - lo + 1)).cast("int") + lo)
-        .withColumn("start_epoch", _session_start(p))
+        .selectExpr("id", *draws)
+        .selectExpr(
+            "id", "u_browser", "u_intent",
+            f"{_session_user(p)} AS user_id",
+            f"{pick('u_device', DEVICES)} AS device",
+            f"{pick('u_referrer', REFERRERS)} AS referrer",
+            f"CAST(u_interest * {len(CATEGORIES)} AS INT) AS interest",
+            f"CAST(u_nevents * {hi - lo + 1} AS INT) + {lo} AS n_events",
+            f"{_session_start(p)} AS start_epoch",
+        )
+        .selectExpr("id", "user_id", "device", f"CASE {browser} END AS browser", "referrer",
+                    f"{intent} AS intent", "interest", "n_events", "start_epoch")
     )
 
 
 # ---------------------------------------------------------------- events
-def _fresh_product(p: dict[str, Any], k: Column) -> Column:
-    """A product id number: 75% from the session's interest category, popularity-skewed."""
-    F = _F()
-    seed, n, cats = p["seed"], p["products"], len(CATEGORIES)
-    u = unit(seed, "product", "id", k)
-    skew = u * u
-    in_category = F.floor((F.lit(n) - F.col("interest") - 1) / cats) + 1  # ids c+1, c+1+8, ...
-    from_interest = F.col("interest") + 1 + cats * (skew * in_category).cast("long")
-    anywhere = (skew * n).cast("long") + 1
-    use_interest = (unit(seed, "in_interest", "id", k) < 0.75) & (in_category > 0)
-    return F.when(use_interest, from_interest).otherwise(anywhere)
+def _slot_draws(seed: int) -> str:
+    """Per session, one struct of hash draws per event slot k = 1..n_events."""
+    fields = ", ".join(f"'u_{name}', {unit(seed, salt, 'id', 'k')}" for name, salt in (
+        ("type", "type"), ("product", "product"), ("in_interest", "in_interest"),
+        ("gap", "gap"), ("qty", "qty"), ("cart", "cartpick"), ("buy", "buypick")))
+    return f"transform(sequence(1, n_events), k -> named_struct('k', k, {fields}))"
 
 
-def _gap(seed: int, k: Column) -> Column:
-    """Seconds since the previous event: 0 for slot 1, else exponential in [2, 300]."""
-    F = _F()
-    u = unit(seed, "gap", "id", k)
-    raw = F.lit(MIN_GAP_SECONDS) + F.floor(-MEAN_GAP_SECONDS * F.log1p(-u))
-    return F.when(k == 1, F.lit(0)).otherwise(F.least(raw, F.lit(MAX_GAP_SECONDS))).cast("long")
+def _raw_slots(p: dict[str, Any]) -> str:
+    """Layer 1: type from the intent mix (slot 1 is a page_view), a fresh product (75% from the
+    session's interest category, popularity-skewed), the gap since the previous event
+    (exponential in [2, 300] s, 0 for slot 1) and a quantity."""
+    n, cats = p["products"], len(CATEGORIES)
+    mix = " ".join(f"WHEN intent = {lit(i)} THEN {pick('d.u_type', w)}"
+                   for i, w in EVENT_MIX.items())
+    skew = "d.u_product * d.u_product"
+    in_category = f"(floor(({n} - interest - 1) / {cats}) + 1)"  # ids c+1, c+1+8, ...
+    from_interest = f"interest + 1 + {cats} * CAST({skew} * {in_category} AS BIGINT)"
+    anywhere = f"CAST({skew} * {n} AS BIGINT) + 1"
+    fresh = (f"CASE WHEN d.u_in_interest < 0.75D AND {in_category} > 0 THEN {from_interest}"
+             f" ELSE {anywhere} END")
+    raw_gap = f"{MIN_GAP_SECONDS} + floor({lit(-MEAN_GAP_SECONDS)} * log1p(-d.u_gap))"
+    gap = f"CAST(CASE WHEN d.k = 1 THEN 0 ELSE least({raw_gap}, {MAX_GAP_SECONDS}) END AS BIGINT)"
+    return (f"transform(draws, d -> named_struct('k', d.k,"
+            f" 'type', CASE WHEN d.k = 1 THEN 'page_view' ELSE CASE {mix} END END,"
+            f" 'fresh', {fresh}, 'gap', {gap}, 'qty', {pick('d.u_qty', QUANTITIES)},"
+            f" 'u_cart', d.u_cart, 'u_buy', d.u_buy))")
 
 
-def _raw_slot(p: dict[str, Any], k: Column) -> Column:
-    """Layer 1 of a session's events: type drawn from the intent mix, a fresh product, gap, qty."""
-    F = _F()
-    seed = p["seed"]
-    u = unit(seed, "type", "id", k)
-    mix = F.coalesce(*[F.when(F.col("intent") == i, pick(u, w)) for i, w in EVENT_MIX.items()])
-    return F.struct(
-        k.alias("k"),
-        F.when(k == 1, F.lit("page_view")).otherwise(mix).alias("type"),
-        _fresh_product(p, k).alias("fresh"),
-        _gap(seed, k).alias("gap"),
-        pick(unit(seed, "qty", "id", k), QUANTITIES).alias("qty"),
-    )
+def _with_carts() -> str:
+    """Layer 2: an add_to_cart takes a product clicked earlier in the session when there is one
+    (chosen by hash among them); a click keeps its own product."""
+    earlier = "size(filter(clicks, c -> c.k < s.k))"
+    chosen = f"element_at(clicks, CAST(s.u_cart * {earlier} AS INT) + 1).fresh"
+    cart_product = f"coalesce(CASE WHEN {earlier} > 0 THEN {chosen} END, s.fresh)"
+    product = (f"CASE WHEN s.type = 'product_click' THEN s.fresh"
+               f" WHEN s.type = 'add_to_cart' THEN {cart_product} END")
+    return (f"transform(slots, s -> named_struct('k', s.k, 'type', s.type, 'fresh', s.fresh,"
+            f" 'product', {product}, 'gap', s.gap, 'qty', s.qty, 'u_buy', s.u_buy))")
 
 
-def _choose(seed: int, salt: str, arr: Column, k: Column) -> Column:
-    """One element of a non-empty array, chosen by hash."""
-    F = _F()
-    return F.element_at(arr, (unit(seed, salt, "id", k) * F.size(arr)).cast("int") + 1)
-
-
-def _with_carts(seed: int, slots: Column) -> Column:
-    """Layer 2: an add_to_cart takes a product clicked earlier in the session when there is one."""
-    F = _F()
-
-    def one(s: Column) -> Column:
-        clicks = F.filter(slots, lambda t: (t["k"] < s["k"]) & (t["type"] == "product_click"))
-        clicked = _choose(seed, "cartpick", clicks, s["k"])["fresh"]
-        cart_product = F.when(F.size(clicks) > 0, clicked)
-        product = F.when(s["type"] == "product_click", s["fresh"]).when(
-            s["type"] == "add_to_cart", F.coalesce(cart_product, s["fresh"]))
-        return F.struct(s["k"].alias("k"), s["type"].alias("type"), s["fresh"].alias("fresh"),
-                        product.alias("product"), s["gap"].alias("gap"), s["qty"].alias("qty"))
-
-    return F.transform(slots, one)
-
-
-def _with_purchases(seed: int, slots: Column) -> Column:
-    """Layer 3: a purchase copies an earlier add_to_cart (product, qty) or becomes a click."""
-    F = _F()
-
-    def one(s: Column) -> Column:
-        carts = F.filter(slots, lambda t: (t["k"] < s["k"]) & (t["type"] == "add_to_cart"))
-        is_purchase = s["type"] == "purchase"
-        has_cart = F.size(carts) > 0
-        cart = _choose(seed, "buypick", carts, s["k"])
-        kind = F.when(is_purchase & ~has_cart, F.lit("product_click")).otherwise(s["type"])
-        product = F.when(is_purchase & has_cart, cart["product"]).when(
-            is_purchase, s["fresh"]).otherwise(s["product"])
-        qty = F.when(is_purchase & has_cart, cart["qty"]).when(
-            s["type"] == "add_to_cart", s["qty"])
-        offset = F.aggregate(F.filter(slots, lambda t: t["k"] <= s["k"]), F.lit(0).cast("long"),
-                             lambda acc, t: acc + t["gap"])
-        return F.struct(s["k"].alias("k"), kind.alias("event_type"), product.alias("product"),
-                        qty.alias("quantity"), offset.alias("offset"))
-
-    return F.transform(slots, one)
-
-
-def _page_url(seed: int) -> Column:
-    F = _F()
-    slugs = F.array(*[F.lit(c[1]) for c in CATEGORIES])
-    other = (unit(seed, "urlcat", "id", "k") * len(CATEGORIES)).cast("int")
-    cat = F.when(unit(seed, "urlinterest", "id", "k") < 0.7, F.col("interest")).otherwise(other)
-    home_share = F.when(F.col("k") == 1, 0.5).otherwise(0.3)
-    view = F.when(unit(seed, "urlhome", "id", "k") < home_share, F.lit("/home")).otherwise(
-        F.concat(F.lit("/category/"), F.element_at(slugs, cat + 1)))
-    product_page = F.concat(F.lit("/product/"), "product_id")
-    return (F.when(F.col("event_type") == "page_view", view)
-            .when(F.col("event_type") == "product_click", product_page)
-            .when(F.col("event_type") == "add_to_cart", F.lit("/cart"))
-            .otherwise(F.lit("/checkout")))
-
-
-def _malform(df: DataFrame, p: dict[str, Any]) -> DataFrame:
-    """Strings for timestamp and quantity; a `malformed_rate` share of rows gets one broken."""
-    F = _F()
-    seed = p["seed"]
-    broken = unit(seed, "malformed", "id", "k") < p["malformed_rate"]
-    ts_broken = broken & (unit(seed, "malformed_kind", "id", "k") < 0.5)
-    qty_broken = broken & ~ts_broken
-    return (
-        df.withColumn("timestamp", F.when(ts_broken, F.lit(BROKEN_TIMESTAMP))
-                      .otherwise(F.date_format("timestamp", CSV_TIMESTAMP_FORMAT)))
-        .withColumn("quantity", F.when(qty_broken, F.lit(BROKEN_QUANTITY))
-                    .otherwise(F.col("quantity").cast("string")))
-    )
+def _page_url(seed: int) -> str:
+    slugs = array([c[1] for c in CATEGORIES])
+    other = f"CAST({unit(seed, 'urlcat', 'id', 'k')} * {len(CATEGORIES)} AS INT)"
+    cat = f"CASE WHEN {unit(seed, 'urlinterest', 'id', 'k')} < 0.7D THEN interest ELSE {other} END"
+    home_share = "CASE WHEN k = 1 THEN 0.5D ELSE 0.3D END"
+    view = (f"CASE WHEN {unit(seed, 'urlhome', 'id', 'k')} < {home_share} THEN '/home'"
+            f" ELSE concat('/category/', element_at({slugs}, {cat} + 1)) END")
+    return (f"CASE WHEN event_type = 'page_view' THEN {view}"
+            f" WHEN event_type = 'product_click' THEN concat('/product/', product_id)"
+            f" WHEN event_type = 'add_to_cart' THEN '/cart' ELSE '/checkout' END")
 
 
 EVENT_COLUMNS = ("event_id", "session_id", "user_id", "event_type", "product_id", "timestamp",
                  "device", "browser", "referrer", "page_url", "quantity")
 
 
-def events_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
-    F = _F()
+def _malformed(p: dict[str, Any]) -> tuple[str, str]:
+    """Strings for timestamp and quantity; a `malformed_rate` share of rows gets one broken."""
     seed = p["seed"]
-    raw = F.transform(F.sequence(F.lit(1), F.col("n_events")), lambda k: _raw_slot(p, k))
-    events = (  # one column per layer, so each array is computed once, not inlined per use
+    broken = f"{unit(seed, 'malformed', 'id', 'k')} < {lit(float(p['malformed_rate']))}"
+    ts_broken = f"({broken} AND {unit(seed, 'malformed_kind', 'id', 'k')} < 0.5D)"
+    qty_broken = f"({broken} AND NOT {ts_broken})"
+    return (f"CASE WHEN {ts_broken} THEN {lit(BROKEN_TIMESTAMP)}"
+            f" ELSE date_format(timestamp, {lit(CSV_TIMESTAMP_FORMAT)}) END AS timestamp",
+            f"CASE WHEN {qty_broken} THEN {lit(BROKEN_QUANTITY)}"
+            f" ELSE CAST(quantity AS STRING) END AS quantity")
+
+
+def events_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
+    """Sessions explode into their events through three array layers (draws, raw slots, carts);
+    purchases, which copy an earlier add_to_cart (product and quantity) or become a click when
+    there is none, are resolved per event row. Map-only: no shuffle."""
+    session_cols = ("id", "user_id", "device", "browser", "referrer", "interest", "start_epoch")
+    ncart = "size(filter(carts, c -> c.k < e.k))"
+    events = (
         sessions_df(ctx, p)
-        .withColumn("slots", raw)
-        .withColumn("slots", _with_carts(seed, F.col("slots")))
-        .withColumn("e", F.explode(_with_purchases(seed, F.col("slots"))))
-        .select("*", "e.*")
-        .withColumn("product_id", F.when(F.col("product").isNotNull(),
-                                         F.format_string("P%05d", "product")))
-        .withColumn("event_id", F.format_string("E%09d-%04d", "id", "k"))
-        .withColumn("session_id", F.format_string("S%09d", "id"))
-        .withColumn("timestamp", F.timestamp_seconds(F.col("start_epoch") + F.col("offset")))
-        .withColumn("quantity", F.col("quantity").cast("int"))
+        .selectExpr(*session_cols, "intent", f"{_slot_draws(p['seed'])} AS draws")
+        .selectExpr(*session_cols, f"{_raw_slots(p)} AS slots")
+        .selectExpr(*session_cols, "slots",
+                    "filter(slots, t -> t.type = 'product_click') AS clicks")
+        .selectExpr(*session_cols, f"{_with_carts()} AS slots")
+        .selectExpr(*session_cols, "slots",  # per session, before the explode
+                    "filter(slots, t -> t.type = 'add_to_cart') AS carts",
+                    "transform(slots, t -> t.gap) AS gaps")
+        # explode_outer: a plain explode makes the optimizer add a size(slots) > 0 filter that
+        # inlines (and so computes twice) every array layer; n_events >= 1, so no row differs
+        .selectExpr(*session_cols, "carts", "gaps", "explode_outer(slots) AS e")
+        .selectExpr(*session_cols, "e.k AS k", "e.type AS type", "e.fresh AS fresh",
+                    "e.product AS product", "e.qty AS qty",
+                    f"CASE WHEN {ncart} > 0 THEN element_at(carts,"
+                    f" CAST(e.u_buy * {ncart} AS INT) + 1) END AS cart",
+                    "aggregate(slice(gaps, 1, e.k), 0L, (acc, g) -> acc + g) AS offset")
+        .selectExpr(
+            *session_cols, "k", "offset",
+            "CASE WHEN type = 'purchase' AND cart IS NULL THEN 'product_click' ELSE type END"
+            " AS event_type",
+            "CASE WHEN type = 'purchase' AND cart IS NOT NULL THEN cart.product"
+            " WHEN type = 'purchase' THEN fresh ELSE product END AS product",
+            "CASE WHEN type = 'purchase' AND cart IS NOT NULL THEN cart.qty"
+            " WHEN type = 'add_to_cart' THEN qty END AS quantity")
+        .selectExpr(
+            *session_cols, "k", "event_type",
+            "CASE WHEN product IS NOT NULL THEN format_string('P%05d', product) END AS product_id",
+            "format_string('E%09d-%04d', id, k) AS event_id",
+            "format_string('S%09d', id) AS session_id",
+            "timestamp_seconds(start_epoch + offset) AS timestamp",
+            "CAST(quantity AS INT) AS quantity")
     )
-    events = events.withColumn("page_url", _page_url(seed))
+    events = events.selectExpr("*", f"{_page_url(p['seed'])} AS page_url")
     if p["malformed_rate"] > 0:
-        events = _malform(events, p)
+        ts, qty = _malformed(p)
+        events = events.selectExpr(*[c for c in events.columns
+                                     if c not in ("timestamp", "quantity")], ts, qty)
     return events.select(*EVENT_COLUMNS)
 
 

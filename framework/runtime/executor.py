@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ class RunOptions:
     run_id: str | None = None
     vars: dict[str, Any] = field(default_factory=dict)
     stop_session: bool = True
+    class_archive: bool = True  # start the JVM from `etl warmup`'s archive when there is one
+    java_options: tuple[str, ...] = ()  # more driver JVM options (the warmup's recording)
 
 
 class StepError(EtlError):
@@ -62,6 +65,7 @@ class Executor:
         )
         self.spark = None
         self._progress = None
+        self._lock = threading.RLock()  # record, console and caches, when sinks run in parallel
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
@@ -79,8 +83,12 @@ class Executor:
                         self._size_shuffles()
                     if stage.tasks:
                         self.console.stage(stage.name, len(stage.tasks))
-                    for task in stage.tasks:
-                        self._run_task(task)
+                    threads = self._publish_threads() if stage.name == "publish" else 1
+                    if threads > 1 and len(stage.tasks) > 1:
+                        self._run_parallel(stage.tasks, threads)
+                    else:
+                        for task in stage.tasks:
+                            self._run_task(task)
         except EtlError as exc:
             self._fail(exc)
             raise
@@ -116,11 +124,15 @@ class Executor:
         cleanup(self._warehouse_dir())
 
     def _session(self):
+        from framework.runtime import classarchive
         from framework.runtime.session import build_session, session_settings
 
         log_file = os.path.join(self.record.folder, "spark.log")
+        java_options = list(self.options.java_options)
+        if self.options.class_archive:
+            java_options = classarchive.runtime_options() + java_options
         settings = session_settings(self.spec.spark, self.spec.optimizations,
-                                    f"etl-{self.spec.name}", log_file)
+                                    f"etl-{self.spec.name}", log_file, java_options)
         spark = build_session(settings, log_file)
         self.record.spark = {"version": spark.version, "master": settings.master,
                              "app_name": settings.app_name, "conf": settings.conf,
@@ -140,17 +152,47 @@ class Executor:
         self.spark.conf.set("spark.sql.shuffle.partitions", str(n))
         self.record.spark.setdefault("conf", {})["spark.sql.shuffle.partitions"] = str(n)
 
+    def _publish_threads(self) -> int:
+        """`parallel_publish`: a number as given; auto: one per core, 2 to 4 (on a cluster, 4).
+        Small sinks leave cores idle while their jobs are planned and their files checked."""
+        value = self.spec.optimizations.parallel_publish
+        if isinstance(value, int):
+            return value
+        return max(2, min(4, os.cpu_count() or 2))
+
+    def _run_parallel(self, tasks: list[Task], threads: int) -> None:
+        """Run independent tasks (sinks) on a few threads, in plan order. On the first failure
+        no new task starts; running ones finish (each publish is atomic), then it is raised."""
+        from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="etl-task")
+        futures = [pool.submit(self._run_task, task) for task in tasks]
+        try:
+            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = [f for f in futures if f in done and f.exception() is not None]
+            if failed:
+                for future in pending:
+                    future.cancel()
+                wait(pending)
+                raise failed[0].exception()
+        except KeyboardInterrupt:
+            self.spark.sparkContext.cancelAllJobs()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
     def _warehouse_dir(self) -> str:
         return data_path(self.options.data_dir, self.spec.warehouse.path)
 
     # -- one task --------------------------------------------------------------------------
     def _run_task(self, task: Task) -> None:
         rec = self.record.task(task.key)
-        rec.status = "running"
-        self.console.task_started(task.key, _describe(task))
-        if self._progress is not None:
-            self._progress.label = task.key
-        self.spark.sparkContext.setJobDescription(task.key)
+        with self._lock:
+            rec.status = "running"
+            self.console.task_started(task.key, _describe(task))
+            if self._progress is not None:
+                self._progress.label = task.key
+        self.spark.sparkContext.setJobDescription(task.key)  # per thread
         t0 = time.monotonic()
         try:
             getattr(self, f"_run_{task.kind}")(task, rec)
@@ -161,11 +203,12 @@ class Executor:
             self._task_failed(rec, t0, _short(exc))
             raise StepError(f"{task.kind} {task.id!r} failed: {_short(exc)}",
                             hint=self._resume_hint(task)) from exc
-        rec.seconds = round(time.monotonic() - t0, 3)
-        rec.status = "succeeded" if rec.status == "running" else rec.status
-        self.console.task_finished(task.key, rec.status, _detail(rec))
-        self._report_observed()
-        self.record.save()
+        with self._lock:
+            rec.seconds = round(time.monotonic() - t0, 3)
+            rec.status = "succeeded" if rec.status == "running" else rec.status
+            self.console.task_finished(task.key, rec.status, _detail(rec))
+            self._report_observed()
+            self.record.save()
 
     def _report_observed(self) -> None:
         """Counts observed by steps whose data has been computed since the last task."""
@@ -177,9 +220,10 @@ class Executor:
                 self.console.info(f"[{step_id}] {message}")
 
     def _task_failed(self, rec: TaskRecord, t0: float, message: str) -> None:
-        rec.status, rec.error = "failed", message
-        rec.seconds = round(time.monotonic() - t0, 3)
-        self.console.task_finished(rec.key, "failed", message)
+        with self._lock:
+            rec.status, rec.error = "failed", message
+            rec.seconds = round(time.monotonic() - t0, 3)
+            self.console.task_finished(rec.key, "failed", message)
 
     def _run_generator(self, task: Task, rec: TaskRecord) -> None:
         from framework.runtime.io import land_tables, path_size
@@ -239,9 +283,10 @@ class Executor:
         compression = sink.compression or self.spec.warehouse.compression
         result = publish_table(self.outputs[sink.source], self._warehouse_dir(), sink,
                                compression, self.record.run_id)
-        rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path, result.bytes,
-                                                    result.files)
-        self._release_after(task.key)
+        with self._lock:
+            rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path, result.bytes,
+                                                        result.files)
+            self._release_after(task.key)
 
     # -- helpers -----------------------------------------------------------------------------
     def _ctx(self, step_id: str, broadcast: tuple[str, ...] = ()) -> TransformContext:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -91,7 +92,7 @@ class RunRecord:
 
 def write_json(path: str, data: Any) -> None:
     """Write JSON beside `path`, then rename it in: a reader never sees half a file."""
-    tmp = path + ".tmp"
+    tmp = f"{path}.{threading.get_ident()}.tmp"  # one per thread: sinks publish in parallel
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, sort_keys=True, default=str)
     os.replace(tmp, path)

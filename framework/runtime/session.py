@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from framework.errors import EnvironmentProblem
@@ -85,8 +86,10 @@ class SessionSettings:
 
 
 def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
-                     log_file: str | None) -> SessionSettings:
-    """Every Spark setting a run uses, derived from the spec (pure: tested without Spark)."""
+                     log_file: str | None, java_options: Sequence[str] = ()) -> SessionSettings:
+    """Every Spark setting a run uses, derived from the spec (pure: tested without Spark).
+
+    `java_options` go to the driver JVM after the spec's own (a class-data archive, say)."""
     conf = {
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.showConsoleProgress": "false",
@@ -100,12 +103,18 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
         "spark.sql.sources.partitionOverwriteMode": "static",
         "spark.sql.parquet.compression.codec": "snappy",
     }
-    java_opts = "-Duser.timezone=UTC"
+    java_opts = ["-Duser.timezone=UTC"]
     if opts.jit == "quick":
-        java_opts += " -XX:TieredStopAtLevel=1"
+        java_opts.append("-XX:TieredStopAtLevel=1")
     if log_file:
-        java_opts += f" -Dlog4j2.configurationFile=file:{log_file}.properties"
-    conf["spark.driver.extraJavaOptions"] = java_opts
+        java_opts.append(f"-Dlog4j2.configurationFile=file:{log_file}.properties")
+        jvm_log = os.path.join(os.path.dirname(log_file), "jvm.log")
+        # the JVM's own warnings (class-data archive notes, say) go to the same folder
+        java_opts += ["-Xlog:disable", f"-Xlog:all=warning:file={jvm_log}"]
+    java_opts.extend(java_options)
+    # Spark splits this string like a shell: quote what holds a space (a path, say)
+    conf["spark.driver.extraJavaOptions"] = " ".join(
+        f'"{o}"' if " " in o else o for o in java_opts)
     if spark.driver_memory:
         conf["spark.driver.memory"] = spark.driver_memory
     conf.update({k: str(v) for k, v in spark.conf.items()})

@@ -115,6 +115,24 @@ def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
     assert failed == ["sink:fact_country_revenue"]
 
 
+def test_sinks_published_in_parallel_equal_sinks_published_one_by_one(tmp_path):
+    tables = {}
+    for threads in (1, 3):
+        folder = tmp_path / f"t{threads}"
+        folder.mkdir()
+        path = _write(folder)
+        with open(path, "a") as fh:
+            fh.write(f"optimizations: {{parallel_publish: {threads}}}\n")
+        data_dir = str(folder / "data")
+        record = _run(path, data_dir)
+        assert [t.status for t in record.tasks if t.kind == "sink"] == ["succeeded"] * 2
+        tables[threads] = {name: _table(data_dir, name).sort_values(list(
+            _table(data_dir, name).columns)).reset_index(drop=True)
+            for name in ("valid_orders", "fact_country_revenue")}
+    for name, frame in tables[1].items():
+        pd.testing.assert_frame_equal(frame, tables[3][name])
+
+
 def test_a_bug_in_a_step_is_reported_as_that_steps_failure(tmp_path):
     data_dir = str(tmp_path / "data")
     path = _write(tmp_path)

@@ -56,6 +56,17 @@ def test_log_file_goes_into_java_options(tmp_path):
         s.conf["spark.driver.extraJavaOptions"]
 
 
+def test_extra_java_options_follow_and_paths_with_spaces_are_quoted(tmp_path):
+    log = str(tmp_path / "run folder" / "spark.log")
+    s = session.session_settings(SparkSpec(), Optimizations(), "a", log,
+                                 ["-XX:SharedArchiveFile=/a b/x.jsa", "-Xshare:auto"])
+    opts = s.conf["spark.driver.extraJavaOptions"]
+    assert opts.endswith('"-XX:SharedArchiveFile=/a b/x.jsa" -Xshare:auto')
+    jvm_log = str(tmp_path / "run folder" / "jvm.log")
+    assert f'"-Xlog:all=warning:file={jvm_log}"' in opts  # the JVM's own warnings: a file
+    assert opts.index("-Xlog:disable") < opts.index("-Xlog:all")
+
+
 def _fake_java(tmp_path, version_line: str) -> str:
     home = tmp_path / "jdk"
     (home / "bin").mkdir(parents=True)
