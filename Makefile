@@ -12,6 +12,7 @@ $(BIN)/etl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q framework transforms  # PYTHONDONTWRITEBYTECODE may be set
 	@touch $(BIN)/etl
 
 setup: $(BIN)/etl  ## virtual environment with the project installed editable (checks Java 17+)

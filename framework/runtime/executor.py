@@ -76,19 +76,26 @@ class Executor:
             self._refuse_unsupported()
             self._prepare()
             self.spark = self._session()
-            with SparkProgress(self.spark, self.console) as progress:
+            with SparkProgress(self.spark, self.console) as progress, \
+                    _Publisher(self, self._publish_threads()) as publisher:
                 self._progress = progress
                 for stage in self.plan.stages:
                     if stage.name == "transform":
                         self._size_shuffles()
+                        if stage.tasks and publisher.open():  # sinks overlap the steps
+                            self.console.stage("transform + publish",
+                                               len(stage.tasks) + len(publisher.sinks))
+                            for task in stage.tasks:
+                                self._run_task(task)
+                                publisher.start_ready()
+                            continue
+                    if stage.name == "publish":
+                        publisher.finish(stage.tasks)
+                        continue
                     if stage.tasks:
                         self.console.stage(stage.name, len(stage.tasks))
-                    threads = self._publish_threads() if stage.name == "publish" else 1
-                    if threads > 1 and len(stage.tasks) > 1:
-                        self._run_parallel(stage.tasks, threads)
-                    else:
-                        for task in stage.tasks:
-                            self._run_task(task)
+                    for task in stage.tasks:
+                        self._run_task(task)
         except EtlError as exc:
             self._fail(exc)
             raise
@@ -159,27 +166,6 @@ class Executor:
         if isinstance(value, int):
             return value
         return max(2, min(4, os.cpu_count() or 2))
-
-    def _run_parallel(self, tasks: list[Task], threads: int) -> None:
-        """Run independent tasks (sinks) on a few threads, in plan order. On the first failure
-        no new task starts; running ones finish (each publish is atomic), then it is raised."""
-        from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-
-        pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="etl-task")
-        futures = [pool.submit(self._run_task, task) for task in tasks]
-        try:
-            done, pending = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = [f for f in futures if f in done and f.exception() is not None]
-            if failed:
-                for future in pending:
-                    future.cancel()
-                wait(pending)
-                raise failed[0].exception()
-        except KeyboardInterrupt:
-            self.spark.sparkContext.cancelAllJobs()
-            raise
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
 
     def _warehouse_dir(self) -> str:
         return data_path(self.options.data_dir, self.spec.warehouse.path)
@@ -354,6 +340,90 @@ class Executor:
                 for t in self.record.tasks if t.kind == "sink"]
         self.console.summary(f"Published {len(rows)} table(s) in {self.record.seconds:.1f}s",
                              ["table", "rows", "size", "time"], rows)
+
+
+class _Publisher:
+    """Publishes sinks on a few threads, each as soon as the node it reads is computed, while
+    the main thread goes on with the steps (with one thread: in plan order, after the steps).
+
+    The first failure stops new sinks from starting; running ones finish (each publish is
+    atomic) and the failure is raised, from `start_ready` or `finish`, in the main thread.
+    """
+
+    def __init__(self, executor: Executor, threads: int):
+        self.ex, self.threads = executor, threads
+        self.pool = None
+        self.futures: dict[str, Any] = {}  # sink key -> future
+        publish = [s for s in executor.plan.stages if s.name == "publish"]
+        self.sinks: list[Task] = list(publish[0].tasks) if publish else []
+        self.announced = False  # the stage heading was printed
+
+    def __enter__(self) -> _Publisher:
+        if self.threads > 1 and len(self.sinks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.pool = ThreadPoolExecutor(max_workers=self.threads,
+                                           thread_name_prefix="etl-publish")
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if self.pool is None:
+            return
+        if exc_type is KeyboardInterrupt:
+            self.ex.spark.sparkContext.cancelAllJobs()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def open(self) -> bool:
+        """From now on (the transform stage) sinks start as soon as their input is computed.
+        False when sinks are published one by one, after the steps."""
+        if self.pool is None:
+            return False
+        self.announced = True  # under the "transform + publish" heading
+        return True
+
+    def _announce(self) -> None:
+        if not self.announced and self.sinks:
+            self.ex.console.stage("publish", len(self.sinks))
+            self.announced = True
+
+    def start_ready(self) -> None:
+        """Submit every sink whose input is now computed; raise a sink's failure."""
+        if self.pool is None or not self.announced:
+            return
+        self._raise_failure()
+        for task in self.sinks:
+            if task.key not in self.futures and task.detail["from"] in self.ex.outputs:
+                self._announce()
+                self.futures[task.key] = self.pool.submit(self.ex._run_task, task)
+
+    def finish(self, tasks: tuple[Task, ...]) -> None:
+        """Publish what has not started yet and wait for every sink."""
+        if self.pool is None:
+            self._announce()
+            for task in tasks:
+                self.ex._run_task(task)
+            return
+        from concurrent.futures import FIRST_EXCEPTION, wait
+
+        self.start_ready()
+        for task in tasks:  # inputs all computed by now
+            if task.key not in self.futures:
+                self._announce()
+                self.futures[task.key] = self.pool.submit(self.ex._run_task, task)
+        wait(list(self.futures.values()), return_when=FIRST_EXCEPTION)
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        failed = [f for f in self.futures.values() if f.done() and not f.cancelled()
+                  and f.exception() is not None]
+        if failed:
+            from concurrent.futures import wait
+
+            pending = [f for f in self.futures.values() if not f.done()]
+            for future in pending:
+                future.cancel()
+            wait(pending)
+            raise failed[0].exception()
 
 
 _POLICY_WORDS = {"fail": "refused", "drop": "dropped", "quarantine": "quarantined"}
