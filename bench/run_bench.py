@@ -117,6 +117,24 @@ def bench_plan(work: str, repeat: int) -> dict:
     return {"runs": runs, "median_seconds": statistics.median(r["seconds"] for r in runs)}
 
 
+def bench_startup(repeat: int) -> dict:
+    """A session plus its first query, as `etl run` builds it, with and without the archive."""
+    def once(archive: bool) -> float:
+        env = {**os.environ, "ETL_CLASS_ARCHIVE": "on" if archive else "off"}
+        out = subprocess.run([sys.executable, "bench/startup.py"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, check=True)
+        return float(out.stdout.strip().splitlines()[-1])
+
+    with_archive, without = [], []
+    for _ in range(max(repeat, 3)):
+        with_archive.append(once(True))
+        without.append(once(False))
+    median, median_without = statistics.median(with_archive), statistics.median(without)
+    return {"with_archive": with_archive, "without_archive": without,
+            "median_seconds": median, "median_seconds_without_archive": median_without,
+            "ratio": round(median / median_without, 3)}
+
+
 def bench_default(work: str, repeat: int) -> dict:
     """A fresh data folder each time (generation included), with and without the class-data
     archive, interleaved so both see the same machine state."""
@@ -174,12 +192,14 @@ def main() -> None:
     ap.add_argument("--million", type=int, default=1_000_000, help="events in the 1M scenario")
     ap.add_argument("--large", type=int, default=10_000_000, help="events in the large scenario")
     ap.add_argument("--skip-large", action="store_true")
-    ap.add_argument("--only", choices=["plan", "default", "million", "large"], action="append",
+    ap.add_argument("--only", choices=["plan", "startup", "default", "million", "large"],
+                    action="append",
                     help="run only these scenarios (repeatable); others keep their last result")
     ap.add_argument("--work", default=None, help="scratch folder (default: a temp dir)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="etl-bench-")
     scenarios = {"plan": lambda: bench_plan(work, args.repeat),
+                 "startup": lambda: bench_startup(args.repeat),
                  "default": lambda: bench_default(work, args.repeat),
                  "million": lambda: bench_million(work, args.repeat, args.million)}
     if not args.skip_large:
@@ -189,10 +209,12 @@ def main() -> None:
         results = _previous_results()
         scenarios = {k: v for k, v in scenarios.items() if k in args.only}
     ensure_class_archive()
-    results["machine_pace_seconds"] = machine_pace()
+    results["machine_pace_seconds"] = machine_pace()  # also kept per scenario: machines drift
     for name, scenario in scenarios.items():
         try:
+            pace = machine_pace()
             results[name] = scenario()
+            results[name]["machine_pace_seconds"] = pace
         except BenchFailed as exc:  # keep what was measured; say what failed
             results[name] = {"failed": str(exc)[-2000:]}
         with open(os.path.join(ROOT, "bench", "results.json"), "w") as fh:
@@ -219,6 +241,11 @@ def _print_table(results: dict, args: argparse.Namespace) -> None:
     print("| scenario | median | notes |\n|---|---|---|")
     print(f"| `etl plan` of the clickstream pipeline (whole process) | "
           f"{results['plan']['median_seconds']:.2f} s | no JVM |")
+    if "startup" in results:
+        st = results["startup"]
+        print(f"| Spark session + first query, as `etl run` builds it | "
+              f"{st['median_seconds']:.1f} s | without the class-data archive "
+              f"{st['median_seconds_without_archive']:.1f} s (ratio {st['ratio']:.2f}) |")
     print(f"| default scale (10,000 sessions), whole `etl run` incl. generation | "
           f"{d['median_seconds']:.1f} s | {len(d['runs'])} runs; without the class-data archive "
           f"{d['median_seconds_without_archive']:.1f} s (ratio {d['archive_ratio']:.2f}) |")

@@ -2,7 +2,8 @@
 
 Transforms are plain functions called with named DataFrames; every call into user code is wrapped
 so a failure is reported as that step's failure. Sinks publish atomically
-(framework.runtime.publish) so a failed or killed run leaves every published table as it was.
+(framework.runtime.publish) so a failed or killed run leaves every published table as it was;
+they run on a few threads, each starting as soon as the node it reads is computed (`_Publisher`).
 The run record is rewritten after each task so an interrupted run still says how far it got.
 """
 
@@ -160,7 +161,7 @@ class Executor:
         self.record.spark.setdefault("conf", {})["spark.sql.shuffle.partitions"] = str(n)
 
     def _publish_threads(self) -> int:
-        """`parallel_publish`: a number as given; auto: one per core, 2 to 4 (on a cluster, 4).
+        """`parallel_publish`: a number as given; auto: one per core of this machine, 2 to 4.
         Small sinks leave cores idle while their jobs are planned and their files checked."""
         value = self.spec.optimizations.parallel_publish
         if isinstance(value, int):
@@ -288,7 +289,8 @@ class Executor:
             df = df.persist(getattr(StorageLevel, task.cache))
             rec.cache = f"{task.cache} ({task.cache_reason})"
             rec.rows = df.count()  # materialise now: the step's real cost lands on the step
-            self.cached[task.id] = self._downstream_sinks(task.key)
+            with self._lock:  # sinks publishing on other threads release caches
+                self.cached[task.id] = self._downstream_sinks(task.key)
         self.outputs[task.id] = df
 
     def _downstream_sinks(self, key: str) -> set[str]:
