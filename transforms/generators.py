@@ -215,16 +215,17 @@ def products_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
         f"{unit(seed, 'adj', 'id')} AS u_adj",
         f"{unit(seed, 'price', 'id')} AS u_price",
     ).selectExpr(
+        "*",
+        f"element_at({array([c[2] for c in CATEGORIES])}, cat) AS lo",
+        f"element_at({array([c[3] for c in CATEGORIES])}, cat) AS hi",
+    ).selectExpr(
         "format_string('P%05d', id) AS product_id",
         f"concat_ws(' ', element_at({array(ADJECTIVES)},"
         f" CAST(u_adj * {len(ADJECTIVES)} AS INT) + 1),"
         f" element_at(element_at({nouns}, cat), CAST(u_noun * 6 AS INT) + 1),"
         " CAST(id AS STRING)) AS product_name",
         f"element_at({array([c[0] for c in CATEGORIES])}, cat) AS category",
-        f"CAST(floor(element_at({array([c[2] for c in CATEGORIES])}, cat)"
-        f" + (element_at({array([c[3] for c in CATEGORIES])}, cat)"
-        f" - element_at({array([c[2] for c in CATEGORIES])}, cat)) * u_price * u_price)"
-        " + 0.99D AS DECIMAL(10,2)) AS price",
+        "CAST(floor(lo + (hi - lo) * u_price * u_price) + 0.99D AS DECIMAL(10,2)) AS price",
     )
 
 

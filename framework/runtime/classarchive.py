@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 
 from framework.errors import EnvironmentProblem
+from framework.runtime.session import java_binary
 
 ENV_SWITCH = "ETL_CLASS_ARCHIVE"
 ENV_CACHE = "ETL_CACHE_DIR"
@@ -41,12 +41,6 @@ def cache_dir() -> str:
     return os.path.join(base, "sparketl")
 
 
-def _java_binary() -> str | None:
-    home = os.environ.get("JAVA_HOME")
-    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
-    return os.path.realpath(java) if java and os.path.exists(java) else None
-
-
 def _spark_jars() -> str | None:
     home = os.environ.get("SPARK_HOME")
     if not home:
@@ -61,9 +55,10 @@ def _spark_jars() -> str | None:
 
 def fingerprint() -> str | None:
     """A short hash of the Java binary and Spark's jar folder (names, sizes, times)."""
-    java, jars = _java_binary(), _spark_jars()
+    java, jars = java_binary(), _spark_jars()
     if not java or not jars:
         return None
+    java = os.path.realpath(java)
     digest = hashlib.sha256()
     for path in [java, *sorted(os.path.join(jars, n) for n in os.listdir(jars))]:
         st = os.stat(path)

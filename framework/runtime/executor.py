@@ -81,22 +81,19 @@ class Executor:
                     _Publisher(self, self._publish_threads()) as publisher:
                 self._progress = progress
                 for stage in self.plan.stages:
-                    if stage.name == "transform":
-                        self._size_shuffles()
-                        if stage.tasks and publisher.open():  # sinks overlap the steps
-                            self.console.stage("transform + publish",
-                                               len(stage.tasks) + len(publisher.sinks))
-                            for task in stage.tasks:
-                                self._run_task(task)
-                                publisher.start_ready()
-                            continue
                     if stage.name == "publish":
                         publisher.finish(stage.tasks)
                         continue
+                    name, total = stage.name, len(stage.tasks)
+                    if stage.name == "transform":
+                        self._size_shuffles()
+                        if stage.tasks and publisher.open():  # sinks overlap the steps
+                            name, total = "transform + publish", total + len(publisher.sinks)
                     if stage.tasks:
-                        self.console.stage(stage.name, len(stage.tasks))
+                        self.console.stage(name, total)
                     for task in stage.tasks:
                         self._run_task(task)
+                        publisher.start_ready()
         except EtlError as exc:
             self._fail(exc)
             raise
@@ -388,30 +385,27 @@ class _Publisher:
             self.ex.console.stage("publish", len(self.sinks))
             self.announced = True
 
-    def start_ready(self) -> None:
-        """Submit every sink whose input is now computed; raise a sink's failure."""
+    def start_ready(self, everything: bool = False) -> None:
+        """Submit every sink whose input is now computed (`everything`: every sink left, so a
+        missing input fails that sink instead of skipping it); raise a sink's failure."""
         if self.pool is None or not self.announced:
             return
         self._raise_failure()
         for task in self.sinks:
-            if task.key not in self.futures and task.detail["from"] in self.ex.outputs:
-                self._announce()
+            ready = everything or task.detail["from"] in self.ex.outputs
+            if task.key not in self.futures and ready:
                 self.futures[task.key] = self.pool.submit(self.ex._run_task, task)
 
     def finish(self, tasks: tuple[Task, ...]) -> None:
-        """Publish what has not started yet and wait for every sink."""
+        """Publish what has not started yet (every input is computed by now) and wait."""
+        self._announce()
         if self.pool is None:
-            self._announce()
             for task in tasks:
                 self.ex._run_task(task)
             return
         from concurrent.futures import FIRST_EXCEPTION, wait
 
-        self.start_ready()
-        for task in tasks:  # inputs all computed by now
-            if task.key not in self.futures:
-                self._announce()
-                self.futures[task.key] = self.pool.submit(self.ex._run_task, task)
+        self.start_ready(everything=True)
         wait(list(self.futures.values()), return_when=FIRST_EXCEPTION)
         self._raise_failure()
 

@@ -36,11 +36,17 @@ logger.hadoop.level = error
 """
 
 
-def java_version() -> int | None:
-    """The major version of the `java` Spark would use, or None when there is none."""
+def java_binary() -> str | None:
+    """The `java` Spark would use ($JAVA_HOME/bin/java, else the PATH's), or None."""
     home = os.environ.get("JAVA_HOME")
     java = os.path.join(home, "bin", "java") if home else shutil.which("java")
-    if not java or not os.path.exists(java):
+    return java if java and os.path.exists(java) else None
+
+
+def java_version() -> int | None:
+    """The major version of the `java` Spark would use, or None when there is none."""
+    java = java_binary()
+    if java is None:
         return None
     out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
     match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)

@@ -126,9 +126,9 @@ def test_sinks_published_in_parallel_equal_sinks_published_one_by_one(tmp_path):
         data_dir = str(folder / "data")
         record = _run(path, data_dir)
         assert [t.status for t in record.tasks if t.kind == "sink"] == ["succeeded"] * 2
-        tables[threads] = {name: _table(data_dir, name).sort_values(list(
-            _table(data_dir, name).columns)).reset_index(drop=True)
-            for name in ("valid_orders", "fact_country_revenue")}
+        frames = {name: _table(data_dir, name) for name in ("valid_orders", "fact_country_revenue")}
+        tables[threads] = {name: frame.sort_values(list(frame.columns)).reset_index(drop=True)
+                           for name, frame in frames.items()}
     for name, frame in tables[1].items():
         pd.testing.assert_frame_equal(frame, tables[3][name])
 
