@@ -119,11 +119,14 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
         java_opts += ["-Xlog:disable", f"-Xlog:all=warning:file={jvm_log}"]
     java_opts.extend(java_options)
     # Spark splits this string like a shell: quote what holds a space (a path, say)
-    conf["spark.driver.extraJavaOptions"] = " ".join(
-        f'"{o}"' if " " in o else o for o in java_opts)
+    ours = " ".join(f'"{o}"' if " " in o else o for o in java_opts)
     if spark.driver_memory:
         conf["spark.driver.memory"] = spark.driver_memory
     conf.update({k: str(v) for k, v in spark.conf.items()})
+    # the spec's own driver JVM options come after ours (the JVM takes the last of a repeated
+    # flag), so they add to the time zone, log and archive settings rather than drop them
+    theirs = conf.get("spark.driver.extraJavaOptions", "").strip()
+    conf["spark.driver.extraJavaOptions"] = f"{ours} {theirs}".strip()
     return SessionSettings(spark.master, spark.app_name or app_name, conf)
 
 
@@ -139,7 +142,16 @@ def build_session(settings: SessionSettings, log_file: str | None = None):
     builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
     for key, value in settings.conf.items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:
+        if "JAVA_GATEWAY_EXITED" not in str(exc):
+            raise
+        raise EnvironmentProblem(
+            "the Spark JVM exited while starting (its own message, if any, is printed above)",
+            hint="check the driver settings in the pipeline's `spark:` section (driver_memory, "
+                 "conf: spark.driver.extraJavaOptions); ETL_CLASS_ARCHIVE=off rules out the "
+                 "class-data archive") from None
     for key, value in settings.conf.items():  # a reused session still gets the SQL settings
         if key.startswith("spark.sql.") and "staticConf" not in key:
             try:

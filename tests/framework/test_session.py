@@ -67,6 +67,17 @@ def test_extra_java_options_follow_and_paths_with_spaces_are_quoted(tmp_path):
     assert opts.index("-Xlog:disable") < opts.index("-Xlog:all")
 
 
+def test_spec_java_options_add_to_the_engines_own(tmp_path):
+    spec = SparkSpec(conf={"spark.driver.extraJavaOptions": "-XX:+UseSerialGC -Dx=1"})
+    s = session.session_settings(spec, Optimizations(jit="quick"), "a",
+                                 str(tmp_path / "spark.log"), ["-Xshare:auto"])
+    opts = s.conf["spark.driver.extraJavaOptions"].split()
+    # the engine's settings survive, and the spec's come last so they win a repeated flag
+    assert "-Duser.timezone=UTC" in opts and "-XX:TieredStopAtLevel=1" in opts
+    assert "-Xshare:auto" in opts
+    assert opts[-2:] == ["-XX:+UseSerialGC", "-Dx=1"]
+
+
 def _fake_java(tmp_path, version_line: str) -> str:
     home = tmp_path / "jdk"
     (home / "bin").mkdir(parents=True)
