@@ -1,8 +1,10 @@
 """The synthetic `clickstream` generator: users, products and session events, computed by Spark.
 
 This module owns the shape of the seed project's raw data. Every value is a column expression over
-`spark.range` ids (sessions explode into their events inside one row, through array functions), so
-nothing is materialised in the driver and generation is map-only: no shuffle, any number of cores.
+`spark.range` ids (sessions explode into one row per event slot; what a slot depends on earlier in
+its session comes from window functions over the session, which `spark.range`'s partitioning keeps
+in one partition), so nothing is materialised in the driver and no shuffle runs, on any number of
+cores.
 
 Randomness never comes from `rand()`: each draw is `xxhash64(seed, salt, entity id, slot)` mapped to
 [0, 1), so the same params give the same rows whatever the partitioning or shuffle settings.
@@ -315,45 +317,45 @@ def sessions_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
 
 
 # ---------------------------------------------------------------- events
-def _slot_draws(seed: int) -> str:
-    """Per session, one struct of hash draws per event slot k = 1..n_events."""
-    fields = ", ".join(f"'u_{name}', {unit(seed, salt, 'id', 'k')}" for name, salt in (
-        ("type", "type"), ("product", "product"), ("in_interest", "in_interest"),
-        ("gap", "gap"), ("qty", "qty"), ("cart", "cartpick"), ("buy", "buypick")))
-    return f"transform(sequence(1, n_events), k -> named_struct('k', k, {fields}))"
+# One row per event slot k = 1..n_events of a session. What an event depends on earlier in its
+# session (the products clicked so far, the carts so far, the time offset) comes from window
+# functions over the session's slots. The sessions come from `spark.range`, whose range
+# partitioning already groups every session's slots in one partition: no shuffle is needed.
+SLOT_DRAWS = (("type", "type"), ("product", "product"), ("in_interest", "in_interest"),
+              ("gap", "gap"), ("qty", "qty"), ("cart", "cartpick"), ("buy", "buypick"))
+EARLIER = "(PARTITION BY id ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+SO_FAR = "(PARTITION BY id ORDER BY k ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
 
 
-def _raw_slots(p: dict[str, Any]) -> str:
-    """Layer 1: type from the intent mix (slot 1 is a page_view), a fresh product (75% from the
-    session's interest category, popularity-skewed), the gap since the previous event
-    (exponential in [2, 300] s, 0 for slot 1) and a quantity."""
-    n, cats = p["products"], len(CATEGORIES)
-    mix = " ".join(f"WHEN intent = {lit(i)} THEN {pick('d.u_type', w)}"
+def _slot_type(p: dict[str, Any]) -> str:
+    """Slot 1 is a page_view; later slots draw a type from the session intent's mix."""
+    mix = " ".join(f"WHEN intent = {lit(i)} THEN {pick('u_type', w)}"
                    for i, w in EVENT_MIX.items())
-    skew = "d.u_product * d.u_product"
+    return f"CASE WHEN k = 1 THEN 'page_view' ELSE CASE {mix} END END"
+
+
+def _fresh_product(p: dict[str, Any]) -> str:
+    """A product id drawn for the slot: 75% from the session's interest category, popularity
+    skewed (low ids of a category most often), else from the whole catalogue."""
+    n, cats = p["products"], len(CATEGORIES)
+    skew = "u_product * u_product"
     in_category = f"(floor(({n} - interest - 1) / {cats}) + 1)"  # ids c+1, c+1+8, ...
     from_interest = f"interest + 1 + {cats} * CAST({skew} * {in_category} AS BIGINT)"
     anywhere = f"CAST({skew} * {n} AS BIGINT) + 1"
-    fresh = (f"CASE WHEN d.u_in_interest < 0.75D AND {in_category} > 0 THEN {from_interest}"
-             f" ELSE {anywhere} END")
-    raw_gap = f"{MIN_GAP_SECONDS} + floor({lit(-MEAN_GAP_SECONDS)} * log1p(-d.u_gap))"
-    gap = f"CAST(CASE WHEN d.k = 1 THEN 0 ELSE least({raw_gap}, {MAX_GAP_SECONDS}) END AS BIGINT)"
-    return (f"transform(draws, d -> named_struct('k', d.k,"
-            f" 'type', CASE WHEN d.k = 1 THEN 'page_view' ELSE CASE {mix} END END,"
-            f" 'fresh', {fresh}, 'gap', {gap}, 'qty', {pick('d.u_qty', QUANTITIES)},"
-            f" 'u_cart', d.u_cart, 'u_buy', d.u_buy))")
+    return (f"CASE WHEN u_in_interest < 0.75D AND {in_category} > 0 THEN {from_interest}"
+            f" ELSE {anywhere} END")
 
 
-def _with_carts() -> str:
-    """Layer 2: an add_to_cart takes a product clicked earlier in the session when there is one
-    (chosen by hash among them); a click keeps its own product."""
-    earlier = "size(filter(clicks, c -> c.k < s.k))"
-    chosen = f"element_at(clicks, CAST(s.u_cart * {earlier} AS INT) + 1).fresh"
-    cart_product = f"coalesce(CASE WHEN {earlier} > 0 THEN {chosen} END, s.fresh)"
-    product = (f"CASE WHEN s.type = 'product_click' THEN s.fresh"
-               f" WHEN s.type = 'add_to_cart' THEN {cart_product} END")
-    return (f"transform(slots, s -> named_struct('k', s.k, 'type', s.type, 'fresh', s.fresh,"
-            f" 'product', {product}, 'gap', s.gap, 'qty', s.qty, 'u_buy', s.u_buy))")
+def _gap() -> str:
+    """Seconds since the previous event: exponential, clamped to [2, 300]; 0 for slot 1."""
+    raw = f"{MIN_GAP_SECONDS} + floor({lit(-MEAN_GAP_SECONDS)} * log1p(-u_gap))"
+    return f"CAST(CASE WHEN k = 1 THEN 0 ELSE least({raw}, {MAX_GAP_SECONDS}) END AS BIGINT)"
+
+
+def _one_of(items: str, u: str) -> str:
+    """A hash-chosen element of an array column (null when it is empty)."""
+    index = f"CAST({u} * size({items}) AS INT) + 1"
+    return f"CASE WHEN size({items}) > 0 THEN element_at({items}, {index}) END"
 
 
 def _page_url(seed: int) -> str:
@@ -385,29 +387,36 @@ def _malformed(p: dict[str, Any]) -> tuple[str, str]:
 
 
 def events_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
-    """Sessions explode into their events through three array layers (draws, raw slots, carts);
-    purchases, which copy an earlier add_to_cart (product and quantity) or become a click when
-    there is none, are resolved per event row. Map-only: no shuffle."""
+    """Sessions explode into their event slots. A click shows a fresh product; an add_to_cart
+    takes a product clicked earlier in the session when there is one (chosen by hash); a
+    purchase copies an earlier add_to_cart (product and quantity) or, with none, becomes a click.
+    Window functions over each session's slots carry what came before. Map-only: no shuffle."""
+    seed = p["seed"]
     session_cols = ("id", "user_id", "device", "browser", "referrer", "interest", "start_epoch")
-    ncart = "size(filter(carts, c -> c.k < e.k))"
+    draws = [f"{unit(seed, salt, 'id', 'k')} AS u_{name}" for name, salt in SLOT_DRAWS]
+    cart_product = f"coalesce({_one_of('clicks', 'u_cart')}, fresh)"
     events = (
         sessions_df(ctx, p)
-        .selectExpr(*session_cols, "intent", f"{_slot_draws(p['seed'])} AS draws")
-        .selectExpr(*session_cols, f"{_raw_slots(p)} AS slots")
-        .selectExpr(*session_cols, "slots",
-                    "filter(slots, t -> t.type = 'product_click') AS clicks")
-        .selectExpr(*session_cols, f"{_with_carts()} AS slots")
-        .selectExpr(*session_cols, "slots",  # per session, before the explode
-                    "filter(slots, t -> t.type = 'add_to_cart') AS carts",
-                    "transform(slots, t -> t.gap) AS gaps")
-        # explode_outer: a plain explode makes the optimizer add a size(slots) > 0 filter that
-        # inlines (and so computes twice) every array layer; n_events >= 1, so no row differs
-        .selectExpr(*session_cols, "carts", "gaps", "explode_outer(slots) AS e")
-        .selectExpr(*session_cols, "e.k AS k", "e.type AS type", "e.fresh AS fresh",
-                    "e.product AS product", "e.qty AS qty",
-                    f"CASE WHEN {ncart} > 0 THEN element_at(carts,"
-                    f" CAST(e.u_buy * {ncart} AS INT) + 1) END AS cart",
-                    "aggregate(slice(gaps, 1, e.k), 0L, (acc, g) -> acc + g) AS offset")
+        # explode_outer: a plain explode adds a size(...) > 0 filter that computes the array
+        # twice; n_events >= 1, so no row differs
+        .selectExpr(*session_cols, "intent", "explode_outer(sequence(1, n_events)) AS k")
+        .selectExpr(*session_cols, "intent", "k", *draws)
+        .selectExpr(*session_cols, "k", "u_cart", "u_buy", f"{_slot_type(p)} AS type",
+                    f"{_fresh_product(p)} AS fresh", f"{_gap()} AS gap",
+                    f"{pick('u_qty', QUANTITIES)} AS qty")
+        .selectExpr(*session_cols, "k", "u_cart", "u_buy", "type", "fresh", "qty",
+                    "collect_list(CASE WHEN type = 'product_click' THEN fresh END)"
+                    f" OVER {EARLIER} AS clicks",
+                    f"sum(gap) OVER {SO_FAR} AS offset")
+        .selectExpr(*session_cols, "k", "u_buy", "type", "fresh", "qty", "offset",
+                    f"CASE WHEN type = 'product_click' THEN fresh"
+                    f" WHEN type = 'add_to_cart' THEN {cart_product} END AS product")
+        .selectExpr(*session_cols, "k", "type", "fresh", "product", "qty", "offset",
+                    "collect_list(CASE WHEN type = 'add_to_cart' THEN"
+                    f" named_struct('product', product, 'qty', qty) END) OVER {EARLIER} AS carts",
+                    "u_buy")
+        .selectExpr(*session_cols, "k", "type", "fresh", "product", "qty", "offset",
+                    f"{_one_of('carts', 'u_buy')} AS cart")
         .selectExpr(
             *session_cols, "k", "offset",
             "CASE WHEN type = 'purchase' AND cart IS NULL THEN 'product_click' ELSE type END"
@@ -424,7 +433,7 @@ def events_df(ctx: Any, p: dict[str, Any]) -> DataFrame:
             "timestamp_seconds(start_epoch + offset) AS timestamp",
             "CAST(quantity AS INT) AS quantity")
     )
-    events = events.selectExpr("*", f"{_page_url(p['seed'])} AS page_url")
+    events = events.selectExpr("*", f"{_page_url(seed)} AS page_url")
     if p["malformed_rate"] > 0:
         ts, qty = _malformed(p)
         events = events.selectExpr(*[c for c in events.columns
