@@ -43,9 +43,9 @@ def _children(pid: int) -> list[int]:
 
 
 def _rss(pid: int) -> tuple[str, int]:
+    """The process's program (the executable's name: `java`, `python3.11`, `bash`) and RSS."""
     try:
-        with open(f"/proc/{pid}/comm") as fh:
-            comm = fh.read().strip()
+        comm = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
                 if line.startswith("VmRSS:"):
@@ -68,9 +68,10 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
             tree += kids
             todo += kids
         for pid in tree:
-            comm, rss = _rss(pid)
-            kind = "java" if "java" in comm else "python"
-            peak[kind] = max(peak[kind], rss)
+            program, rss = _rss(pid)
+            kind = "java" if "java" in program else "python" if "python" in program else None
+            if kind:  # not the shell scripts that launch the JVM
+                peak[kind] = max(peak[kind], rss)
         time.sleep(0.2)
     seconds = time.monotonic() - t0
     if proc.returncode != 0:

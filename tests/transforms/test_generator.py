@@ -218,6 +218,12 @@ def test_same_params_same_rows_whatever_the_partitioning(spark, ctx, small):
             spark.conf.unset(k) if v is None else spark.conf.set(k, v)
 
 
+def test_events_are_generated_without_a_shuffle(ctx):
+    """The per-session windows reuse spark.range's partitioning: 10M events never shuffle."""
+    plan = _run(ctx)["events"]._jdf.queryExecution().executedPlan().toString()
+    assert "Window" in plan and "Exchange" not in plan
+
+
 def test_different_seed_different_data(ctx, small):
     other = _rows(_run(ctx, seed=8)["events"])
     assert {(e["event_id"], e["event_type"]) for e in other} != {
