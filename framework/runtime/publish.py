@@ -72,6 +72,8 @@ def publish_table(
     try:
         new_rows = _write(df, staging, sink, compression)
         kept_rows = _merge_current(current, staging, sink)
+        if sink.partition_by and not _data_files(staging):
+            _write_empty(df, staging, compression)
         rows, files, size = _verify(staging, sink.table, new_rows + kept_rows)
         final = _promote(warehouse_dir, sink.table, version, staging)
     except BaseException:
@@ -145,6 +147,20 @@ def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str) -> int
     return int(observed.get.get("rows", 0))
 
 
+def _write_empty(df: DataFrame, staging: str, compression: str) -> None:
+    """An empty partitioned table has no partition folders, and so no file a reader could take
+    its columns from: put one zero-row file with every column (partition columns included) at
+    the top instead. A later append or partition overwrite drops it (`_merge_current`)."""
+    empty = f"{staging}.empty"
+    try:
+        df.limit(0).coalesce(1).write.mode("overwrite").option("compression", compression) \
+            .parquet(empty)
+        for rel in _data_files(empty):
+            os.replace(os.path.join(empty, rel), os.path.join(staging, os.path.basename(rel)))
+    finally:
+        shutil.rmtree(empty, ignore_errors=True)
+
+
 def repartitioned(df: DataFrame, rep: Repartition | None) -> DataFrame:
     """`df` shaped as a step's or sink's `repartition:` asks (coalesce avoids a shuffle)."""
     if rep is None:
@@ -163,6 +179,9 @@ def _merge_current(current: str | None, staging: str, sink: SinkSpec) -> int:
 
     if current is None or sink.mode == "overwrite":
         return 0
+    if not any(pq.read_metadata(os.path.join(current, rel)).num_rows
+               for rel in _data_files(current)):
+        return 0  # an empty table (at most a zero-row file naming its columns): nothing to keep
     _check_compatible(current, staging, sink)
     new_parts = {os.path.dirname(p) for p in _data_files(staging)}
     kept = [rel for rel in _data_files(current)

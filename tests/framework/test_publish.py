@@ -207,3 +207,33 @@ def test_two_publishes_in_a_row_keep_a_readable_table(spark, publish):
     back = spark.read.parquet(str(link))
     assert sorted((r["id"], r["day"]) for r in back.collect()) == [(3, "d2")]
     assert not [n for n in os.listdir(publish.warehouse) if ".link-" in n]
+
+
+def _top_level_files(path: str | Path) -> list[str]:
+    return sorted(p.name for p in Path(path).iterdir() if p.suffix == ".parquet")
+
+
+def test_an_empty_partitioned_table_can_be_read_back_with_its_columns(spark, publish):
+    res = publish([])
+    assert res.rows == 0 and res.files == 1
+    back = spark.read.parquet(res.path)
+    assert back.count() == 0
+    assert [(f.name, f.dataType.simpleString()) for f in back.schema.fields] == [
+        ("id", "int"), ("day", "string"), ("amount", "double")]
+    assert table_rows(res.path) == []  # pyarrow, with hive partitioning, reads it too
+
+
+def test_rows_published_onto_an_empty_partitioned_table_replace_its_placeholder(publish):
+    publish([])
+    res = publish(DAY1, mode="append", run_id="r2")
+    assert table_rows(res.path) == sorted(DAY1) and res.rows == 2
+    assert _top_level_files(res.path) == []  # only day=... folders: Spark can read it
+    again = publish([], mode="overwrite_partitions", run_id="r3")
+    assert table_rows(again.path) == sorted(DAY1) and _top_level_files(again.path) == []
+
+
+def test_appending_nothing_keeps_a_partitioned_table_as_it_was(spark, publish):
+    publish(DAY1 + DAY2)
+    res = publish([], mode="append", run_id="r2")
+    assert table_rows(res.path) == sorted(DAY1 + DAY2) and _top_level_files(res.path) == []
+    assert spark.read.parquet(res.path).count() == 3
