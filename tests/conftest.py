@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 
 import pytest
 
@@ -17,6 +18,7 @@ def spark(tmp_path_factory):
     """local[2], UTC, no UI, two shuffle partitions: small, fast and repeatable."""
     if not _java_ok():
         pytest.fail("Java 17+ is needed for Spark tests: apt-get install openjdk-17-jre-headless")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # UDF workers: this venv's Python
     from pyspark.sql import SparkSession
 
     warehouse = tmp_path_factory.mktemp("spark-warehouse")

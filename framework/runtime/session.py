@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -122,6 +123,10 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
     ours = " ".join(f'"{o}"' if " " in o else o for o in java_opts)
     if spark.driver_memory:
         conf["spark.driver.memory"] = spark.driver_memory
+    if spark.master.startswith("local") and not os.environ.get("PYSPARK_PYTHON"):
+        # Python UDFs run in worker processes; on this machine they get this interpreter (the
+        # venv with the project's packages), not whatever `python3` comes first on the PATH
+        conf["spark.pyspark.python"] = sys.executable
     conf.update({k: str(v) for k, v in spark.conf.items()})
     # the spec's own driver JVM options come after ours (the JVM takes the last of a repeated
     # flag), so they add to the time zone, log and archive settings rather than drop them
@@ -137,6 +142,9 @@ def build_session(settings: SessionSettings, log_file: str | None = None):
         os.makedirs(os.path.dirname(log_file), exist_ok=True)
         with open(f"{log_file}.properties", "w", encoding="utf-8") as fh:
             fh.write(_LOG4J.format(path=log_file))
+    python = settings.conf.get("spark.pyspark.python")
+    if python and not os.environ.get("PYSPARK_PYTHON"):
+        os.environ["PYSPARK_PYTHON"] = python  # PySpark starts its UDF workers from this variable
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(settings.master).appName(settings.app_name)

@@ -2,6 +2,7 @@
 
 import os
 import stat
+import sys
 
 import pytest
 
@@ -76,6 +77,22 @@ def test_spec_java_options_add_to_the_engines_own(tmp_path):
     assert "-Duser.timezone=UTC" in opts and "-XX:TieredStopAtLevel=1" in opts
     assert "-Xshare:auto" in opts
     assert opts[-2:] == ["-XX:+UseSerialGC", "-Dx=1"]
+
+
+def test_local_python_workers_use_this_interpreter(monkeypatch):
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
+    local = session.session_settings(SparkSpec(master="local[2]"), Optimizations(), "a", None)
+    assert local.conf["spark.pyspark.python"] == sys.executable
+    # a cluster's workers are other machines: this path means nothing there
+    remote = session.session_settings(SparkSpec(master="spark://h:7077"), Optimizations(), "a",
+                                      None)
+    assert "spark.pyspark.python" not in remote.conf
+    mine = SparkSpec(conf={"spark.pyspark.python": "/opt/py/bin/python3"})
+    assert session.session_settings(mine, Optimizations(), "a", None).conf[
+        "spark.pyspark.python"] == "/opt/py/bin/python3"
+    monkeypatch.setenv("PYSPARK_PYTHON", "/usr/bin/python3")  # Spark reads the variable itself
+    env = session.session_settings(SparkSpec(), Optimizations(), "a", None)
+    assert "spark.pyspark.python" not in env.conf
 
 
 def _fake_java(tmp_path, version_line: str) -> str:
