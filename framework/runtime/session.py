@@ -6,6 +6,7 @@ terminal: the JVM's log goes to a file in the run's folder and the console progr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -136,12 +137,15 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
 
 
 def build_session(settings: SessionSettings, log_file: str | None = None):
-    """Start (or reuse) the SparkSession; the JVM's log goes to `log_file`."""
+    """Start (or reuse) the SparkSession; the JVM's log goes to `log_file`, and what the JVM
+    itself prints (its start-up warnings, say) to `jvm.out` beside it."""
     require_java()
+    console_file = None
     if log_file:
         os.makedirs(os.path.dirname(log_file), exist_ok=True)
         with open(f"{log_file}.properties", "w", encoding="utf-8") as fh:
             fh.write(_LOG4J.format(path=log_file))
+        console_file = os.path.join(os.path.dirname(log_file), "jvm.out")
     python = settings.conf.get("spark.pyspark.python")
     if python and not os.environ.get("PYSPARK_PYTHON"):
         os.environ["PYSPARK_PYTHON"] = python  # PySpark starts its UDF workers from this variable
@@ -151,15 +155,18 @@ def build_session(settings: SessionSettings, log_file: str | None = None):
     for key, value in settings.conf.items():
         builder = builder.config(key, value)
     try:
-        session = builder.getOrCreate()
+        with _stderr_to(console_file):
+            session = builder.getOrCreate()
     except Exception as exc:
         if "JAVA_GATEWAY_EXITED" not in str(exc):
             raise
+        said = _tail(console_file)
         raise EnvironmentProblem(
-            "the Spark JVM exited while starting (its own message, if any, is printed above)",
+            "the Spark JVM exited while starting" + (f": {said}" if said else ""),
             hint="check the driver settings in the pipeline's `spark:` section (driver_memory, "
                  "conf: spark.driver.extraJavaOptions); ETL_CLASS_ARCHIVE=off rules out the "
-                 "class-data archive") from None
+                 "class-data archive" + (f"; the JVM's output: {console_file}"
+                                         if console_file else "")) from None
     for key, value in settings.conf.items():  # a reused session still gets the SQL settings
         if key.startswith("spark.sql.") and "staticConf" not in key:
             try:
@@ -167,3 +174,32 @@ def build_session(settings: SessionSettings, log_file: str | None = None):
             except Exception:  # static settings of an existing session cannot change
                 pass
     return session
+
+
+@contextlib.contextmanager
+def _stderr_to(path: str | None):
+    """Point this process's stderr (file descriptor 2) at `path` while the JVM starts: the JVM
+    inherits it, so its own console output lands in the run's folder instead of the terminal."""
+    if path is None:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(target, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(target)
+
+
+def _tail(path: str | None, lines: int = 4) -> str:
+    """The last lines the JVM printed, joined (empty when there is nothing)."""
+    if not path or not os.path.isfile(path):
+        return ""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        said = [ln.strip() for ln in fh if ln.strip()]
+    return " ".join(said[-lines:])[:600]

@@ -26,5 +26,5 @@ def test_a_bad_driver_java_option_is_reported_without_traceback(tmp_path):
     text = out.stdout + out.stderr
     assert "the Spark JVM exited while starting" in text
     assert "spark.driver.extraJavaOptions" in text  # the next thing to look at
-    assert "BytecodeVerificationRemote" in text  # the JVM's own words reach the user
+    assert "BytecodeVerificationRemote" in text  # the JVM's own words, in the error message
     assert "Traceback" not in text

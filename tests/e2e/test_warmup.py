@@ -38,9 +38,13 @@ def test_warmup_records_an_archive_the_next_run_starts_from(tmp_path):
 
     # require: the JVM refuses to start unless it can map the archive, so success proves use
     data = tmp_path / "data"
-    _etl({**env, "ETL_CLASS_ARCHIVE": "require"}, "run", CLICKSTREAM, *SMALL,
-         "--data-dir", str(data), "--select", "dim_products")
+    run = _etl({**env, "ETL_CLASS_ARCHIVE": "require"}, "run", CLICKSTREAM, *SMALL,
+               "--data-dir", str(data), "--select", "dim_products")
     (record,) = glob.glob(str(data / "runs" / "*" / "run.json"))
+    # what the JVM prints itself (Spark 4's incubator-module warning) goes to the run's folder
+    with open(os.path.join(os.path.dirname(record), "jvm.out")) as fh:
+        assert "jdk.incubator" in fh.read()
+    assert "jdk.incubator" not in run.stdout + run.stderr
     with open(record) as fh:
         options = json.load(fh)["spark"]["conf"]["spark.driver.extraJavaOptions"]
     assert f"-XX:SharedArchiveFile={archives[0]}" in options and "-Xshare:on" in options
