@@ -42,6 +42,16 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+def _cpu_ticks(pid: int) -> int:
+    """User + system CPU time the process has used so far, in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def _rss(pid: int) -> tuple[str, int]:
     """The process's program (the executable's name: `java`, `python3.11`, `bash`) and RSS."""
     try:
@@ -56,11 +66,14 @@ def _rss(pid: int) -> tuple[str, int]:
 
 
 def timed(cmd: list[str], env: dict | None = None) -> dict:
-    """Wall seconds of `cmd`, and the peak RSS of its Python and JVM processes."""
+    """Wall seconds of `cmd`, the CPU seconds its processes used (the same work takes more CPU
+    on a busy machine: a second view of the machine's state), and the peak RSS of its Python and
+    JVM processes."""
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     peak = {"python": 0, "java": 0}
+    cpu: dict[int, int] = {}  # pid -> ticks last seen (the last poll interval is not counted)
     while proc.poll() is None:
         tree, todo = [proc.pid], [proc.pid]
         while todo:
@@ -68,6 +81,7 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
             tree += kids
             todo += kids
         for pid in tree:
+            cpu[pid] = max(cpu.get(pid, 0), _cpu_ticks(pid))
             program, rss = _rss(pid)
             kind = "java" if "java" in program else "python" if "python" in program else None
             if kind:  # not the shell scripts that launch the JVM
@@ -76,8 +90,9 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
     seconds = time.monotonic() - t0
     if proc.returncode != 0:
         raise BenchFailed(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr.read()}")
-    return {"seconds": round(seconds, 2), "peak_python_mb": peak["python"] // 2**20,
-            "peak_jvm_mb": peak["java"] // 2**20}
+    return {"seconds": round(seconds, 2),
+            "cpu_seconds": round(sum(cpu.values()) / os.sysconf("SC_CLK_TCK"), 1),
+            "peak_python_mb": peak["python"] // 2**20, "peak_jvm_mb": peak["java"] // 2**20}
 
 
 def etl_run(data_dir: str, sessions: int | None = None, regenerate: bool = False,
@@ -148,7 +163,9 @@ def bench_default(work: str, repeat: int) -> dict:
             shutil.rmtree(data, ignore_errors=True)
     median = statistics.median(r["seconds"] for r in runs)
     median_cold = statistics.median(r["seconds"] for r in cold)
-    return {"runs": runs, "median_seconds": median, "runs_without_archive": cold,
+    return {"runs": runs, "median_seconds": median,
+            "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
+            "runs_without_archive": cold,
             "median_seconds_without_archive": median_cold,
             "archive_ratio": round(median / median_cold, 3)}
 
@@ -246,8 +263,10 @@ def _print_table(results: dict, args: argparse.Namespace) -> None:
         print(f"| Spark session + first query, as `etl run` builds it | "
               f"{st['median_seconds']:.1f} s | without the class-data archive "
               f"{st['median_seconds_without_archive']:.1f} s (ratio {st['ratio']:.2f}) |")
+    cpu = (f", {d['median_cpu_seconds']:.1f} CPU s each" if "median_cpu_seconds" in d else "")
     print(f"| default scale (10,000 sessions), whole `etl run` incl. generation | "
-          f"{d['median_seconds']:.1f} s | {len(d['runs'])} runs; without the class-data archive "
+          f"{d['median_seconds']:.1f} s | {len(d['runs'])} runs{cpu}; "
+          f"without the class-data archive "
           f"{d['median_seconds_without_archive']:.1f} s (ratio {d['archive_ratio']:.2f}) |")
     print(f"| ~{args.million:,} events, ETL only | {m['median_etl_seconds']:.1f} s | "
           f"hand-written script {m['median_handwritten_seconds']:.1f} s, "
