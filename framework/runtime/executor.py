@@ -9,7 +9,9 @@ The run record is rewritten after each task so an interrupted run still says how
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import threading
 import time
@@ -42,6 +44,29 @@ class StepError(EtlError):
     """User code (a transform, a generator, a source or a write) failed."""
 
 
+def _jvm_gone(exc: BaseException) -> bool:
+    """The driver JVM died (a crash, out of memory, killed): every call into it now fails."""
+    from py4j.protocol import Py4JNetworkError
+
+    return isinstance(exc, (ConnectionError, Py4JNetworkError))
+
+
+@contextlib.contextmanager
+def _python_log_to(path: str):
+    """Python logging of the run (py4j's complaints when the JVM dies, say) goes to `path` in the
+    run's folder, not the terminal; the handlers the process had come back afterwards."""
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers = [handler]
+    try:
+        yield
+    finally:
+        root.handlers = saved
+        handler.close()
+
+
 def _short(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     lines = [ln for ln in text.splitlines() if ln.strip()]
@@ -70,9 +95,13 @@ class Executor:
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
+        self.record.save()
+        with _python_log_to(os.path.join(self.record.folder, "python.log")):
+            return self._run()
+
+    def _run(self) -> RunRecord:
         from framework.runtime.progress import SparkProgress
 
-        self.record.save()
         try:
             self._refuse_unsupported()
             self._prepare()
@@ -104,7 +133,10 @@ class Executor:
         finally:
             self._release_all()
             if self.spark is not None and self.options.stop_session:
-                self.spark.stop()
+                try:
+                    self.spark.stop()
+                except Exception:  # the JVM is already gone (it crashed): nothing to stop
+                    pass
         self.record.finish("succeeded")
         self.record.save()
         self._summary()
@@ -185,6 +217,13 @@ class Executor:
             raise
         except Exception as exc:  # user code: report it as this task's failure
             self._task_failed(rec, t0, _short(exc))
+            if _jvm_gone(exc):
+                out = os.path.join(self.record.folder, "jvm.out")
+                raise StepError(
+                    f"{task.kind} {task.id!r} failed: the Spark JVM stopped ({_short(exc)})",
+                    hint=f"see what the JVM printed last in {out} (java.lang.OutOfMemoryError "
+                         "there needs a bigger `spark: driver_memory`); "
+                         + self._resume_hint(task)) from exc
             raise StepError(f"{task.kind} {task.id!r} failed: {_short(exc)}",
                             hint=self._resume_hint(task)) from exc
         with self._lock:

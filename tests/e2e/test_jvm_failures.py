@@ -1,0 +1,74 @@
+"""A driver JVM that cannot start (exit 3) or dies mid-run (exit 1) is a clear error, never a
+Python traceback, and the message says where the JVM's own output is."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.e2e.helpers import ROOT, run_etl
+from tests.framework.test_executor import _write
+
+pytestmark = pytest.mark.spark
+
+
+def _edit(path: str, change) -> None:
+    with open(path, encoding="utf-8") as fh:
+        spec = yaml.safe_load(fh)
+    change(spec)
+    with open(path, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(spec, fh, sort_keys=False)
+
+
+def test_a_bad_driver_java_option_is_reported_without_traceback(tmp_path):
+    path = _write(tmp_path)
+    # a diagnostic flag without -XX:+UnlockDiagnosticVMOptions: the JVM refuses to start
+    # (Spark adds -XX:+IgnoreUnrecognizedVMOptions, so a merely unknown flag would pass)
+    _edit(path, lambda spec: spec.setdefault("spark", {}).setdefault("conf", {}).update(
+        {"spark.driver.extraJavaOptions": "-XX:-BytecodeVerificationRemote"}))
+    out = run_etl("run", path, "--data-dir", str(tmp_path / "data"), check=False)
+    assert out.returncode == 3, out.stdout + out.stderr
+    text = out.stdout + out.stderr
+    assert "the Spark JVM exited while starting" in text
+    assert "spark.driver.extraJavaOptions" in text  # the next thing to look at
+    assert "BytecodeVerificationRemote" in text  # the JVM's own words, in the error message
+    assert "Traceback" not in text
+
+
+# `etl run` with one more transform registered: it ends the JVM the way a crash would
+CRASHING_ETL = """
+import sys
+from framework.registry import transform
+
+@transform("halt_jvm", params={"type": "object", "properties": {}}, inputs=1)
+def halt_jvm(ctx, inputs, params):
+    ctx.spark.sparkContext._jvm.java.lang.Runtime.getRuntime().halt(1)
+    return next(iter(inputs.values()))
+
+from framework.cli import main
+sys.argv = ["etl", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_jvm_that_dies_mid_run_is_reported_without_traceback(tmp_path):
+    path = _write(tmp_path)
+
+    def crash_after_filter(spec):
+        spec["steps"].insert(1, {"id": "crash", "transform": "halt_jvm", "input": "valid_orders"})
+        spec["steps"][2]["sql"] = spec["steps"][2]["sql"].replace("'valid_orders'", "'crash'")
+
+    _edit(path, crash_after_filter)
+    env = {**os.environ, "TERM": "dumb", "ETL_SPARK_MASTER": "local[2]"}
+    out = subprocess.run([sys.executable, "-c", CRASHING_ETL, "run", path, "--data-dir",
+                          str(tmp_path / "data")], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=300)
+    text = out.stdout + out.stderr
+    assert out.returncode == 1, text
+    assert "step 'crash' failed: the Spark JVM stopped" in text
+    assert "jvm.out" in text and "--select crash+" in text  # where to look, what to rerun
+    assert "Traceback" not in text and "Exception while sending command" not in text
