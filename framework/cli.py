@@ -174,30 +174,34 @@ def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[s
               help="Override a pipeline variable (a small scale is enough). Repeatable.")
 @click.option("--if-missing", is_flag=True,
               help="Do nothing when an archive for this Java and Spark already exists.")
+@click.option("--prune", is_flag=True,
+              help="Also delete archives recorded for another Java or Spark (~180 MB each).")
 @handle_errors
-def warmup(file: str, vars_: tuple[str, ...], if_missing: bool) -> None:
+def warmup(file: str, vars_: tuple[str, ...], if_missing: bool, prune: bool) -> None:
     """Record a class-data archive so later runs start Spark about twice as fast.
 
     Runs FILE once in a scratch folder (your data is not touched) and keeps the JVM's archive of
     the classes it loaded, keyed by Java and Spark version. Set ETL_CLASS_ARCHIVE=off to not use it.
     """
     from framework.richconsole import RichConsole
-    from framework.runtime.classarchive import archive_path
+    from framework.runtime import classarchive
     from framework.runtime.warmup import warmup as record_archive
 
     spec = _load(file, vars_)
-    existing = archive_path()
+    existing = classarchive.archive_path()
     if if_missing and existing and os.path.isfile(existing):
         _terminal().print(f"class-data archive: {existing} (already recorded)")
-        return
-    console = RichConsole(_terminal())
-    try:
-        result = record_archive(spec, console)
-    finally:
-        console.close()
-    _terminal().print(f"class-data archive: {result.archive} "
-                      f"({result.size / 2**20:.0f} MB, recorded in {result.seconds:.0f} s); "
-                      f"later runs on this Java and Spark start from it")
+    else:
+        console = RichConsole(_terminal())
+        try:
+            result = record_archive(spec, console)
+        finally:
+            console.close()
+        _terminal().print(f"class-data archive: {result.archive} "
+                          f"({result.size / 2**20:.0f} MB, recorded in {result.seconds:.0f} s); "
+                          f"later runs on this Java and Spark start from it")
+    for path, size in classarchive.prune() if prune else []:
+        _terminal().print(f"removed {path} ({size / 2**20:.0f} MB, for another Java or Spark)")
 
 
 @cli.command()

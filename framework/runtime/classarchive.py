@@ -71,6 +71,22 @@ def archive_path() -> str | None:
     return os.path.join(cache_dir(), f"spark-classes-{key}.jsa") if key else None
 
 
+def prune() -> list[tuple[str, int]]:
+    """Remove the archives recorded for another Java or Spark (their fingerprint differs), and
+    return them with their sizes. Only on request (`etl warmup --prune`): another install of the
+    project on this machine may share the folder and still use its own archive."""
+    current = archive_path()
+    folder = cache_dir()
+    removed = []
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        path = os.path.join(folder, name)
+        if name.startswith("spark-classes-") and name.endswith(".jsa") and path != current:
+            size = os.path.getsize(path)
+            os.remove(path)
+            removed.append((path, size))
+    return removed
+
+
 def runtime_options() -> list[str]:
     """JVM options for a run: start from the archive when there is a current one."""
     how = mode()

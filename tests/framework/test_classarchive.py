@@ -75,3 +75,38 @@ def test_recording_replaces_the_archive_whole(tmp_path):
     recorded.write_bytes(b"new")
     classarchive.install(str(recorded), str(target))
     assert target.read_bytes() == b"new" and not recorded.exists()
+
+
+def _touch(path: str, size: int = 0) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(b"x" * size)
+
+
+def test_prune_removes_only_archives_of_other_installs(fake_install):
+    current = classarchive.archive_path()
+    folder = os.path.dirname(current)
+    stale = [os.path.join(folder, f"spark-classes-{key}.jsa") for key in ("0" * 16, "1" * 16)]
+    _touch(current, 5)
+    for path in stale:
+        _touch(path, 7)
+    _touch(os.path.join(folder, "notes.txt"))
+    assert classarchive.prune() == [(p, 7) for p in stale]
+    assert sorted(os.listdir(folder)) == sorted([os.path.basename(current), "notes.txt"])
+    assert classarchive.prune() == []
+
+
+def test_warmup_prune_keeps_the_current_archive(fake_install):
+    from click.testing import CliRunner
+
+    from framework.cli import cli
+
+    current = classarchive.archive_path()
+    old = os.path.join(os.path.dirname(current), "spark-classes-" + "0" * 16 + ".jsa")
+    _touch(current, 5)
+    _touch(old, 3 * 2**20)
+    pipeline = os.path.join(os.path.dirname(__file__), "..", "..", "pipelines", "clickstream.yaml")
+    result = CliRunner().invoke(cli, ["warmup", "--if-missing", "--prune", pipeline])
+    assert result.exit_code == 0, result.output
+    assert "already recorded" in result.output and "removed" in result.output
+    assert os.path.exists(current) and not os.path.exists(old)
