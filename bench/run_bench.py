@@ -55,11 +55,11 @@ def _cpu_ticks(pid: int) -> int:
 def _rss(pid: int) -> tuple[str, int]:
     """The process's program (the executable's name: `java`, `python3.11`, `bash`) and RSS."""
     try:
-        comm = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+        program = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
                 if line.startswith("VmRSS:"):
-                    return comm, int(line.split()[1]) * 1024
+                    return program, int(line.split()[1]) * 1024
     except OSError:
         pass
     return "", 0

@@ -217,15 +217,15 @@ class Executor:
             raise
         except Exception as exc:  # user code: report it as this task's failure
             self._task_failed(rec, t0, _short(exc))
+            what, hint = _short(exc), self._resume_hint(task)
             if _jvm_gone(exc):
-                out = os.path.join(self.record.folder, "jvm.out")
-                raise StepError(
-                    f"{task.kind} {task.id!r} failed: the Spark JVM stopped ({_short(exc)})",
-                    hint=f"see what the JVM printed last in {out} (java.lang.OutOfMemoryError "
-                         "there needs a bigger `spark: driver_memory`); "
-                         + self._resume_hint(task)) from exc
-            raise StepError(f"{task.kind} {task.id!r} failed: {_short(exc)}",
-                            hint=self._resume_hint(task)) from exc
+                from framework.runtime.session import JVM_OUT
+
+                out = os.path.join(self.record.folder, JVM_OUT)
+                what = f"the Spark JVM stopped ({what})"
+                hint = (f"see what the JVM printed last in {out} (java.lang.OutOfMemoryError "
+                        f"there needs a bigger `spark: driver_memory`); {hint}")
+            raise StepError(f"{task.kind} {task.id!r} failed: {what}", hint=hint) from exc
         with self._lock:
             rec.seconds = round(time.monotonic() - t0, 3)
             rec.status = "succeeded" if rec.status == "running" else rec.status

@@ -179,16 +179,16 @@ def _merge_current(current: str | None, staging: str, sink: SinkSpec) -> int:
 
     if current is None or sink.mode == "overwrite":
         return 0
-    if not any(pq.read_metadata(os.path.join(current, rel)).num_rows
-               for rel in _data_files(current)):
+    rows = {rel: pq.read_metadata(os.path.join(current, rel)).num_rows
+            for rel in _data_files(current)}  # each footer read once
+    if not any(rows.values()):
         return 0  # an empty table (at most a zero-row file naming its columns): nothing to keep
     _check_compatible(current, staging, sink)
     new_parts = {os.path.dirname(p) for p in _data_files(staging)}
-    kept = [rel for rel in _data_files(current)
-            if sink.mode == "append" or os.path.dirname(rel) not in new_parts]
+    kept = [rel for rel in rows if sink.mode == "append" or os.path.dirname(rel) not in new_parts]
     for rel in kept:
         _link(os.path.join(current, rel), os.path.join(staging, rel))
-    return sum(pq.read_metadata(os.path.join(current, rel)).num_rows for rel in kept)
+    return sum(rows[rel] for rel in kept)
 
 
 def _check_compatible(current: str, staging: str, sink: SinkSpec) -> None:

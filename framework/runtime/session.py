@@ -23,6 +23,8 @@ JAVA_HINT = (
     "macOS: brew install openjdk@17) or set JAVA_HOME to a JDK 17+"
 )
 
+JVM_OUT = "jvm.out"  # in the run's folder: what the JVM prints to its own console
+
 _LOG4J = """\
 rootLogger.level = warn
 rootLogger.appenderRef.file.ref = file
@@ -145,7 +147,7 @@ def build_session(settings: SessionSettings, log_file: str | None = None):
         os.makedirs(os.path.dirname(log_file), exist_ok=True)
         with open(f"{log_file}.properties", "w", encoding="utf-8") as fh:
             fh.write(_LOG4J.format(path=log_file))
-        console_file = os.path.join(os.path.dirname(log_file), "jvm.out")
+        console_file = os.path.join(os.path.dirname(log_file), JVM_OUT)
     python = settings.conf.get("spark.pyspark.python")
     if python and not os.environ.get("PYSPARK_PYTHON"):
         os.environ["PYSPARK_PYTHON"] = python  # PySpark starts its UDF workers from this variable
