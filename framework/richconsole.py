@@ -20,7 +20,6 @@ class RichConsole:
         self.quiet = quiet
         self._progress: Progress | None = None
         self._tasks: dict[str, Any] = {}
-        self._current: str | None = None
 
     def _live(self) -> Progress:
         if self._progress is None:
@@ -45,7 +44,6 @@ class RichConsole:
     def task_started(self, task_id: str, description: str) -> None:
         if self.term.is_terminal:
             self._tasks[task_id] = self._live().add_task(escape(description), total=None)
-        self._current = task_id
 
     def task_finished(self, task_id: str, status: str, detail: str = "") -> None:
         handle = self._tasks.pop(task_id, None)
@@ -54,8 +52,8 @@ class RichConsole:
         mark = _MARKS.get(status, status)
         self.term.print(f"  {mark} {escape(task_id)} [dim]{escape(detail)}[/]")
 
-    def spark_progress(self, description: str, done: int, total: int) -> None:
-        handle = self._tasks.get(self._current or "")
+    def spark_progress(self, task_id: str, done: int, total: int) -> None:
+        handle = self._tasks.get(task_id)
         if handle is not None and self._progress is not None:
             self._progress.update(handle, completed=done, total=total)
 

@@ -106,11 +106,13 @@ def _optimizations() -> dict:
         "storage_level": {"enum": list(STORAGE_LEVELS)},
         "jit": {"enum": ["full", "quick"], "description":
                 "quick: the JVM compiles with C1 only -- faster for runs under a few minutes"},
-        "parallel_publish": {
+        "parallel_tasks": {
             "type": ["integer", "string"], "minimum": 1,
-            "description": "how many sinks are written at once (auto: up to 4, one per core)",
+            "description": "how many tasks (source reads, steps, sink writes) run at once, each "
+                           "as soon as what it reads is ready (auto: two per core, 2 to 8; "
+                           "1: one by one in plan order)",
             "if": {"type": "string"}, "then": {"const": "auto", "x-messages": {
-                "const": "expected a number of sinks (>= 1) or 'auto'"}}},
+                "const": "expected a number of tasks (>= 1) or 'auto'"}}},
     }, description="Spark optimizations: AQE, shuffle partitions, broadcast, caching")
 
 

@@ -128,7 +128,7 @@ class Optimizations:
     auto_cache: bool = True  # cache a step that feeds two or more consumers
     storage_level: str = "MEMORY_AND_DISK"
     jit: str = "full"  # "quick": C1-only JIT, a shorter warm-up for short runs
-    parallel_publish: int | str = "auto"  # sinks written at once: a number, or "auto"
+    parallel_tasks: int | str = "auto"  # tasks run at once: a number, or "auto"
 
 
 @dataclass(frozen=True)

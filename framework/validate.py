@@ -148,7 +148,7 @@ class _Builder:
         raw = _dict(self.data.get("optimizations"))
         fields = {k: raw[k] for k in ("adaptive", "coalesce_partitions", "skew_join",
                                       "shuffle_partitions", "auto_cache", "storage_level", "jit",
-                                      "parallel_publish")
+                                      "parallel_tasks")
                   if k in raw}
         if "broadcast_threshold" in raw:
             fields["broadcast_threshold"] = _text(raw["broadcast_threshold"])

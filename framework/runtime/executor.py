@@ -2,8 +2,8 @@
 
 Transforms are plain functions called with named DataFrames; every call into user code is wrapped
 so a failure is reported as that step's failure. Sinks publish atomically
-(framework.runtime.publish) so a failed or killed run leaves every published table as it was;
-they run on a few threads, each starting as soon as the node it reads is computed (`_Publisher`).
+(framework.runtime.publish) so a failed or killed run leaves every published table as it was.
+Tasks run on a few threads, each as soon as the tasks it reads have finished (`_Scheduler`).
 The run record is rewritten after each task so an interrupted run still says how far it got.
 """
 
@@ -90,7 +90,6 @@ class Executor:
             tasks=[TaskRecord(t.key, t.kind, t.id) for t in plan.tasks()],
         )
         self.spark = None
-        self._progress = None
         self._lock = threading.RLock()  # record, console and caches, when sinks run in parallel
 
     # -- the run ---------------------------------------------------------------------------
@@ -106,23 +105,14 @@ class Executor:
             self._refuse_unsupported()
             self._prepare()
             self.spark = self._session()
-            with SparkProgress(self.spark, self.console) as progress, \
-                    _Publisher(self, self._publish_threads()) as publisher:
-                self._progress = progress
-                for stage in self.plan.stages:
-                    if stage.name == "publish":
-                        publisher.finish(stage.tasks)
-                        continue
-                    name, total = stage.name, len(stage.tasks)
-                    if stage.name == "transform":
+            with SparkProgress(self.spark, self.console, self._running_keys), \
+                    _Scheduler(self, self._threads()) as scheduler:
+                for name, tasks in self._groups():
+                    if name == "transform":
                         self._size_shuffles()
-                        if stage.tasks and publisher.open():  # sinks overlap the steps
-                            name, total = "transform + publish", total + len(publisher.sinks)
-                    if stage.tasks:
-                        self.console.stage(name, total)
-                    for task in stage.tasks:
-                        self._run_task(task)
-                        publisher.start_ready()
+                        name = "transform + publish" if scheduler.pool else name
+                    self.console.stage(name, len(tasks))
+                    scheduler.run(tasks)
         except EtlError as exc:
             self._fail(exc)
             raise
@@ -141,6 +131,23 @@ class Executor:
         self.record.save()
         self._summary()
         return self.record
+
+    def _groups(self) -> list[tuple[str, list[Task]]]:
+        """The plan's stages as the scheduler runs them: generate, read, then the steps and
+        sinks together (with one thread: steps, then sinks). Each group waits for the last, so
+        every source is read before shuffle partitions are sized from what they read."""
+        stages = {stage.name: list(stage.tasks) for stage in self.plan.stages}
+        groups = [("generate", stages.get("generate", [])), ("read", stages.get("read", []))]
+        if self._threads() > 1:
+            groups.append(("transform", stages.get("transform", []) + stages.get("publish", [])))
+        else:
+            groups += [("transform", stages.get("transform", [])),
+                       ("publish", stages.get("publish", []))]
+        return [(name, tasks) for name, tasks in groups if tasks]
+
+    def _running_keys(self) -> list[str]:
+        with self._lock:
+            return [t.key for t in self.record.tasks if t.status == "running"]
 
     def _refuse_unsupported(self) -> None:
         """Stop before anything runs when a selected sink asks for a target not built yet."""
@@ -162,7 +169,7 @@ class Executor:
 
     def _session(self):
         from framework.runtime import classarchive
-        from framework.runtime.session import build_session, session_settings
+        from framework.runtime.session import build_session, prewarm, session_settings
 
         log_file = os.path.join(self.record.folder, "spark.log")
         java_options = list(self.options.java_options)
@@ -170,10 +177,13 @@ class Executor:
             java_options = classarchive.runtime_options() + java_options
         settings = session_settings(self.spec.spark, self.spec.optimizations,
                                     f"etl-{self.spec.name}", log_file, java_options)
+        t0 = time.monotonic()
         spark = build_session(settings, log_file)
         self.record.spark = {"version": spark.version, "master": settings.master,
                              "app_name": settings.app_name, "conf": settings.conf,
-                             "log": log_file}
+                             "log": log_file, "startup_seconds": round(time.monotonic() - t0, 3)}
+        if settings.master.startswith("local"):  # the driver's JVM runs the tasks too
+            prewarm(spark)
         return spark
 
     def _size_shuffles(self) -> None:
@@ -189,13 +199,14 @@ class Executor:
         self.spark.conf.set("spark.sql.shuffle.partitions", str(n))
         self.record.spark.setdefault("conf", {})["spark.sql.shuffle.partitions"] = str(n)
 
-    def _publish_threads(self) -> int:
-        """`parallel_publish`: a number as given; auto: one per core of this machine, 2 to 4.
-        Small sinks leave cores idle while their jobs are planned and their files checked."""
-        value = self.spec.optimizations.parallel_publish
+    def _threads(self) -> int:
+        """`parallel_tasks`: a number as given; auto: two per core of this machine, 2 to 8.
+        Tasks spend much of their time waiting on the JVM (planning a query, checking files),
+        so more tasks than cores keep the cores busy."""
+        value = self.spec.optimizations.parallel_tasks
         if isinstance(value, int):
             return value
-        return max(2, min(4, os.cpu_count() or 2))
+        return max(2, min(8, 2 * (os.cpu_count() or 1)))
 
     def _warehouse_dir(self) -> str:
         return data_path(self.options.data_dir, self.spec.warehouse.path)
@@ -204,11 +215,9 @@ class Executor:
     def _run_task(self, task: Task) -> None:
         rec = self.record.task(task.key)
         with self._lock:
-            rec.status = "running"
+            rec.status, rec.started = "running", self.record.elapsed()
             self.console.task_started(task.key, _describe(task))
-            if self._progress is not None:
-                self._progress.label = task.key
-        self.spark.sparkContext.setJobDescription(task.key)  # per thread
+        self.spark.sparkContext.setJobGroup(task.key, task.key)  # per thread: progress per task
         t0 = time.monotonic()
         try:
             getattr(self, f"_run_{task.kind}")(task, rec)
@@ -264,7 +273,7 @@ class Executor:
             os.remove(manifest)
         gdef = self.registry.generators[gen.generator]
         tables = gdef.func(self._ctx(task.id), dict(gen.params))
-        land_tables(tables, folder, gen.landing_format)
+        land_tables(tables, folder, gen.landing_format, self._threads())
         write_json(manifest, wanted)
         rec.bytes = path_size(folder)
 
@@ -325,9 +334,10 @@ class Executor:
             df = df.persist(getattr(StorageLevel, task.cache))
             rec.cache = f"{task.cache} ({task.cache_reason})"
             rec.rows = df.count()  # materialise now: the step's real cost lands on the step
-            with self._lock:  # sinks publishing on other threads release caches
+        with self._lock:  # tasks on other threads read outputs and release caches
+            if task.cache:
                 self.cached[task.id] = self._downstream_sinks(task.key)
-        self.outputs[task.id] = df
+            self.outputs[task.id] = df
 
     def _downstream_sinks(self, key: str) -> set[str]:
         by_key = {t.key: t for t in self.plan.tasks()}
@@ -380,28 +390,23 @@ class Executor:
                              ["table", "rows", "size", "time"], rows)
 
 
-class _Publisher:
-    """Publishes sinks on a few threads, each as soon as the node it reads is computed, while
-    the main thread goes on with the steps (with one thread: in plan order, after the steps).
+class _Scheduler:
+    """Runs a group of tasks on a few threads, each as soon as the tasks it reads have finished,
+    the earliest in plan order first (with one thread: one by one, in plan order).
 
-    The first failure stops new sinks from starting; running ones finish (each publish is
-    atomic) and the failure is raised, from `start_ready` or `finish`, in the main thread.
+    The first failure stops new tasks from starting; running ones finish (each publish is
+    atomic) and the failure is raised in the main thread. An interrupt cancels Spark's jobs.
     """
 
     def __init__(self, executor: Executor, threads: int):
         self.ex, self.threads = executor, threads
         self.pool = None
-        self.futures: dict[str, Any] = {}  # sink key -> future
-        publish = [s for s in executor.plan.stages if s.name == "publish"]
-        self.sinks: list[Task] = list(publish[0].tasks) if publish else []
-        self.announced = False  # the stage heading was printed
 
-    def __enter__(self) -> _Publisher:
-        if self.threads > 1 and len(self.sinks) > 1:
+    def __enter__(self) -> _Scheduler:
+        if self.threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            self.pool = ThreadPoolExecutor(max_workers=self.threads,
-                                           thread_name_prefix="etl-publish")
+            self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="etl-task")
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
@@ -411,54 +416,36 @@ class _Publisher:
             self.ex.spark.sparkContext.cancelAllJobs()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def open(self) -> bool:
-        """From now on (the transform stage) sinks start as soon as their input is computed.
-        False when sinks are published one by one, after the steps."""
-        if self.pool is None:
-            return False
-        self.announced = True  # under the "transform + publish" heading
-        return True
-
-    def _announce(self) -> None:
-        if not self.announced and self.sinks:
-            self.ex.console.stage("publish", len(self.sinks))
-            self.announced = True
-
-    def start_ready(self, everything: bool = False) -> None:
-        """Submit every sink whose input is now computed (`everything`: every sink left, so a
-        missing input fails that sink instead of skipping it); raise a sink's failure."""
-        if self.pool is None or not self.announced:
-            return
-        self._raise_failure()
-        for task in self.sinks:
-            ready = everything or task.detail["from"] in self.ex.outputs
-            if task.key not in self.futures and ready:
-                self.futures[task.key] = self.pool.submit(self.ex._run_task, task)
-
-    def finish(self, tasks: tuple[Task, ...]) -> None:
-        """Publish what has not started yet (every input is computed by now) and wait."""
-        self._announce()
+    def run(self, tasks: list[Task]) -> None:
         if self.pool is None:
             for task in tasks:
                 self.ex._run_task(task)
             return
-        from concurrent.futures import FIRST_EXCEPTION, wait
+        from concurrent.futures import FIRST_COMPLETED, wait
 
-        self.start_ready(everything=True)
-        wait(list(self.futures.values()), return_when=FIRST_EXCEPTION)
-        self._raise_failure()
-
-    def _raise_failure(self) -> None:
-        failed = [f for f in self.futures.values() if f.done() and not f.cancelled()
-                  and f.exception() is not None]
-        if failed:
-            from concurrent.futures import wait
-
-            pending = [f for f in self.futures.values() if not f.done()]
-            for future in pending:
-                future.cancel()
-            wait(pending)
-            raise failed[0].exception()
+        keys = {t.key for t in tasks}
+        done: set[str] = set()
+        waiting, running = list(tasks), {}
+        failure: BaseException | None = None
+        while True:
+            ready = [t for t in waiting if all(d in done or d not in keys for d in t.deps)]
+            while failure is None and ready and len(running) < self.threads:
+                task = ready.pop(0)
+                waiting.remove(task)
+                running[self.pool.submit(self.ex._run_task, task)] = task
+            if not running:
+                break
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = running.pop(future)
+                if future.exception() is not None:
+                    failure = failure or future.exception()
+                else:
+                    done.add(task.key)
+        if failure is not None:
+            raise failure
+        if waiting:  # only a plan whose tasks wait on each other: build_plan never makes one
+            raise RuntimeError(f"tasks never ready: {', '.join(t.key for t in waiting)}")
 
 
 _POLICY_WORDS = {"fail": "refused", "drop": "dropped", "quarantine": "quarantined"}

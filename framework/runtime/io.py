@@ -223,8 +223,10 @@ def _cols(names: tuple[str, ...] | list[str]) -> list[str]:
 # -- landing -------------------------------------------------------------------------------------
 
 
-def land_tables(tables: dict[str, DataFrame], folder: str, fmt: str) -> dict[str, str]:
-    """Write each table to `<folder>/<name>` as csv/json/parquet, swapping each in whole.
+def land_tables(tables: dict[str, DataFrame], folder: str, fmt: str,
+                threads: int = 1) -> dict[str, str]:
+    """Write each table to `<folder>/<name>` as csv/json/parquet, swapping each in whole, up to
+    `threads` tables at once (a small table's write fills the gaps of a big one's).
 
     Each table is written beside its target (`.<name>.landing-*`) and renamed into place, so a
     reader never sees half a table. Returns table name -> path.
@@ -233,7 +235,16 @@ def land_tables(tables: dict[str, DataFrame], folder: str, fmt: str) -> dict[str
         raise EtlError(f"unknown landing format {fmt!r}",
                        hint=f"use one of {', '.join(FILE_FORMATS)}")
     os.makedirs(folder, exist_ok=True)
-    return {name: _land_one(df, folder, name, fmt) for name, df in tables.items()}
+    if threads <= 1 or len(tables) <= 1:
+        return {name: _land_one(df, folder, name, fmt) for name, df in tables.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pyspark import inheritable_thread_target
+
+    land = inheritable_thread_target(_land_one)  # the writes keep the task's job group
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="etl-land") as pool:
+        futures = {name: pool.submit(land, df, folder, name, fmt) for name, df in tables.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def _land_one(df: DataFrame, folder: str, name: str, fmt: str) -> str:

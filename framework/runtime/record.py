@@ -29,6 +29,7 @@ class TaskRecord:
     kind: str
     id: str
     status: str = "pending"  # pending | running | succeeded | failed | skipped
+    started: float | None = None  # seconds after the run started (tasks overlap)
     seconds: float | None = None
     rows: int | None = None
     path: str | None = None
@@ -66,6 +67,9 @@ class RunRecord:
     def folder(self) -> str:
         return os.path.join(self.data_dir, "runs", self.run_id)
 
+    def elapsed(self) -> float:
+        return round(time.monotonic() - self._t0, 3)
+
     def task(self, key: str) -> TaskRecord:
         return next(t for t in self.tasks if t.key == key)
 
@@ -74,7 +78,7 @@ class RunRecord:
         self.error = mask_text(error) if error else None
         self.hint = hint
         self.finished_at = datetime.now(UTC).isoformat()
-        self.seconds = round(time.monotonic() - self._t0, 3)
+        self.seconds = self.elapsed()
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

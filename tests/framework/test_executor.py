@@ -115,14 +115,14 @@ def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
     assert failed == ["sink:fact_country_revenue"]
 
 
-def test_sinks_published_in_parallel_equal_sinks_published_one_by_one(tmp_path):
+def test_tasks_run_in_parallel_give_the_tables_of_tasks_run_one_by_one(tmp_path):
     tables = {}
     for threads in (1, 3):
         folder = tmp_path / f"t{threads}"
         folder.mkdir()
         path = _write(folder)
         with open(path, "a") as fh:
-            fh.write(f"optimizations: {{parallel_publish: {threads}}}\n")
+            fh.write(f"optimizations: {{parallel_tasks: {threads}}}\n")
         data_dir = str(folder / "data")
         record = _run(path, data_dir)
         assert [t.status for t in record.tasks if t.kind == "sink"] == ["succeeded"] * 2
