@@ -90,7 +90,7 @@ class Executor:
             tasks=[TaskRecord(t.key, t.kind, t.id) for t in plan.tasks()],
         )
         self.spark = None
-        self._lock = threading.RLock()  # record, console and caches, when sinks run in parallel
+        self._lock = threading.RLock()  # record, console, outputs and caches: tasks run in parallel
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
