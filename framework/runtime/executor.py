@@ -108,9 +108,8 @@ class Executor:
             with SparkProgress(self.spark, self.console, self._running_keys), \
                     _Scheduler(self, self._threads()) as scheduler:
                 for name, tasks in self._groups():
-                    if name == "transform":
+                    if name not in ("generate", "read"):  # every source is read by now
                         self._size_shuffles()
-                        name = "transform + publish" if scheduler.pool else name
                     self.console.stage(name, len(tasks))
                     scheduler.run(tasks)
         except EtlError as exc:
@@ -139,7 +138,8 @@ class Executor:
         stages = {stage.name: list(stage.tasks) for stage in self.plan.stages}
         groups = [("generate", stages.get("generate", [])), ("read", stages.get("read", []))]
         if self._threads() > 1:
-            groups.append(("transform", stages.get("transform", []) + stages.get("publish", [])))
+            groups.append(("transform + publish",
+                           stages.get("transform", []) + stages.get("publish", [])))
         else:
             groups += [("transform", stages.get("transform", [])),
                        ("publish", stages.get("publish", []))]
