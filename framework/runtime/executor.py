@@ -41,7 +41,12 @@ class RunOptions:
 
 
 class StepError(EtlError):
-    """User code (a transform, a generator, a source or a write) failed."""
+    """User code (a transform, a generator, a source or a write) failed in `task`. The run adds
+    the command that reruns what did not finish once the tasks running beside it have ended."""
+
+    def __init__(self, message: str, task: Task, hint: str | None = None):
+        super().__init__(message, hint)
+        self.task = task
 
 
 def _jvm_gone(exc: BaseException) -> bool:
@@ -91,6 +96,7 @@ class Executor:
         )
         self.spark = None
         self._lock = threading.RLock()  # record, console, outputs and caches: tasks run in parallel
+        self._jvm_lost: set[str] = set()  # tasks that failed because the JVM died under them
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
@@ -225,22 +231,35 @@ class Executor:
             self._task_failed(rec, t0, exc.message)
             raise
         except Exception as exc:  # user code: report it as this task's failure
-            self._task_failed(rec, t0, _short(exc))
-            what, hint = _short(exc), self._resume_hint(task)
-            if _jvm_gone(exc):
-                from framework.runtime.session import JVM_OUT
-
-                out = os.path.join(self.record.folder, JVM_OUT)
-                what = f"the Spark JVM stopped ({what})"
-                hint = (f"see what the JVM printed last in {out} (java.lang.OutOfMemoryError "
-                        f"there needs a bigger `spark: driver_memory`); {hint}")
-            raise StepError(f"{task.kind} {task.id!r} failed: {what}", hint=hint) from exc
+            self._task_failed(rec, t0, _short(exc), jvm_gone=_jvm_gone(exc))
+            message, hint = f"{task.kind} {task.id!r} failed: {_short(exc)}", None
+            if task.key in self._jvm_lost:
+                message, hint = self._jvm_gone_message(task, exc)
+            raise StepError(message, task, hint) from exc
         with self._lock:
             rec.seconds = round(time.monotonic() - t0, 3)
             rec.status = "succeeded" if rec.status == "running" else rec.status
             self.console.task_finished(task.key, rec.status, _detail(rec))
             self._report_observed()
             self.record.save()
+
+    def _jvm_gone_message(self, task: Task, exc: Exception) -> tuple[str, str]:
+        """What to say when the JVM died under `task`. Tasks running beside it lose the JVM at
+        the same moment and any of them may notice first, so the message names them all."""
+        from framework.runtime.session import JVM_OUT
+
+        with self._lock:
+            beside = [t for t in self.record.tasks if t.key != task.key
+                      and (t.status == "running" or t.key in self._jvm_lost)]
+        what = f"the Spark JVM stopped ({_short(exc)})"
+        if beside:
+            names = ", ".join(f"{t.kind} {t.id!r}" for t in beside)
+            message = f"{what} while {task.kind} {task.id!r} and {names} were running"
+        else:
+            message = f"{task.kind} {task.id!r} failed: {what}"
+        out = os.path.join(self.record.folder, JVM_OUT)
+        return message, (f"see what the JVM printed last in {out} (java.lang.OutOfMemoryError "
+                         f"there needs a bigger `spark: driver_memory`)")
 
     def _report_observed(self) -> None:
         """Counts observed by steps whose data has been computed since the last task."""
@@ -251,8 +270,11 @@ class Executor:
                 rec.note = message
                 self.console.info(f"[{step_id}] {message}")
 
-    def _task_failed(self, rec: TaskRecord, t0: float, message: str) -> None:
+    def _task_failed(self, rec: TaskRecord, t0: float, message: str,
+                     jvm_gone: bool = False) -> None:
         with self._lock:
+            if jvm_gone:
+                self._jvm_lost.add(rec.key)
             rec.status, rec.error = "failed", message
             rec.seconds = round(time.monotonic() - t0, 3)
             self.console.task_finished(rec.key, "failed", message)
@@ -363,17 +385,41 @@ class Executor:
         self.cached.clear()
 
     def _resume_hint(self, task: Task | None = None) -> str:
-        """The command that reruns only what did not finish (and what depends on it)."""
-        unfinished = [t.id for t in self.record.tasks if t.kind in ("step", "sink")
-                      and t.status in ("failed", "running", "pending")]
-        if task is not None and task.kind in ("step", "sink"):
-            unfinished = [task.id] + [u for u in unfinished if u != task.id]
-        if not unfinished:
-            return f"fix the cause above, then run again: etl run {self.spec.file}"
-        return (f"fix the cause above; published tables are unchanged. Rerun only what failed: "
-                f"etl run {self.spec.file} --select {unfinished[0]}+")
+        """The command that reruns only what did not finish: each unfinished step or sink that
+        no other unfinished one feeds, with what depends on it (the failed task first). With
+        tasks in parallel these can be on separate branches: a sink that was still waiting
+        when another branch failed is named too."""
+        unfinished = {t.key for t in self.record.tasks if t.kind in ("step", "sink")
+                      and t.status in ("failed", "running", "pending")}
+        by_key = {t.key: t for t in self.plan.tasks()}
+
+        def fed_by_unfinished(key: str) -> bool:
+            todo, seen = list(by_key[key].deps), set()
+            while todo:
+                dep = todo.pop()
+                if dep in unfinished:
+                    return True
+                if dep not in seen and dep in by_key:
+                    seen.add(dep)
+                    todo.extend(by_key[dep].deps)
+            return False
+
+        roots = [t for t in self.plan.tasks() if t.key in unfinished
+                 and not fed_by_unfinished(t.key)]
+        roots.sort(key=lambda t: task is None or t.key != task.key)  # stable: plan order after
+        if not roots or unfinished == {t.key for t in self.plan.tasks()
+                                       if t.kind in ("step", "sink")}:
+            again = "".join(f" --select {s}" for s in self.plan.selection)
+            return f"fix the cause above, then run again: etl run {self.spec.file}{again}"
+        select = " ".join(f"--select {t.id}+" if t.kind == "step" else f"--select {t.id}"
+                          for t in roots)
+        return (f"fix the cause above; published tables are unchanged. Rerun only what did not "
+                f"finish: etl run {self.spec.file} {select}")
 
     def _fail(self, exc: EtlError) -> None:
+        if isinstance(exc, StepError):  # every task has ended: say what is left to rerun
+            resume = self._resume_hint(exc.task)
+            exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
         hint = exc.hint or self._resume_hint()
         failures = [StepFailure(t.id, t.kind, t.error or "") for t in self.record.tasks
                     if t.status == "failed"]

@@ -130,7 +130,8 @@ def test_a_failure_lets_running_tasks_finish_and_starts_nothing_new(tmp_path):
     with pytest.raises(EtlError) as info:
         run_pipeline(spec, plan, options, console, registry)
     assert "left" in info.value.message and "told to fail" in info.value.message
-    assert "--select left+" in info.value.hint
+    # the rerun covers both branches: left and what it feeds, and right's sink that never ran
+    assert "--select left+ --select right_table" in info.value.hint
     runs = os.path.join(options.data_dir, "runs")
     with open(os.path.join(runs, os.listdir(runs)[0], "run.json")) as fh:
         status = {t["key"]: t["status"] for t in json.load(fh)["tasks"]}
@@ -140,6 +141,13 @@ def test_a_failure_lets_running_tasks_finish_and_starts_nothing_new(tmp_path):
     assert {status[k] for k in ("step:both", "sink:left_table", "sink:both_table",
                                 "sink:right_table")} == {"pending"}
     assert not os.path.exists(os.path.join(options.data_dir, "warehouse", "right_table"))
+
+
+def test_when_nothing_finished_the_hint_reruns_the_same_command(tmp_path):
+    spec, plan, options, console, registry = _run(tmp_path, threads=1, fail=True)
+    with pytest.raises(EtlError) as info:  # one thread: `left` fails before any other step
+        run_pipeline(spec, plan, options, console, registry)
+    assert info.value.hint.endswith(f"run again: etl run {spec.file}")  # no --select to name
 
 
 def test_spark_progress_is_reported_for_the_task_whose_jobs_run(tmp_path):
