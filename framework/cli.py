@@ -159,7 +159,7 @@ def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[s
     directory = _data_dir(data_dir)
     the_plan = build_plan(spec, directory, list(select))
     options = RunOptions(data_dir=directory, select=tuple(select), regenerate=regenerate,
-                         vars=dict(spec.vars))
+                         vars=dict(spec.vars), overrides=tuple(vars_))
     console = RichConsole(_terminal())
     try:
         record = run_pipeline(spec, the_plan, options, console)

@@ -72,6 +72,14 @@ def _seconds_between(start: Column, end: Column) -> Column:
     return (F.unix_micros(end) - F.unix_micros(start)) / 1_000_000.0
 
 
+def _mean_seconds(col: str) -> Column:
+    """The mean of a seconds column, summed exactly in whole microseconds: a double sum depends
+    on the order partial sums meet, so a rerun could differ in the last digits."""
+    F = _F()
+    micros = F.sum(F.round(F.col(col) * 1_000_000).cast("long"))
+    return F.try_divide(micros.cast("double"), F.count(col)) / 1_000_000.0
+
+
 def _is(event_type: str) -> Column:
     return _F().col("event_type") == event_type
 
@@ -384,7 +392,7 @@ def user_metrics(ctx: TransformContext, inputs: dict[str, DataFrame],
         F.sum("num_events").cast("long").alias("total_events"),
         F.sum("purchases").cast("long").alias("total_purchases"),
         F.sum("revenue").cast(MONEY).alias("lifetime_revenue"),
-        F.avg("duration_seconds").alias("avg_session_seconds"),
+        _mean_seconds("duration_seconds").alias("avg_session_seconds"),
         F.min("session_start").alias("first_seen"),
         F.max("session_end").alias("last_seen"),
         _count_if(F.col("converted")).alias("converted_sessions"),
@@ -496,7 +504,7 @@ def _daily_sessions(sessions: DataFrame) -> DataFrame:
         _count_if(F.col("converted")).alias("converted_sessions"),
         _count_if(F.col("cart_adds") > 0).alias("cart_sessions"),
         _count_if(F.col("abandoned_cart")).alias("abandoned_sessions"),
-        F.avg("duration_seconds").alias("avg_session_seconds"),
+        _mean_seconds("duration_seconds").alias("avg_session_seconds"),
     )
 
 

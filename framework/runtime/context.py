@@ -83,6 +83,8 @@ def collect_observed(observations: list[Observed], summaries: list[Summary]
         metrics = {o.name: dict(o.observation.get) for o in mine}
         messages = [s.describe(metrics) for s in summaries if s.step_id == step_id]
         results.append((step_id, metrics, "; ".join(messages) or None))
-        observations[:] = [o for o in observations if o.step_id != step_id]
-        summaries[:] = [s for s in summaries if s.step_id != step_id]
+        for o in mine:  # removed one by one: a step on another thread may be appending
+            observations.remove(o)
+        for s in [s for s in summaries if s.step_id == step_id]:
+            summaries.remove(s)
     return results

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import threading
 import time
 from collections.abc import Mapping
@@ -35,6 +36,7 @@ class RunOptions:
     regenerate: bool = False
     run_id: str | None = None
     vars: dict[str, Any] = field(default_factory=dict)
+    overrides: tuple[str, ...] = ()  # the --var NAME=VALUE given, for the command that reruns
     stop_session: bool = True
     class_archive: bool = True  # start the JVM from `etl warmup`'s archive when there is one
     java_options: tuple[str, ...] = ()  # more driver JVM options (the warmup's recording)
@@ -97,6 +99,7 @@ class Executor:
         self.spark = None
         self._lock = threading.RLock()  # record, console, outputs and caches: tasks run in parallel
         self._jvm_lost: set[str] = set()  # tasks that failed because the JVM died under them
+        self._first_failed: Task | None = None  # named first in the command that reruns
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
@@ -121,6 +124,11 @@ class Executor:
         except EtlError as exc:
             self._fail(exc)
             raise
+        except Exception as exc:  # an engine bug or a JVM lost between tasks: still recorded
+            what = f"the Spark JVM stopped ({_short(exc)})" if _jvm_gone(exc) else _short(exc)
+            failed = RunFailed(f"the run stopped: {what}")
+            self._fail(failed)
+            raise failed from exc
         except KeyboardInterrupt:
             self.record.finish("interrupted", "interrupted by the user", self._resume_hint())
             self.record.save()
@@ -223,18 +231,20 @@ class Executor:
         with self._lock:
             rec.status, rec.started = "running", self.record.elapsed()
             self.console.task_started(task.key, _describe(task))
-        self.spark.sparkContext.setJobGroup(task.key, task.key)  # per thread: progress per task
         t0 = time.monotonic()
         try:
+            self.spark.sparkContext.setJobGroup(task.key, task.key)  # per thread: per-task progress
             getattr(self, f"_run_{task.kind}")(task, rec)
         except EtlError as exc:
             self._task_failed(rec, t0, exc.message)
+            self._first_failed = self._first_failed or task
             raise
         except Exception as exc:  # user code: report it as this task's failure
             self._task_failed(rec, t0, _short(exc), jvm_gone=_jvm_gone(exc))
             message, hint = f"{task.kind} {task.id!r} failed: {_short(exc)}", None
             if task.key in self._jvm_lost:
                 message, hint = self._jvm_gone_message(task, exc)
+            self._first_failed = self._first_failed or task
             raise StepError(message, task, hint) from exc
         with self._lock:
             rec.seconds = round(time.monotonic() - t0, 3)
@@ -407,18 +417,33 @@ class Executor:
         roots = [t for t in self.plan.tasks() if t.key in unfinished
                  and not fed_by_unfinished(t.key)]
         roots.sort(key=lambda t: task is None or t.key != task.key)  # stable: plan order after
+        command = self._rerun_command()
         if not roots or unfinished == {t.key for t in self.plan.tasks()
                                        if t.kind in ("step", "sink")}:
-            again = "".join(f" --select {s}" for s in self.plan.selection)
-            return f"fix the cause above, then run again: etl run {self.spec.file}{again}"
-        select = " ".join(f"--select {t.id}+" if t.kind == "step" else f"--select {t.id}"
-                          for t in roots)
-        return (f"fix the cause above; published tables are unchanged. Rerun only what did not "
-                f"finish: etl run {self.spec.file} {select}")
+            again = "".join(f" --select {shlex.quote(s)}" for s in self.plan.selection)
+            return f"fix the cause above, then run again: {command}{again}"
+        names = {}
+        for t in self.plan.tasks():
+            names.setdefault(t.id, []).append(t.key)
+        select = " ".join(f"--select {t.key if len(names[t.id]) > 1 else t.id}"
+                          + ("+" if t.kind == "step" else "") for t in roots)
+        return (f"fix the cause above; tables not published by this run are unchanged. Rerun "
+                f"only what did not finish: {command} {select}")
+
+    def _rerun_command(self) -> str:
+        """`etl run` of this file with the same --var overrides and data folder."""
+        parts = ["etl", "run", self.spec.file]
+        for override in self.options.overrides:
+            parts += ["--var", override]
+        if os.path.abspath(self.options.data_dir) != os.path.abspath("data"):
+            parts += ["--data-dir", self.options.data_dir]
+        return " ".join(shlex.quote(p) for p in parts)
 
     def _fail(self, exc: EtlError) -> None:
-        if isinstance(exc, StepError):  # every task has ended: say what is left to rerun
-            resume = self._resume_hint(exc.task)
+        """Record the failure; a task's error gets the command that reruns what is left (every
+        task has ended by now, so that is known)."""
+        if self._first_failed is not None:
+            resume = self._resume_hint(self._first_failed)
             exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
         hint = exc.hint or self._resume_hint()
         failures = [StepFailure(t.id, t.kind, t.error or "") for t in self.record.tasks

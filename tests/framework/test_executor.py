@@ -115,6 +115,56 @@ def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
     assert failed == ["sink:fact_country_revenue"]
 
 
+def test_the_rerun_command_names_what_is_left_unambiguously_with_the_run_own_options(tmp_path):
+    data_dir = str(tmp_path / "data")
+    path = _write(tmp_path)
+    text = open(path).read().replace(
+        "count(*) as orders",
+        "count(*) as orders, max(assert_true(amount < 5, 'amount too big')) as chk")
+    open(path, "w").write(text + "optimizations: {parallel_tasks: 1}\n")  # sinks in plan order
+    REGISTRY.load_plugins()
+    spec = load_pipeline(path, overrides={"min_amount": "0"}, registry=REGISTRY)
+    options = RunOptions(data_dir=data_dir, stop_session=False, overrides=("min_amount=0",))
+    with pytest.raises(EtlError) as info:
+        run_pipeline(spec, build_plan(spec, data_dir), options, CapturingConsole(), REGISTRY)
+    # fact_country_revenue failed first; the sink valid_orders never ran, and its name is also
+    # a step's: `--select valid_orders` would rerun that step's every sink, so it is qualified
+    assert info.value.hint.endswith(
+        f"etl run {path} --var min_amount=0 --data-dir {data_dir} "
+        f"--select fact_country_revenue --select sink:valid_orders")
+
+
+def test_a_refused_source_keeps_its_own_hint_and_adds_the_command_that_runs_again(tmp_path):
+    data_dir = str(tmp_path / "data")
+    path = _write(tmp_path)
+    text = open(path).read().replace("on_malformed: quarantine", "on_malformed: fail")
+    open(path, "w").write(text)
+    with pytest.raises(EtlError) as info:
+        _run(path, data_dir)
+    assert "malformed" in info.value.message
+    own, _, rerun = info.value.hint.rpartition("; ")
+    assert "on_malformed" in own  # what to fix, from the source reader
+    assert rerun == f"fix the cause above, then run again: etl run {path} --data-dir {data_dir}"
+
+
+def test_an_error_outside_any_task_is_recorded_as_the_run_failure(tmp_path, monkeypatch):
+    from framework.runtime.executor import Executor
+
+    def broken(self):
+        raise RuntimeError("sizing broke")
+
+    monkeypatch.setattr(Executor, "_size_shuffles", broken)  # runs between read and transform
+    data_dir = str(tmp_path / "data")
+    with pytest.raises(EtlError) as info:
+        _run(_write(tmp_path), data_dir)
+    assert info.value.exit_code == 1 and "sizing broke" in info.value.message
+    runs = os.path.join(data_dir, "runs")
+    with open(os.path.join(runs, os.listdir(runs)[0], "run.json")) as fh:
+        saved = json.load(fh)
+    assert saved["status"] == "failed" and "sizing broke" in saved["error"]
+    assert not os.path.exists(os.path.join(data_dir, "warehouse", "valid_orders"))
+
+
 def test_tasks_run_in_parallel_give_the_tables_of_tasks_run_one_by_one(tmp_path):
     tables = {}
     for threads in (1, 3):

@@ -147,7 +147,8 @@ def test_when_nothing_finished_the_hint_reruns_the_same_command(tmp_path):
     spec, plan, options, console, registry = _run(tmp_path, threads=1, fail=True)
     with pytest.raises(EtlError) as info:  # one thread: `left` fails before any other step
         run_pipeline(spec, plan, options, console, registry)
-    assert info.value.hint.endswith(f"run again: etl run {spec.file}")  # no --select to name
+    assert info.value.hint.endswith(  # no --select to name
+        f"run again: etl run {spec.file} --data-dir {options.data_dir}")
 
 
 def test_spark_progress_is_reported_for_the_task_whose_jobs_run(tmp_path):
