@@ -100,6 +100,7 @@ class Executor:
         self._lock = threading.RLock()  # record, console, outputs and caches: tasks run in parallel
         self._jvm_lost: set[str] = set()  # tasks that failed because the JVM died under them
         self._first_failed: Task | None = None  # named first in the command that reruns
+        self._lock_file = None  # the warehouse's one-run-at-a-time lock, while the run holds it
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
@@ -135,6 +136,8 @@ class Executor:
             raise
         finally:
             self._release_all()
+            if self._lock_file is not None:
+                self._lock_file.release()
             if self.spark is not None and self.options.stop_session:
                 try:
                     self.spark.stop()
@@ -174,11 +177,13 @@ class Executor:
                                hint="publish to the Parquet warehouse: targets: [parquet]")
 
     def _prepare(self) -> None:
-        from framework.runtime.publish import cleanup
+        from framework.runtime.publish import WarehouseLock, cleanup
 
         self.console.stage("prepare", 1)
         for folder in self.plan.prepare:
             os.makedirs(folder, exist_ok=True)
+        self._lock_file = WarehouseLock(self._warehouse_dir(), self.record.run_id)
+        self._lock_file.acquire()  # held until the run ends: nobody cleans up under our feet
         cleanup(self._warehouse_dir())
 
     def _session(self):

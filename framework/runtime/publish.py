@@ -24,8 +24,10 @@ Modes build the new version differently; all of them leave the current version u
 Hard links cost no copy; files are never modified in place, so versions can share them. Rerunning
 with the same inputs yields the same table contents (append, by its nature, appends again).
 `cleanup` runs at the start of a run: it removes staging leftovers and keeps, per table, the
-current version plus `keep` previous ones. One run at a time per warehouse; local or mounted
-file systems only (symlinks and hard links).
+current version plus `keep` previous ones. One run at a time per warehouse: `WarehouseLock`
+(an exclusive `flock` on `<warehouse>/.lock`, held from cleanup to the last publish and let go by
+the kernel when a run dies) refuses a second run instead of letting its cleanup remove a version
+the first is about to swap in. Local or mounted file systems only (symlinks and hard links).
 """
 
 from __future__ import annotations
@@ -113,8 +115,13 @@ def current_version_dir(warehouse_dir: str, table: str) -> str | None:
             hint=f"move or delete {link}, or point warehouse.path at another folder",
         )
     if not os.path.isdir(target):
-        raise EtlError(f"{link} points at a missing version {target}",
-                       hint=f"delete the dangling symlink {link} and rerun to republish it")
+        folder = os.path.join(warehouse_dir, VERSIONS, table)
+        kept = [v for v in _listdir(folder) if _VERSION.match(v)
+                and os.path.isdir(os.path.join(folder, v))]
+        hint = (f"point it back at the newest version kept: ln -sfn {VERSIONS}/{table}/{kept[-1]} "
+                f"{link}" if kept else f"delete the dangling symlink {link} and rerun to "
+                                       f"republish the table")
+        raise EtlError(f"{link} points at a missing version {target}", hint=hint)
     return target
 
 
@@ -293,6 +300,41 @@ def _swap_link(warehouse_dir: str, table: str, final: str) -> None:
     except BaseException:
         os.remove(tmp)
         raise
+
+
+# -- one run at a time ---------------------------------------------------------------------------
+LOCK_FILE = ".lock"
+
+
+class WarehouseLock:
+    """Held by the one run that may clean up and publish in a warehouse folder."""
+
+    def __init__(self, warehouse_dir: str, run_id: str):
+        self.path = os.path.join(warehouse_dir, LOCK_FILE)
+        self.run_id = run_id
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode("utf-8", "replace").strip() or "another run"
+            os.close(fd)
+            raise EtlError(f"{os.path.dirname(self.path)} is in use by {holder}: one run at a "
+                           f"time publishes to a warehouse; nothing was run",
+                           hint="wait for that run to finish, or give this one another "
+                                "--data-dir") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"run {self.run_id} (pid {os.getpid()})".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:  # closing the descriptor lets the lock go
+            os.close(self._fd)
+            self._fd = None
 
 
 # -- cleanup -------------------------------------------------------------------------------------

@@ -165,6 +165,28 @@ def test_an_error_outside_any_task_is_recorded_as_the_run_failure(tmp_path, monk
     assert not os.path.exists(os.path.join(data_dir, "warehouse", "valid_orders"))
 
 
+def test_a_second_run_on_a_warehouse_in_use_is_refused_before_it_touches_it(tmp_path):
+    from framework.runtime.publish import WarehouseLock
+
+    data_dir = str(tmp_path / "data")
+    path = _write(tmp_path)
+    _run(path, data_dir)
+    wh = os.path.join(data_dir, "warehouse")
+    leftover = os.path.join(wh, ".staging", "fact_country_revenue-000009-other")
+    os.makedirs(leftover)  # what a run still publishing has in flight: cleanup would remove it
+    holder = WarehouseLock(wh, "other-run")
+    holder.acquire()
+    try:
+        with pytest.raises(EtlError) as info:
+            _run(path, data_dir)
+    finally:
+        holder.release()
+    assert "in use by run other-run" in info.value.message
+    assert os.path.isdir(leftover)
+    _run(path, data_dir)  # once it is free, the next run cleans up and publishes
+    assert not os.path.exists(leftover)
+
+
 def test_tasks_run_in_parallel_give_the_tables_of_tasks_run_one_by_one(tmp_path):
     tables = {}
     for threads in (1, 3):

@@ -237,3 +237,30 @@ def test_appending_nothing_keeps_a_partitioned_table_as_it_was(spark, publish):
     res = publish([], mode="append", run_id="r2")
     assert table_rows(res.path) == sorted(DAY1 + DAY2) and _top_level_files(res.path) == []
     assert spark.read.parquet(res.path).count() == 3
+
+
+def test_one_run_at_a_time_holds_the_warehouse(tmp_path):
+    from framework.runtime.publish import WarehouseLock
+
+    first, second = WarehouseLock(str(tmp_path), "run-A"), WarehouseLock(str(tmp_path), "run-B")
+    first.acquire()
+    with pytest.raises(EtlError) as info:
+        second.acquire()
+    assert "run run-A" in info.value.message and f"pid {os.getpid()}" in info.value.message
+    assert "--data-dir" in info.value.hint
+    first.release()
+    second.acquire()  # free again once the holder lets go
+    second.release()
+
+
+def test_a_dangling_table_link_says_which_version_to_point_it_back_at(publish):
+    import shutil
+
+    wh = publish.warehouse
+    publish(DAY1, run_id="r1")
+    first = current_version_dir(wh, "fact_orders")
+    publish(DAY2, run_id="r2")
+    shutil.rmtree(current_version_dir(wh, "fact_orders"))  # the newest lost, the older kept
+    with pytest.raises(EtlError) as info:
+        current_version_dir(wh, "fact_orders")
+    assert f"ln -sfn .versions/fact_orders/{os.path.basename(first)}" in info.value.hint
