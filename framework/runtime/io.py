@@ -149,10 +149,25 @@ def _apply_policy(
 
 
 def _every_column(schema: StructType) -> Column:
-    """Always true, yet refers to every column, so no query can parse a record only in part."""
+    """Always true, yet refers to every column, so no query can parse a record only in part.
+    Spark cannot hash maps, so a column holding one (at any depth) is hashed as its JSON."""
     from pyspark.sql import functions as F
 
-    return F.hash(*[F.col(f"`{n}`") for n in schema.fieldNames()]) >= F.lit(-(2**31))
+    cols = [F.to_json(F.col(f"`{f.name}`")) if _has_map(f.dataType) else F.col(f"`{f.name}`")
+            for f in schema.fields]
+    return F.hash(*cols) >= F.lit(-(2**31))
+
+
+def _has_map(dtype) -> bool:
+    from pyspark.sql.types import ArrayType, MapType, StructType
+
+    if isinstance(dtype, MapType):
+        return True
+    if isinstance(dtype, ArrayType):
+        return _has_map(dtype.elementType)
+    if isinstance(dtype, StructType):
+        return any(_has_map(f.dataType) for f in dtype.fields)
+    return False
 
 
 def _count_bad(bad: DataFrame, schema: StructType) -> tuple[int, str | None]:

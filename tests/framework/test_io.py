@@ -123,6 +123,24 @@ def test_json_lines_with_malformed_records(spark, tmp_path):
     assert got.df.columns == ["id", "name", "qty", "ts"]
 
 
+@pytest.mark.parametrize("policy", ["drop", "quarantine"])
+def test_json_with_map_columns_counts_malformed_records(spark, tmp_path, policy):
+    schema = TableSchema((Column("id", "int"), Column("attrs", "map<string,string>"),
+                          Column("tags", "array<struct<k:string,v:map<string,int>>>")))
+    good = [{"id": 1, "attrs": {"a": "x"}, "tags": [{"k": "t", "v": {"n": 1}}]},
+            {"id": 2, "attrs": {}, "tags": []}]
+    bad = ['{"id": "three", "attrs": {"a": "y"}}', '{"id": 4, "attrs": ']
+    folder = tmp_path / "maps"
+    folder.mkdir()
+    (folder / "a.json").write_text("\n".join([json.dumps(g) for g in good] + bad) + "\n")
+    spec = SourceSpec(id="things", format="json", path=str(folder), schema=schema,
+                      on_malformed=policy)
+    got = read_source(spark, spec, str(tmp_path))
+    assert got.malformed == len(bad)
+    rows = sorted((r["id"], dict(r["attrs"])) for r in got.df.collect())
+    assert rows == [(1, {"a": "x"}), (2, {})]
+
+
 def test_parquet_source_selects_declared_columns(spark, tmp_path):
     spark.createDataFrame([(1, "a", 5, None, "x")], "id int, name string, qty int, ts timestamp, "
                           "junk string").write.parquet(str(tmp_path / "pq"))
