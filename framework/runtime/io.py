@@ -26,10 +26,14 @@ Parquet has no malformed records.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
+import re
 import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,7 +47,8 @@ if TYPE_CHECKING:
 
 CORRUPT_COLUMN = "_etl_corrupt_record"
 QUARANTINE_DIR = "quarantine"
-CSV_READ_DEFAULTS = {"header": "true", "escape": '"'}
+# enforceSchema off: the header's names must be the declared ones, in order (not just as many)
+CSV_READ_DEFAULTS = {"header": "true", "escape": '"', "enforceSchema": "false"}
 CSV_WRITE_OPTIONS = {
     "header": "true",
     "quote": '"',
@@ -72,19 +77,32 @@ def read_source(spark: SparkSession, source: SourceSpec, data_dir: str) -> Sourc
     if source.format not in FILE_FORMATS:
         raise EtlError(f"source {source.id!r}: unknown format {source.format!r}",
                        hint=f"use one of {', '.join(FILE_FORMATS)}")
-    path = resolve_path(source.path, data_dir)
-    _check_exists(source, path)
+    path = _spark_path(source, resolve_path(source.path, data_dir))
     if source.format == "parquet":
         return SourceRead(df=_read_parquet(spark, source, path))
     schema = _declared_schema(spark, source, path)
     return _apply_policy(spark, source, path, schema, data_dir)
 
 
-def _check_exists(source: SourceSpec, path: str) -> None:
-    if "://" not in path and not os.path.exists(path):
-        hint = ("run the generator that lands it first (etl run), or fix `path`"
-                if source.generated_by else "fix the source's `path` or the --data-dir")
-        raise EnvironmentProblem(f"source {source.id!r}: {path} does not exist", hint=hint)
+_GLOB_CHARS = re.compile(r"([\\{}\[\]*?])")
+
+
+def _spark_path(source: SourceSpec, path: str) -> str:
+    """The path as Spark should read it. Spark takes every path as a glob pattern, so a local
+    path that exists as written is escaped (a folder called `data [old]` is that folder, not a
+    character class); one that does not exist is a pattern when it has matches (`in/*.csv`)."""
+    if "://" in path:
+        return path
+    if os.path.exists(path):
+        return _GLOB_CHARS.sub(r"\\\1", path)
+    if _GLOB_CHARS.search(path) and glob.glob(path):
+        return path
+    if source.generated_by:
+        hint = ("the generator's files are gone but its manifest is not: land them again with "
+                "etl run --regenerate, or fix `path`")
+    else:
+        hint = "fix the source's `path` or the --data-dir"
+    raise EnvironmentProblem(f"source {source.id!r}: {path} does not exist", hint=hint)
 
 
 def _reader_options(source: SourceSpec) -> dict[str, str]:
@@ -134,11 +152,12 @@ def _apply_policy(
     parsed = _read_with(spark, source, path, schema, permissive=True)
     bad = parsed.filter(F.col(CORRUPT_COLUMN).isNotNull())
     quarantine = None
-    if source.on_malformed == "quarantine":
-        quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id)
-        count, example = _quarantine(bad, source, schema, quarantine)
-    else:
-        count, example = _count_bad(bad, schema)
+    with _header_mismatch(source):  # the first pass over the files checks their headers
+        if source.on_malformed == "quarantine":
+            quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id)
+            count, example = _quarantine(bad, source, schema, quarantine)
+        else:
+            count, example = _count_bad(bad, schema)
     if count and source.on_malformed == "fail":
         raise _malformed_error(source, count, example)
     if not count:
@@ -146,6 +165,29 @@ def _apply_policy(
         return SourceRead(df=good.select(*_cols(schema.fieldNames())))
     good = parsed.filter(F.col(CORRUPT_COLUMN).isNull() & _every_column(schema))
     return SourceRead(good.select(*_cols(schema.fieldNames())), count, quarantine)
+
+
+@contextlib.contextmanager
+def _header_mismatch(source: SourceSpec) -> Iterator[None]:
+    """Spark's "CSV header does not conform to the schema" as a located DataError."""
+    try:
+        yield
+    except Exception as exc:
+        text = str(exc)
+        if "CSV header does not conform to the schema" not in text:
+            raise
+        found = re.search(r"Header: ([^\n]*)\n\s*Schema: ([^\n]*)", text)
+        file = re.search(r"reading file (\S+?)\.?\s", text)
+        where = f" (declared at {source.loc})" if source.loc else ""
+        header, declared = (found.group(1), found.group(2)) if found else ("?", "?")
+        raise DataError(
+            message=(f"source {source.id!r}{where}: the header of "
+                     f"{file.group(1) if file else 'a file'} names other columns than the "
+                     f"schema declares: header {header}; declared {declared}"),
+            hint="declare the columns in the file's order (names match in any case), or set "
+                 "options: {enforceSchema: true} to take the columns by position",
+            details={"source": source.id, "header": header, "declared": declared},
+        ) from None
 
 
 def _every_column(schema: StructType) -> Column:
@@ -204,11 +246,13 @@ def _reason(source: SourceSpec, schema: StructType) -> Column:
 def _quarantine(
     bad: DataFrame, source: SourceSpec, schema: StructType, target: str
 ) -> tuple[int, str | None]:
-    """Write the raw bad records (JSON lines: source, reason, record), replacing the last run's;
-    return how many were written and one of them. An empty result leaves no folder."""
+    """Write the raw bad records (JSON lines: source, the URI of the file it came from, reason,
+    record), replacing the last run's; return how many were written and one of them. An empty
+    result leaves no folder."""
     from pyspark.sql import functions as F
 
-    out = bad.select(F.lit(source.id).alias("source"), _reason(source, schema).alias("reason"),
+    out = bad.select(F.lit(source.id).alias("source"), F.col("_metadata.file_path").alias("file"),
+                     _reason(source, schema).alias("reason"),
                      F.col(CORRUPT_COLUMN).alias("record"))
     out.write.mode("overwrite").json(target)  # no coalesce: it would serialise the whole parse
     count, example = _read_back(target)

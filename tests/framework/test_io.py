@@ -76,6 +76,7 @@ def test_quarantine_keeps_raw_lines_with_source_and_reason(spark, tmp_path):
                for line in f.read_text().splitlines()]
     assert sorted(r["record"] for r in records) == sorted(BAD_CSV)
     assert {r["source"] for r in records} == {"orders"}
+    assert {r["file"] for r in records} == {f"file:{folder / 'part-0.csv'}"}  # where to look
     reasons = {r["record"]: r["reason"] for r in records}
     assert reasons[BAD_CSV[0]].endswith("columns null after parsing: qty")
     assert reasons[BAD_CSV[3]].endswith("columns null after parsing: ts")
@@ -161,6 +162,53 @@ def test_reader_options_override_defaults(spark, tmp_path):
 def test_missing_path_is_an_environment_problem(spark, tmp_path):
     with pytest.raises(EnvironmentProblem, match="does not exist"):
         read_source(spark, source("nowhere"), str(tmp_path))
+
+
+def test_a_folder_name_with_glob_characters_is_read_as_written(spark, tmp_path):
+    wanted = tmp_path / "proj [old] {v1}" / "orders"
+    write_csv(wanted, GOOD_CSV[:2])
+    write_csv(tmp_path / "proj o v1" / "orders", GOOD_CSV[2:])  # what the pattern would match
+    got = read_source(spark, source(wanted), str(tmp_path))
+    assert sorted(r["id"] for r in got.df.collect()) == [1, 2]
+
+
+def test_a_glob_pattern_reads_every_matching_file(spark, tmp_path):
+    folder = tmp_path / "in"
+    write_csv(folder, GOOD_CSV[:2], name="a.csv")
+    write_csv(folder, GOOD_CSV[2:], name="b.csv")
+    write_csv(folder, BAD_CSV, name="skip.txt")
+    got = read_source(spark, source("in/*.csv", policy="fail"), str(tmp_path))
+    assert sorted(r["id"] for r in got.df.collect()) == [1, 2, 3, 4]
+
+
+def test_a_glob_pattern_without_matches_is_a_missing_path(spark, tmp_path):
+    with pytest.raises(EnvironmentProblem, match="does not exist"):
+        read_source(spark, source("in/*.csv"), str(tmp_path))
+
+
+@pytest.mark.parametrize("policy", ["fail", "drop", "quarantine"])
+def test_a_header_naming_other_columns_is_refused_with_both_lists(spark, tmp_path, policy):
+    folder = tmp_path / "in"
+    folder.mkdir()  # the file's qty and name columns are swapped against the declared order
+    (folder / "a.csv").write_text("id,qty,name,ts\n1,10,ann,2026-01-01T10:00:00\n")
+    with pytest.raises(DataError) as info:
+        read_source(spark, source(folder, policy=policy), str(tmp_path))
+    assert "a.csv" in info.value.message
+    assert "header id, qty, name, ts; declared id, name, qty, ts" in info.value.message
+    assert "enforceSchema" in info.value.hint
+
+
+def test_header_names_match_in_any_case_and_enforce_schema_takes_columns_by_position(
+        spark, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text("ID,Name,QTY,ts\n1,ann,10,2026-01-01T10:00:00\n")
+    got = read_source(spark, source(folder, policy="fail"), str(tmp_path))
+    assert [tuple(r)[:3] for r in got.df.collect()] == [(1, "ann", 10)]
+    (folder / "a.csv").write_text("a,b,c,d\n1,ann,10,2026-01-01T10:00:00\n")
+    got = read_source(spark, source(folder, policy="fail", options={"enforceSchema": "true"}),
+                      str(tmp_path))
+    assert [tuple(r)[:3] for r in got.df.collect()] == [(1, "ann", 10)]
 
 
 def test_source_without_schema_reads_header_columns_as_strings(spark, tmp_path):
