@@ -84,6 +84,9 @@ def _add_task(branch: Tree, task: Task) -> None:
         node = branch.add(f"[green]{escape(task.id)}[/] <- {escape(d['from'])}  "
                           f"[dim]{escape(d['path'])}[/]")
         node.add(f"mode {d['mode']}, {d['compression']}, targets {', '.join(d['targets'])}")
+        if d.get("postgres_table"):
+            node.add(f"PostgreSQL table {escape(d['postgres_table'])} (COPY into staging, "
+                     f"swapped in one transaction)")
         if d.get("partition_by"):
             node.add("partitioned by " + ", ".join(d["partition_by"]))
         if d.get("repartition"):

@@ -178,4 +178,6 @@ def _sink_detail(spec: PipelineSpec, sink: SinkSpec, data_dir: str) -> dict:
         detail["partition_by"] = list(sink.partition_by)
     if sink.repartition:
         detail["repartition"] = _repartition(sink.repartition)
+    if "postgres" in sink.targets:  # where it lands; never the DSN
+        detail["postgres_table"] = f"{spec.warehouse.postgres_schema}.{sink.table}"
     return detail

@@ -160,7 +160,7 @@ class _Builder:
         return S.WarehouseSpec(
             path=_text(raw.get("path")) or "warehouse",
             compression=_text(raw.get("compression")) or "snappy",
-            postgres_dsn=_text(pg.get("dsn")) or None,
+            postgres_dsn=_text(pg.get("dsn")) if "dsn" in pg else None,  # "" when unresolved
             postgres_schema=_text(pg.get("schema")) or "public",
         )
 
@@ -463,6 +463,11 @@ class _Checker:
                          "step", sink.locs.get("from", sink.loc), f"{base}.from",
                          did_you_mean(sink.source, self.outputs, "`from:` names a step or source"))
             self.partition_columns(sink, base)
+            if "postgres" in sink.targets and self.spec.warehouse.postgres_dsn is None:
+                self.add(f"sink {sink.table!r} targets postgres, but warehouse.postgres.dsn is "
+                         "not set", sink.locs.get("targets", sink.loc), f"{base}.targets",
+                         "add `warehouse: {postgres: {dsn: \"${PG_DSN}\"}}` and export PG_DSN="
+                         "postgresql://user@host/db (never write a password into the file)")
 
     def partition_columns(self, sink: S.SinkSpec, base: str) -> None:
         src = self.spec.source(sink.source)

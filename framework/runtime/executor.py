@@ -112,7 +112,7 @@ class Executor:
         from framework.runtime.progress import SparkProgress
 
         try:
-            self._refuse_unsupported()
+            self._check_targets()
             self._prepare()
             self.spark = self._session()
             with SparkProgress(self.spark, self.console, self._running_keys), \
@@ -166,15 +166,13 @@ class Executor:
         with self._lock:
             return [t.key for t in self.record.tasks if t.status == "running"]
 
-    def _refuse_unsupported(self) -> None:
-        """Stop before anything runs when a selected sink asks for a target not built yet."""
+    def _check_targets(self) -> None:
+        """A selected sink that loads PostgreSQL needs the server: connect before any work."""
+        from framework.runtime.pgload import check_connection
+
         keys = {t.key for t in self.plan.tasks()}
-        for sink in self.spec.sinks:
-            if f"sink:{sink.table}" in keys and "postgres" in sink.targets:
-                where = f" ({sink.loc})" if sink.loc else ""
-                raise EtlError(f"sink {sink.table!r}{where}: the postgres target is not "
-                               f"available in this version; nothing was run",
-                               hint="publish to the Parquet warehouse: targets: [parquet]")
+        if any(f"sink:{s.table}" in keys and "postgres" in s.targets for s in self.spec.sinks):
+            check_connection(self._postgres_target())
 
     def _prepare(self) -> None:
         from framework.runtime.publish import WarehouseLock, cleanup
@@ -349,13 +347,47 @@ class Executor:
         from framework.runtime.publish import publish_table
 
         sink = next(s for s in self.spec.sinks if s.table == task.id)
-        compression = sink.compression or self.spec.warehouse.compression
-        result = publish_table(self.outputs[sink.source], self._warehouse_dir(), sink,
-                               compression, self.record.run_id)
+        df, expected = self.outputs[sink.source], None
+        if "parquet" in sink.targets:
+            compression = sink.compression or self.spec.warehouse.compression
+            result = publish_table(df, self._warehouse_dir(), sink, compression,
+                                   self.record.run_id)
+            with self._lock:
+                rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path,
+                                                            result.bytes, result.files)
+            # PostgreSQL gets what Parquet now holds, read back from the published version
+            df, expected = self._read_back(df, os.path.realpath(result.path)), result.rows
+        if "postgres" in sink.targets:
+            self._load_postgres(sink, df, expected, rec)
         with self._lock:
-            rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path, result.bytes,
-                                                        result.files)
             self._release_after(task.key)
+
+    def _read_back(self, df, version_dir: str):
+        from framework.runtime.io import literal_path
+
+        return (self.spark.read.schema(df.schema).parquet(literal_path(version_dir))
+                .select(*[f"`{c}`" for c in df.columns]))
+
+    def _postgres_target(self):
+        from framework.runtime.pgload import PostgresTarget
+
+        wh = self.spec.warehouse
+        if not wh.postgres_dsn:
+            raise EtlError("a sink targets postgres but warehouse.postgres.dsn is not set",
+                           hint="add warehouse: {postgres: {dsn: ${PG_DSN}}} and export PG_DSN")
+        return PostgresTarget(wh.postgres_dsn, wh.postgres_schema)
+
+    def _load_postgres(self, sink, df, expected: int | None, rec: TaskRecord) -> None:
+        from framework.runtime.pgload import load_table
+
+        staging = os.path.join(self._warehouse_dir(), ".staging")
+        os.makedirs(staging, exist_ok=True)
+        loaded = load_table(df, self._postgres_target(), sink, staging, expected)
+        with self._lock:
+            rec.rows = loaded.rows if rec.rows is None else rec.rows
+            rec.postgres = {"table": loaded.table, "rows": loaded.rows,
+                            "seconds": loaded.seconds, "views": list(loaded.views)}
+            rec.note = f"postgres {loaded.table}"
 
     # -- helpers -----------------------------------------------------------------------------
     def _ctx(self, step_id: str, broadcast: tuple[str, ...] = ()) -> TransformContext:

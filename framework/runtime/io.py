@@ -87,6 +87,11 @@ def read_source(spark: SparkSession, source: SourceSpec, data_dir: str) -> Sourc
 _GLOB_CHARS = re.compile(r"([\\{}\[\]*?])")
 
 
+def literal_path(path: str) -> str:
+    """`path` escaped so that Spark, which takes every path as a glob pattern, reads just it."""
+    return _GLOB_CHARS.sub(r"\\\1", path)
+
+
 def _spark_path(source: SourceSpec, path: str) -> str:
     """The path as Spark should read it. Spark takes every path as a glob pattern, so a local
     path that exists as written is escaped (a folder called `data [old]` is that folder, not a
@@ -94,7 +99,7 @@ def _spark_path(source: SourceSpec, path: str) -> str:
     if "://" in path:
         return path
     if os.path.exists(path):
-        return _GLOB_CHARS.sub(r"\\\1", path)
+        return literal_path(path)
     if _GLOB_CHARS.search(path) and glob.glob(path):
         return path
     if source.generated_by:

@@ -39,6 +39,7 @@ class TaskRecord:
     quarantine: str | None = None
     cache: str | None = None
     metrics: dict[str, Any] | None = None  # counts a step observed (e.g. rows dropped)
+    postgres: dict[str, Any] | None = None  # a sink's PostgreSQL load: table, rows, seconds, views
     note: str = ""
     error: str | None = None
 

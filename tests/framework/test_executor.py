@@ -226,13 +226,60 @@ def test_selection_publishes_only_the_selected_tables(tmp_path):
     assert not os.path.exists(os.path.join(data_dir, "warehouse", "fact_country_revenue"))
 
 
-def test_a_target_not_built_yet_stops_the_run_before_anything_runs(tmp_path):
-    data_dir = str(tmp_path / "data")
+def _with_postgres(tmp_path, schema: str, dsn_var: str) -> str:
     path = _write(tmp_path)
-    text = open(path).read().replace("valid_orders: {from: valid_orders}",
-                                      "valid_orders: {from: valid_orders, targets: [postgres]}")
+    text = open(path).read()
+    text = text.replace("partition_by: [order_date]}",
+                        "partition_by: [order_date], targets: [parquet, postgres]}")
+    text = text.replace("valid_orders: {from: valid_orders}",
+                        "valid_orders: {from: valid_orders, targets: [postgres]}")
+    text += f'warehouse:\n  postgres: {{dsn: "${{{dsn_var}}}", schema: {schema}}}\n'
     open(path, "w").write(text)
+    return path
+
+
+@pytest.mark.postgres
+def test_sinks_load_postgres_with_what_parquet_holds_and_no_file_shows_the_password(
+        tmp_path, pg_dsn, pg_schema, monkeypatch):
+    import getpass
+
+    from tests.conftest import pg_query
+
+    secret_dsn = pg_dsn.replace("postgresql://", f"postgresql://{getpass.getuser()}:s3cret@") \
+        if "@" not in pg_dsn else pg_dsn
+    monkeypatch.setenv("ETL_TEST_SECRET_DSN", secret_dsn)  # trust auth: the password is unused
+    data_dir = str(tmp_path / "data")
+    console = CapturingConsole()
+    record = _run(_with_postgres(tmp_path, pg_schema, "ETL_TEST_SECRET_DSN"), data_dir, console)
+
+    parquet = _table(data_dir, "fact_country_revenue")
+    loaded = pg_query(pg_dsn, f'select country, order_date, revenue, orders '
+                              f'from "{pg_schema}".fact_country_revenue')
+    want = sorted((r.country, str(r.order_date), float(r.revenue), int(r.orders))
+                  for r in parquet.itertuples())
+    assert sorted((c, str(d), float(rev), n) for c, d, rev, n in loaded) == want
+    # postgres only: no Parquet table, and the rows pandas keeps from the raw file
+    assert not os.path.exists(os.path.join(data_dir, "warehouse", "valid_orders"))
+    ids = sorted(r[0] for r in pg_query(pg_dsn, f'select order_id from "{pg_schema}".valid_orders'))
+    assert ids == ["o1", "o2", "o3", "o6"]
+    tasks = {t.key: t for t in record.tasks}
+    assert tasks["sink:valid_orders"].postgres["rows"] == 4
+    assert tasks["sink:fact_country_revenue"].postgres["table"] == \
+        f"{pg_schema}.fact_country_revenue"
+    for folder, _, files in os.walk(record.folder):
+        for name in files:
+            with open(os.path.join(folder, name), errors="replace") as fh:
+                assert "s3cret" not in fh.read(), name
+    assert not any("s3cret" in str(event) for event in console.events)
+
+
+def test_an_unreachable_postgres_stops_the_run_before_anything_runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("ETL_TEST_BAD_DSN", "postgresql://etl:s3cret@127.0.0.1:1/test")
+    data_dir = str(tmp_path / "data")
     with pytest.raises(EtlError) as info:
-        _run(path, data_dir)
-    assert "postgres" in info.value.message and "nothing was run" in info.value.message
+        _run(_with_postgres(tmp_path, "public", "ETL_TEST_BAD_DSN"), data_dir)
+    assert info.value.exit_code == 3 and "cannot connect to PostgreSQL" in info.value.message
+    assert "s3cret" not in info.value.message
     assert not os.path.exists(os.path.join(data_dir, "warehouse", "fact_country_revenue"))
+
+

@@ -67,6 +67,8 @@ def test_sink_details_name_path_partitioning_and_compression(spec, tmp_path):
     assert fact["partition_by"] == ["event_date"] and fact["compression"] == "zstd"
     step = plan.task("step:events_users").detail
     assert step["broadcast"] == ["users"] and step["repartition"]["num"] == 8
+    assert plan.task("sink:top_users").detail["postgres_table"] == "shop.top_users"
+    assert "postgres_table" not in fact  # a Parquet-only sink
 
 
 def test_selecting_a_step_keeps_what_it_needs_and_publishes_only_its_tables(spec, tmp_path):
