@@ -43,12 +43,8 @@ class RunOptions:
 
 
 class StepError(EtlError):
-    """User code (a transform, a generator, a source or a write) failed in `task`. The run adds
-    the command that reruns what did not finish once the tasks running beside it have ended."""
-
-    def __init__(self, message: str, task: Task, hint: str | None = None):
-        super().__init__(message, hint)
-        self.task = task
+    """User code (a transform, a generator, a source or a write) failed. The run adds the
+    command that reruns what did not finish once the tasks running beside it have ended."""
 
 
 def _jvm_gone(exc: BaseException) -> bool:
@@ -248,7 +244,7 @@ class Executor:
             if task.key in self._jvm_lost:
                 message, hint = self._jvm_gone_message(task, exc)
             self._first_failed = self._first_failed or task
-            raise StepError(message, task, hint) from exc
+            raise StepError(message, hint=hint) from exc
         with self._lock:
             rec.seconds = round(time.monotonic() - t0, 3)
             rec.status = "succeeded" if rec.status == "running" else rec.status

@@ -209,8 +209,7 @@ def _load(target: PostgresTarget, sink: SinkSpec, columns: list[tuple[str, str]]
 
 
 def _exists(cur: Any, schema: str, table: str) -> bool:
-    cur.execute("select to_regclass(%s) is not null",
-                (f'"{schema}"."{table}"',))
+    cur.execute("select to_regclass(format('%%I.%%I', %s, %s)) is not null", (schema, table))
     return bool(cur.fetchone()[0])
 
 
@@ -221,10 +220,11 @@ def _rename(cur: Any, stage: Any, table: str) -> None:
 
 
 _DEPENDENT_VIEWS = """
-with recursive deps(oid, depth) as (
+with recursive target(oid) as (select format('%%I.%%I', %(schema)s, %(name)s)::regclass),
+deps(oid, depth) as (
     select distinct r.ev_class, 1
-    from pg_depend d join pg_rewrite r on r.oid = d.objid
-    where d.refobjid = %(table)s::regclass and r.ev_class <> %(table)s::regclass
+    from target t join pg_depend d on d.refobjid = t.oid join pg_rewrite r on r.oid = d.objid
+    where r.ev_class <> t.oid
   union
     select distinct r.ev_class, deps.depth + 1
     from deps join pg_depend d on d.refobjid = deps.oid join pg_rewrite r on r.oid = d.objid
@@ -247,7 +247,7 @@ def _swap(cur: Any, table: Any, stage: Any, name: str, schema: str) -> tuple[str
 
     # with only pg_catalog on the search path, pg_get_viewdef qualifies every name it prints
     cur.execute("set local search_path = pg_catalog")
-    cur.execute(_DEPENDENT_VIEWS, {"table": f'"{schema}"."{name}"'})
+    cur.execute(_DEPENDENT_VIEWS, {"schema": schema, "name": name})
     views = cur.fetchall()
     for qualified, kind, _, _ in reversed(views):
         cur.execute(f"drop {'materialized view' if kind == 'm' else 'view'} {qualified}")
