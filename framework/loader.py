@@ -21,6 +21,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from framework.errors import Location, Problem, SpecError
+from framework.masking import literal_passwords
 
 KeyPath = tuple[str | int, ...]
 
@@ -433,13 +434,30 @@ def read_document(
     doc, problems = _parse(str(path))
     if problems:
         return None, problems
+    written = _written_passwords(doc, doc.data, ())
     sub = _Substituter(doc, os.environ if env is None else env)
     resolved = _resolve_vars(sub, overrides or {})
     data = {k: v if k == "vars" else sub.walk(v, (k,)) for k, v in doc.data.items()}
     if isinstance(data.get("vars"), dict):
         data["vars"] = resolved
     doc.data = data
-    return doc, sub.problems
+    return doc, written + sub.problems
+
+
+def _written_passwords(doc: Document, value: Any, path: KeyPath) -> list[Problem]:
+    """A password written into the file (a DSN's, say) instead of read from the environment:
+    pipeline files are committed, and a secret must never be."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _written_passwords(doc, v, path + (k,))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _written_passwords(doc, v, path + (i,))]
+    if isinstance(value, str) and literal_passwords(value):
+        return [Problem("a password is written into the pipeline file", doc.locate(path),
+                        format_path(path),
+                        "read it from the environment instead, e.g. "
+                        "dsn: \"postgresql://user:${PG_PASSWORD}@host/db\" or the whole "
+                        "DSN: \"${PG_DSN}\"")]
+    return []
 
 
 def load_document(

@@ -18,6 +18,13 @@ def mask_text(text: str) -> str:
     return _KV_PASSWORD.sub(lambda m: m.group("head") + MASK, text)
 
 
+def literal_passwords(text: str) -> list[str]:
+    """The passwords written out in `text` (a DSN, say); one read from `${...}` is not one."""
+    found = [m.group("pw") for m in _URL_PASSWORD.finditer(text)]
+    found += [m.group("pw") for m in _KV_PASSWORD.finditer(text)]
+    return [pw for pw in found if "${" not in pw]
+
+
 def mask_value(key: str, value: Any) -> Any:
     if isinstance(value, dict):
         return {k: mask_value(k, v) for k, v in value.items()}

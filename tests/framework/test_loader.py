@@ -202,3 +202,20 @@ def test_format_path() -> None:
 ])
 def test_parse_scalar(text: str, value: object) -> None:
     assert parse_scalar(text) == value
+
+
+def test_a_password_written_into_the_file_is_refused_and_located(write: Write) -> None:
+    out = problems(write("pipeline: x\nwarehouse:\n  postgres:\n"
+                         "    dsn: postgresql://etl:hunter2@db/wh\n"
+                         "spark: {conf: {spark.hadoop.x: 'host=db password=pw2'}}\n"))
+    assert len(out) == 2
+    assert ":4:10 warehouse.postgres.dsn: a password is written into the pipeline file" in out[0]
+    assert "spark.conf" in out[1]
+    assert not any("hunter2" in p or "pw2" in p for p in out)  # never repeated in the message
+
+
+def test_a_password_read_from_the_environment_is_fine(write: Write) -> None:
+    doc = load(write("pipeline: x\nwarehouse:\n  postgres:\n"
+                     "    dsn: postgresql://etl:${PG_PASSWORD}@db/wh\n"),
+               env={"PG_PASSWORD": "hunter2"})
+    assert doc.data["warehouse"]["postgres"]["dsn"] == "postgresql://etl:hunter2@db/wh"

@@ -26,3 +26,13 @@ def test_secret_keys_are_masked_but_ordinary_values_kept():
 def test_text_without_secrets_is_unchanged():
     text = "spark://master:7077 and s3a://bucket/path"
     assert mask_text(text) == text
+
+
+def test_literal_passwords_are_found_and_environment_references_are_not():
+    from framework.masking import literal_passwords
+
+    assert literal_passwords("postgresql://etl:s3cr3t@db/wh") == ["s3cr3t"]
+    assert literal_passwords("host=db password='a b' user=x") == ["'a b'"]
+    assert literal_passwords("postgresql://etl:${PG_PASSWORD}@db/wh") == []
+    assert literal_passwords("password=${PW}") == []
+    assert literal_passwords("spark://master:7077") == []
