@@ -487,11 +487,17 @@ class Executor:
             exc.failures = failures
 
     def _summary(self) -> None:
+        sinks = [t for t in self.record.tasks if t.kind == "sink"]
         rows = [[t.id, f"{t.rows:,}" if t.rows is not None else "",
                  _size(t.bytes), f"{t.seconds:.1f}s" if t.seconds is not None else ""]
-                for t in self.record.tasks if t.kind == "sink"]
+                for t in sinks]
+        columns = ["table", "rows", "size", "time"]
+        if any(t.postgres for t in sinks):  # where each table went, when not only to Parquet
+            columns.append("postgres")
+            for row, t in zip(rows, sinks, strict=True):
+                row.append(t.postgres["table"] if t.postgres else "")
         self.console.summary(f"Published {len(rows)} table(s) in {self.record.seconds:.1f}s",
-                             ["table", "rows", "size", "time"], rows)
+                             columns, rows)
 
 
 class _Scheduler:

@@ -266,6 +266,11 @@ def test_sinks_load_postgres_with_what_parquet_holds_and_no_file_shows_the_passw
     assert tasks["sink:valid_orders"].postgres["rows"] == 4
     assert tasks["sink:fact_country_revenue"].postgres["table"] == \
         f"{pg_schema}.fact_country_revenue"
+    (_, columns, rows), = [args for name, args in console.events if name == "summary"]
+    assert columns[-1] == "postgres"  # the summary says where each table went
+    assert {r[0]: r[-1] for r in rows} == {
+        "fact_country_revenue": f"{pg_schema}.fact_country_revenue",
+        "valid_orders": f"{pg_schema}.valid_orders"}
     for folder, _, files in os.walk(record.folder):
         for name in files:
             with open(os.path.join(folder, name), errors="replace") as fh:
