@@ -22,6 +22,7 @@ from typing import Any
 
 from framework.console import Console
 from framework.errors import EtlError, RunFailed, StepFailure
+from framework.masking import mask_value
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
 from framework.runtime.context import Observed, Summary, TransformContext, collect_observed
@@ -466,8 +467,9 @@ class Executor:
     def _rerun_command(self) -> str:
         """`etl run` of this file with the same --var overrides and data folder."""
         parts = ["etl", "run", self.spec.file]
-        for override in self.options.overrides:
-            parts += ["--var", override]
+        for override in self.options.overrides:  # a secret's value is never repeated
+            name, _, value = override.partition("=")
+            parts += ["--var", f"{name}={mask_value(name, value)}"]
         if os.path.abspath(self.options.data_dir) != os.path.abspath("data"):
             parts += ["--data-dir", self.options.data_dir]
         return " ".join(shlex.quote(p) for p in parts)

@@ -8,10 +8,12 @@ This module owns the PostgreSQL side of a sink with `targets: [..., postgres]`:
 2. One connection, one transaction:
    `CREATE TABLE <schema>."_etl_load_<table>_<token>"`, `COPY ... FROM STDIN` of every part file
    (streamed from disk, never held in memory), a row-count check, then by mode:
-   * overwrite: the views that depend on the table (at any depth) are remembered with their
-     definitions, the table is dropped with them, the staging table takes its name and the views
-     are created again;
-   * append: `INSERT INTO <table> SELECT ... FROM <staging>` (the columns must match);
+   * overwrite, same columns and types as the table: `TRUNCATE` and `INSERT`, so the table
+     keeps its grants, indexes, comments and the views on it;
+   * overwrite, other columns: the views that depend on the table (at any depth) are saved with
+     their definitions and dropped, the table is dropped (never with CASCADE), the staging table
+     takes its name and the views are created again (the old table's grants and indexes go);
+   * append: `INSERT INTO <table> SELECT ... FROM <staging>` (same columns and types);
    * overwrite_partitions: rows whose partition values occur in the new data are deleted, then
      the new rows inserted.
 3. COMMIT. Any error rolls everything back: PostgreSQL's DDL is transactional, so readers keep
@@ -19,7 +21,8 @@ This module owns the PostgreSQL side of a sink with `targets: [..., postgres]`:
    trace but the staging folder, which the next run's clean-up removes.
 
 Identifiers are validated names, quoted with psycopg2's `sql.Identifier`. The DSN is never
-logged: every message that leaves this module goes through `mask_text`.
+logged: every message that leaves this module goes through `scrub`, which also removes the
+DSN's passwords where a driver quotes them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,7 +38,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from framework.errors import EnvironmentProblem, EtlError
-from framework.masking import mask_text
+from framework.masking import scrub
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -52,7 +56,12 @@ CSV_OPTIONS = {
     "timestampNTZFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSS",
     "dateFormat": "yyyy-MM-dd",
     "lineSep": "\n",
+    "ignoreLeadingWhiteSpace": "false",  # Spark's CSV writer trims text unless told not to
+    "ignoreTrailingWhiteSpace": "false",
 }
+JSON_OPTIONS = {"ignoreNullFields": "false", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}
+ROW_MARK = "__etl_row"  # a first column that is never empty: no line of the CSV is blank or `\.`
+_LOAD_LOCK = threading.Lock()  # one load transaction at a time: views may span two tables
 
 
 @dataclass(frozen=True)
@@ -92,9 +101,18 @@ def pg_type(dtype: Any) -> str:
 
 
 def check_connection(target: PostgresTarget) -> None:
-    """Connect once and run `select 1`: a wrong DSN fails before any Spark work."""
+    """Connect once and make sure the schema exists: a wrong DSN fails before any Spark work,
+    and loads running side by side never race to create the schema."""
     with _connect(target) as conn, conn.cursor() as cur:
-        cur.execute("select 1")
+        _ensure_schema(cur, target.schema)
+
+
+def _ensure_schema(cur: Any, schema: str) -> None:
+    from psycopg2 import sql
+
+    cur.execute("select to_regnamespace(format('%%I', %s)) is null", (schema,))
+    if cur.fetchone()[0]:  # created only when missing: CREATE needs a privilege USAGE does not
+        cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
 
 
 def load_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_root: str,
@@ -108,12 +126,10 @@ def load_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_ro
             raise EtlError(f"sink {sink.table!r}: {rows_written} rows staged for PostgreSQL, "
                            f"{expected_rows} expected", hint="rerun the sink")
         columns = [(f.name, pg_type(f.dataType)) for f in df.schema.fields]
-        loaded, views = _load(target, sink, columns, _part_files(folder))
+        with _LOAD_LOCK:
+            loaded, views = _load(target, sink, columns, _part_files(folder), rows_written)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    if loaded != rows_written:
-        raise EtlError(f"sink {sink.table!r}: PostgreSQL took {loaded} of {rows_written} rows",
-                       hint="rerun the sink; the table was left as it was")
     return LoadResult(f"{target.schema}.{sink.table}", loaded,
                       round(time.monotonic() - t0, 3), views)
 
@@ -125,11 +141,11 @@ def _write_csv(df: DataFrame, folder: str) -> int:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    cols = []
+    cols = [F.lit(1).alias(ROW_MARK)]
     for field in df.schema.fields:
         col = F.col(f"`{field.name}`")
         if isinstance(field.dataType, T.ArrayType | T.MapType | T.StructType):
-            col = F.to_json(col)
+            col = F.to_json(col, JSON_OPTIONS)
         elif isinstance(field.dataType, T.BinaryType):
             col = F.concat(F.lit("\\x"), F.lower(F.hex(col)))
         cols.append(col.alias(field.name))
@@ -153,8 +169,8 @@ def _connect(target: PostgresTarget) -> Iterator[Any]:
         conn = psycopg2.connect(target.dsn, connect_timeout=10, application_name="sparketl")
     except psycopg2.Error as exc:
         raise EnvironmentProblem(
-            f"cannot connect to PostgreSQL ({mask_text(target.dsn)}): "
-            f"{mask_text(str(exc).strip())}",
+            f"cannot connect to PostgreSQL ({scrub(target.dsn, target.dsn)}): "
+            f"{scrub(str(exc).strip(), target.dsn)}",
             hint="check warehouse.postgres.dsn (and the environment variable it reads) and that "
                  "the server is up") from None
     try:
@@ -165,7 +181,7 @@ def _connect(target: PostgresTarget) -> Iterator[Any]:
 
 
 def _load(target: PostgresTarget, sink: SinkSpec, columns: list[tuple[str, str]],
-          files: list[str]) -> tuple[int, tuple[str, ...]]:
+          files: list[str], rows_written: int) -> tuple[int, tuple[str, ...]]:
     import psycopg2
     from psycopg2 import sql
 
@@ -175,35 +191,45 @@ def _load(target: PostgresTarget, sink: SinkSpec, columns: list[tuple[str, str]]
     try:
         with _connect(target) as conn, conn.cursor() as cur:
             cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
-            cur.execute(sql.SQL("create schema if not exists {}").format(
-                sql.Identifier(target.schema)))
+            _ensure_schema(cur, target.schema)
             cur.execute(sql.SQL("create table {} ({})").format(stage, sql.SQL(", ").join(
                 sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
-                for name, kind in columns)))
+                for name, kind in [(ROW_MARK, "smallint"), *columns])))
             copy = sql.SQL("copy {} from stdin with (format csv)").format(stage)
             loaded = 0
             for path in files:
                 with open(path, "rb") as fh:
                     cur.copy_expert(copy, fh, size=1 << 20)
                 loaded += cur.rowcount
-            exists = _exists(cur, target.schema, sink.table)
+            if loaded != rows_written:  # inside the transaction: nothing is committed
+                raise EtlError(f"sink {sink.table!r}: PostgreSQL took {loaded} of "
+                               f"{rows_written} rows", hint="the PostgreSQL table was left as it "
+                                                            "was; rerun the sink")
+            cur.execute(sql.SQL("alter table {} drop column {}").format(
+                stage, sql.Identifier(ROW_MARK)))
             views: tuple[str, ...] = ()
-            if not exists:
+            if not _exists(cur, target.schema, sink.table):
                 _rename(cur, stage, sink.table)
-            elif sink.mode == "overwrite":
+                return loaded, views
+            new = _column_types(cur, target.schema, stage_name)
+            old = _column_types(cur, target.schema, sink.table)
+            if sink.mode == "overwrite" and new != old:
                 views = _swap(cur, table, stage, sink.table, target.schema)
-            else:
-                _check_columns(cur, target.schema, sink.table, columns)
-                if sink.mode == "overwrite_partitions":
-                    _delete_partitions(cur, table, stage, sink.partition_by)
-                names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
-                cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(
-                    table, names, names, stage))
-                cur.execute(sql.SQL("drop table {}").format(stage))
+                return loaded, views
+            if new != old:
+                raise _other_columns(target.schema, sink.table, old, new)
+            if sink.mode == "overwrite":
+                cur.execute(sql.SQL("truncate table {}").format(table))
+            elif sink.mode == "overwrite_partitions":
+                _delete_partitions(cur, table, stage, sink.partition_by)
+            names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
+            cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(
+                table, names, names, stage))
+            cur.execute(sql.SQL("drop table {}").format(stage))
         return loaded, views
     except psycopg2.Error as exc:
         raise EtlError(f"sink {sink.table!r}: loading {target.schema}.{sink.table} into "
-                       f"PostgreSQL failed: {mask_text(str(exc).strip())}",
+                       f"PostgreSQL failed: {scrub(str(exc).strip(), target.dsn)}",
                        hint="the PostgreSQL table and its views are as they were; fix the "
                             "cause and rerun the sink") from None
 
@@ -259,23 +285,30 @@ def _swap(cur: Any, table: Any, stage: Any, name: str, schema: str) -> tuple[str
             cur.execute(f"{create} {qualified} as {definition}")
         except psycopg2.Error as exc:
             raise EtlError(f"view {qualified} cannot be created again on the new "
-                           f"{schema}.{name}: {mask_text(str(exc).strip())}",
+                           f"{schema}.{name}: {str(exc).strip()}",
                            hint="the new table lacks what the view reads; change the view "
                                 "or the table. Nothing was changed in PostgreSQL") from None
     return tuple(v[0] for v in views)
 
 
-def _check_columns(cur: Any, schema: str, table: str, columns: list[tuple[str, str]]) -> None:
-    cur.execute("select column_name from information_schema.columns "
-                "where table_schema = %s and table_name = %s order by ordinal_position",
-                (schema, table))
-    have = [r[0] for r in cur.fetchall()]
-    want = [name for name, _ in columns]
-    if sorted(have) != sorted(want):
-        raise EtlError(f"{schema}.{table} in PostgreSQL has columns {', '.join(have)}; the new "
-                       f"rows have {', '.join(want)}",
-                       hint="use mode: overwrite once to replace the table, or select the same "
-                            "columns in the step")
+def _column_types(cur: Any, schema: str, table: str) -> list[tuple[str, str]]:
+    """(name, type as PostgreSQL prints it) of the table's columns, in order."""
+    cur.execute("select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
+                "where a.attrelid = format('%%I.%%I', %s, %s)::regclass and a.attnum > 0 "
+                "and not a.attisdropped order by a.attnum", (schema, table))
+    return [(name, kind) for name, kind in cur.fetchall()]
+
+
+def _other_columns(schema: str, table: str, old: list[tuple[str, str]],
+                   new: list[tuple[str, str]]) -> EtlError:
+    def show(cols: list[tuple[str, str]]) -> str:
+        return ", ".join(f"{name} {kind}" for name, kind in cols)
+
+    return EtlError(f"{schema}.{table} in PostgreSQL has columns ({show(old)}); the new rows "
+                    f"have ({show(new)})",
+                    hint="PostgreSQL would cast them silently, so they are refused: use mode: "
+                         "overwrite once to replace the table, or give the step the table's "
+                         "columns and types")
 
 
 def _delete_partitions(cur: Any, table: Any, stage: Any, keys: tuple[str, ...]) -> None:

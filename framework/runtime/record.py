@@ -77,7 +77,7 @@ class RunRecord:
     def finish(self, status: str, error: str | None = None, hint: str | None = None) -> None:
         self.status = status
         self.error = mask_text(error) if error else None
-        self.hint = hint
+        self.hint = mask_text(hint) if hint else None
         self.finished_at = datetime.now(UTC).isoformat()
         self.seconds = self.elapsed()
 

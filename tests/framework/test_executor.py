@@ -124,14 +124,19 @@ def test_the_rerun_command_names_what_is_left_unambiguously_with_the_run_own_opt
     open(path, "w").write(text + "optimizations: {parallel_tasks: 1}\n")  # sinks in plan order
     REGISTRY.load_plugins()
     spec = load_pipeline(path, overrides={"min_amount": "0"}, registry=REGISTRY)
-    options = RunOptions(data_dir=data_dir, stop_session=False, overrides=("min_amount=0",))
+    options = RunOptions(data_dir=data_dir, stop_session=False,
+                         overrides=("min_amount=0", "PG_PASSWORD=hunter2"))
     with pytest.raises(EtlError) as info:
         run_pipeline(spec, build_plan(spec, data_dir), options, CapturingConsole(), REGISTRY)
     # fact_country_revenue failed first; the sink valid_orders never ran, and its name is also
-    # a step's: `--select valid_orders` would rerun that step's every sink, so it is qualified
+    # a step's: `--select valid_orders` would rerun that step's every sink, so it is qualified.
+    # A secret given with --var is not repeated.
     assert info.value.hint.endswith(
-        f"etl run {path} --var min_amount=0 --data-dir {data_dir} "
+        f"etl run {path} --var min_amount=0 --var 'PG_PASSWORD=***' --data-dir {data_dir} "
         f"--select fact_country_revenue --select sink:valid_orders")
+    runs = os.path.join(data_dir, "runs")
+    for run in os.listdir(runs):
+        assert "hunter2" not in open(os.path.join(runs, run, "run.json")).read()
 
 
 def test_a_refused_source_keeps_its_own_hint_and_adds_the_command_that_runs_again(tmp_path):

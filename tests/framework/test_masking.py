@@ -36,3 +36,14 @@ def test_literal_passwords_are_found_and_environment_references_are_not():
     assert literal_passwords("postgresql://etl:${PG_PASSWORD}@db/wh") == []
     assert literal_passwords("password=${PW}") == []
     assert literal_passwords("spark://master:7077") == []
+
+
+def test_an_empty_user_and_a_driver_quoted_password_are_masked():
+    from framework.masking import literal_passwords, scrub
+
+    assert mask_text("postgresql://:s3cret@db/wh") == f"postgresql://:{MASK}@db/wh"
+    dsn = "postgresql://u:s3%zzcret@db/wh"
+    assert scrub('invalid percent-encoded token: "s3%zzcret"', dsn) == \
+        f'invalid percent-encoded token: "{MASK}"'
+    assert literal_passwords("postgresql://u:${PW:-hunter2}@db/wh")  # a written-in default
+    assert literal_passwords("select * from t where password = ''") == []  # SQL, not a DSN

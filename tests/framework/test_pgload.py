@@ -29,6 +29,9 @@ ROWS = [
     (3, None, None, None, None, None, None, None, None, None),
     (4, 'comma, "quote"\nand a new line; ünïcödé', Decimal("-1.25"), float("inf"), True,
      dt.date(2026, 1, 3), dt.datetime(2026, 1, 3, 0, 0), ["x,y"], {"a b": 2}, b"bin"),
+    (5, "  padded \t", None, None, None, None, None, None, None, None),
+    (6, "   ", None, None, None, None, None, None, None, None),
+    (7, "\\.", None, None, None, None, None, None, None, None),
 ]
 
 
@@ -57,15 +60,15 @@ def _rows(dsn: str, query: str) -> list[tuple]:
 def test_rows_and_types_arrive_as_they_were(load, pg_dsn, pg_schema):
     result = load(ROWS)
     assert result.rows == len(ROWS) and result.table == f"{pg_schema}.orders"
-    types = dict(pg_query(pg_dsn, "select column_name, data_type from information_schema.columns "
-                                  "where table_schema = %s and table_name = 'orders'",
-                          (pg_schema,)))
-    assert types == {"id": "integer", "name": "text", "amount": "numeric",
-                     "ratio": "double precision", "flag": "boolean", "day": "date",
-                     "ts": "timestamp with time zone", "tags": "jsonb", "attrs": "jsonb",
-                     "blob": "bytea"}
+    types = pg_query(pg_dsn, "select attname, format_type(atttypid, atttypmod) from pg_attribute "
+                             "where attrelid = %s::regclass and attnum > 0 and not attisdropped "
+                             "order by attnum", (f'"{pg_schema}".orders',))
+    assert types == [("id", "integer"), ("name", "text"), ("amount", "numeric(18,2)"),
+                     ("ratio", "double precision"), ("flag", "boolean"), ("day", "date"),
+                     ("ts", "timestamp with time zone"), ("tags", "jsonb"), ("attrs", "jsonb"),
+                     ("blob", "bytea")]
     got = {r[0]: r for r in _rows(pg_dsn, f'select * from "{pg_schema}".orders')}
-    assert set(got) == {1, 2, 3, 4}
+    assert set(got) == {r[0] for r in ROWS}
     for want in ROWS:
         have = got[want[0]]
         assert have[1] == want[1]  # None stays NULL, '' stays '', quotes and new lines kept
@@ -79,16 +82,38 @@ def test_rows_and_types_arrive_as_they_were(load, pg_dsn, pg_schema):
         assert (bytes(have[9]) if have[9] is not None else None) == want[9]
 
 
-def test_overwrite_replaces_the_table_and_recreates_the_views_on_it(load, pg_dsn, pg_schema):
+def _views_on_orders(dsn: str, schema: str) -> None:
+    pg_query(dsn, f'create view "{schema}".named as '
+                  f'select id, name from "{schema}".orders where name is not null')
+    pg_query(dsn, f'create view "{schema}".named_count as '
+                  f'select count(*) as n from "{schema}".named')
+
+
+def test_overwrite_with_the_same_columns_keeps_table_and_views_and_replaces_rows(
+        load, pg_dsn, pg_schema):
     load(ROWS)
-    pg_query(pg_dsn, f'create view "{pg_schema}".named as '
-                     f'select id, name from "{pg_schema}".orders where name is not null')
-    pg_query(pg_dsn, f'create view "{pg_schema}".named_count as '
-                     f'select count(*) as n from "{pg_schema}".named')
+    _views_on_orders(pg_dsn, pg_schema)
+    pg_query(pg_dsn, f'create index orders_name on "{pg_schema}".orders (name)')
+    pg_query(pg_dsn, f'comment on table "{pg_schema}".orders is \'kept\'')
     result = load([(10, "new", None, None, None, None, None, None, None, None)])
+    assert result.views == ()  # nothing had to be created again
+    assert _rows(pg_dsn, f'select * from "{pg_schema}".named') == [(10, "new")]
+    assert _rows(pg_dsn, f'select n from "{pg_schema}".named_count') == [(1,)]
+    assert pg_query(pg_dsn, "select obj_description(%s::regclass)",
+                    (f"{pg_schema}.orders",)) == [("kept",)]
+    assert _rows(pg_dsn, f"select count(*) from pg_indexes where schemaname = '{pg_schema}' "
+                         "and indexname = 'orders_name'") == [(1,)]
+
+
+def test_overwrite_with_other_columns_replaces_the_table_and_recreates_its_views(
+        load, pg_dsn, pg_schema):
+    load(ROWS)
+    _views_on_orders(pg_dsn, pg_schema)
+    result = load([(10, "new", 2.5)], ddl="id int, name string, score double")
     assert sorted(result.views) == sorted([f"{pg_schema}.named", f"{pg_schema}.named_count"])
     assert _rows(pg_dsn, f'select * from "{pg_schema}".named') == [(10, "new")]
     assert _rows(pg_dsn, f'select n from "{pg_schema}".named_count') == [(1,)]
+    assert _rows(pg_dsn, f'select score from "{pg_schema}".orders') == [(2.5,)]
 
 
 def test_a_view_the_new_table_cannot_carry_leaves_everything_as_it_was(load, pg_dsn, pg_schema):
@@ -107,9 +132,12 @@ def test_an_object_that_is_not_a_view_stops_the_swap_instead_of_being_dropped(lo
     pg_query(pg_dsn, f'alter table "{pg_schema}".orders add primary key (id)')
     pg_query(pg_dsn, f'create table "{pg_schema}".refs (order_id int references '
                      f'"{pg_schema}".orders (id))')
-    with pytest.raises(EtlError) as info:
-        load([(10, "new", None, None, None, None, None, None, None, None)])
-    assert "depend" in info.value.message and "as they were" in info.value.hint
+    for rows, ddl in (([(10, "new", None, None, None, None, None, None, None, None)], DDL),
+                      ([(10, 1.0)], "id int, other double")):  # kept table, then replaced one
+        with pytest.raises(EtlError) as info:
+            load(rows, ddl=ddl)
+        assert "foreign key" in info.value.message or "depend" in info.value.message
+        assert "as they were" in info.value.hint
     assert len(_rows(pg_dsn, f'select * from "{pg_schema}".orders')) == len(ROWS)
 
 
@@ -121,7 +149,7 @@ def test_a_row_postgres_refuses_rolls_the_whole_load_back(load, pg_dsn, pg_schem
         load(bad)
     assert "as they were" in info.value.hint
     assert sorted(r[0] for r in _rows(pg_dsn, f'select id from "{pg_schema}".orders')) == [
-        1, 2, 3, 4]
+        r[0] for r in ROWS]
     _assert_no_staging_left(pg_dsn, pg_schema, load.staging)
 
 
@@ -134,6 +162,9 @@ def test_append_adds_rows_and_refuses_other_columns(load, pg_dsn, pg_schema):
     with pytest.raises(EtlError) as info:
         load([(4, 1.0)], ddl="id int, amount double", mode="append")
     assert "columns" in info.value.message and "overwrite" in info.value.hint
+    with pytest.raises(EtlError) as info:  # same names, another type: no silent cast
+        load([(4, 5)], ddl="id int, day int", mode="append")
+    assert "day integer" in info.value.message and "day text" in info.value.message
     assert len(_rows(pg_dsn, f'select * from "{pg_schema}".orders')) == 3
 
 
@@ -167,7 +198,68 @@ def _assert_no_staging_left(dsn: str, schema: str, folder) -> None:
     assert not folder.exists() or os.listdir(folder) == []
 
 
-def test_jsonb_values_are_the_json_spark_wrote(load, pg_dsn, pg_schema):
-    load([(1, ["a", None], {"k": None})], ddl="id int, tags array<string>, m map<string,int>")
-    (tags, m), = _rows(pg_dsn, f'select tags::text, m::text from "{pg_schema}".orders')
+def test_jsonb_values_keep_null_fields_and_microseconds(load, pg_dsn, pg_schema):
+    ts = dt.datetime(2026, 1, 1, 10, 0, 0, 123456)
+    load([(1, ["a", None], {"k": None}, (None, 1, ts))],
+         ddl="id int, tags array<string>, m map<string,int>, s struct<a:string,b:int,t:timestamp>")
+    (tags, m, st), = _rows(pg_dsn, f'select tags::text, m::text, s::text from "{pg_schema}".orders')
     assert json.loads(tags) == ["a", None] and json.loads(m) == {"k": None}
+    assert json.loads(st) == {"a": None, "b": 1, "t": "2026-01-01T10:00:00.123456Z"}
+
+
+def test_a_single_column_table_with_null_rows_loads_every_row(load, pg_dsn, pg_schema):
+    load([("a",), (None,), ("\\.",), ("b",)], ddl="v string")
+    assert sorted(_rows(pg_dsn, f'select v from "{pg_schema}".orders'),
+                  key=lambda r: (r[0] is None, r[0] or "")) == [("\\.",), ("a",), ("b",), (None,)]
+
+
+def test_loads_from_threads_into_tables_a_view_joins_never_deadlock(spark, pg_dsn, pg_schema,
+                                                                     tmp_path, monkeypatch):
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from framework.runtime import pgload
+
+    inside, most, guard = [0], [0], threading.Lock()
+    real_load = pgload._load
+
+    def counted(*args, **kw):  # how many load transactions are open at once
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            time.sleep(0.2)  # widen the window two transactions would share
+            return real_load(*args, **kw)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    monkeypatch.setattr(pgload, "_load", counted)
+    target = PostgresTarget(pg_dsn, pg_schema)
+    check_connection(target)  # what a run does first: the schema exists before the threads
+
+    def run(table: str, rows, ddl="id int, v string"):
+        load_table(spark.createDataFrame(rows, ddl), target, _sink(table),
+                   str(tmp_path / table))
+
+    run("a", [(1, "x")])
+    run("b", [(1, "y")])
+    pg_query(pg_dsn, f'create view "{pg_schema}".ab as select a.id, a.v as av, b.v as bv '
+                     f'from "{pg_schema}".a join "{pg_schema}".b using (id)')
+    for i in range(3):  # other columns each time: both swaps drop and recreate the view
+        ddl = f"id int, v string, n{i} int"
+        with ThreadPoolExecutor(2) as pool:
+            done = [pool.submit(run, t, [(1, t, i)], ddl) for t in ("a", "b")]
+            for future in done:
+                future.result()
+    assert _rows(pg_dsn, f'select * from "{pg_schema}".ab') == [(1, "a", "b")]
+    assert most[0] == 1  # one transaction at a time: two swaps never lock each other's views
+
+
+def test_a_password_a_driver_quotes_is_still_masked():
+    for dsn in ("postgresql://:s3cret@127.0.0.1:1/test",  # no user
+                "postgresql://u:s3%zzcret@127.0.0.1:1/test"):  # a percent code libpq rejects
+        with pytest.raises(EnvironmentProblem) as info:
+            check_connection(PostgresTarget(dsn, "public"))
+        assert "s3cret" not in info.value.message and "s3%zzcret" not in info.value.message
