@@ -37,12 +37,23 @@ def _readme_pipeline() -> str:
     return section.split("```yaml\n", 1)[1].split("```", 1)[0]
 
 
-def _write(tmp_path) -> str:
+def _write(tmp_path, *edits: tuple[str, str], extra: str = "") -> str:
+    """The README's pipeline and its input under tmp_path, each (old, new) edit applied (each
+    must apply) and `extra` YAML appended."""
     (tmp_path / "data" / "input").mkdir(parents=True, exist_ok=True)
     (tmp_path / "data" / "input" / "orders.csv").write_text(ORDERS)
+    text = _readme_pipeline()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
     path = tmp_path / "pipeline.yaml"
-    path.write_text(_readme_pipeline())
+    path.write_text(text + extra)
     return str(path)
+
+
+# makes fact_country_revenue fail while it is written (a Spark job error)
+FAILING_REVENUE = ("count(*) as orders",
+                   "count(*) as orders, max(assert_true(amount < 5, 'amount too big')) as chk")
 
 
 def _run(path: str, data_dir: str, console=None, select=()):
@@ -94,11 +105,7 @@ def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
     _run(_write(tmp_path), data_dir)
     before = _table(data_dir, "fact_country_revenue").sort_values(["country", "order_date"])
 
-    broken = _write(tmp_path)
-    text = open(broken).read().replace(
-        "count(*) as orders",
-        "count(*) as orders, max(assert_true(amount < 5, 'amount too big')) as chk")
-    open(broken, "w").write(text)
+    broken = _write(tmp_path, FAILING_REVENUE)
     with pytest.raises(EtlError) as info:
         _run(broken, data_dir)
     assert "fact_country_revenue" in info.value.message
@@ -117,11 +124,8 @@ def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
 
 def test_the_rerun_command_names_what_is_left_unambiguously_with_the_run_own_options(tmp_path):
     data_dir = str(tmp_path / "data")
-    path = _write(tmp_path)
-    text = open(path).read().replace(
-        "count(*) as orders",
-        "count(*) as orders, max(assert_true(amount < 5, 'amount too big')) as chk")
-    open(path, "w").write(text + "optimizations: {parallel_tasks: 1}\n")  # sinks in plan order
+    path = _write(tmp_path, FAILING_REVENUE,
+                  extra="optimizations: {parallel_tasks: 1}\n")  # sinks in plan order
     REGISTRY.load_plugins()
     spec = load_pipeline(path, overrides={"min_amount": "0"}, registry=REGISTRY)
     options = RunOptions(data_dir=data_dir, stop_session=False,
@@ -141,9 +145,7 @@ def test_the_rerun_command_names_what_is_left_unambiguously_with_the_run_own_opt
 
 def test_a_refused_source_keeps_its_own_hint_and_adds_the_command_that_runs_again(tmp_path):
     data_dir = str(tmp_path / "data")
-    path = _write(tmp_path)
-    text = open(path).read().replace("on_malformed: quarantine", "on_malformed: fail")
-    open(path, "w").write(text)
+    path = _write(tmp_path, ("on_malformed: quarantine", "on_malformed: fail"))
     with pytest.raises(EtlError) as info:
         _run(path, data_dir)
     assert "malformed" in info.value.message
@@ -212,9 +214,7 @@ def test_tasks_run_in_parallel_give_the_tables_of_tasks_run_one_by_one(tmp_path)
 
 def test_a_bug_in_a_step_is_reported_as_that_steps_failure(tmp_path):
     data_dir = str(tmp_path / "data")
-    path = _write(tmp_path)
-    text = open(path).read().replace("sum(amount) as revenue", "sum(amount_typo) as revenue")
-    open(path, "w").write(text)
+    path = _write(tmp_path, ("sum(amount) as revenue", "sum(amount_typo) as revenue"))
     with pytest.raises(EtlError) as info:
         _run(path, data_dir)
     assert "revenue_by_country" in info.value.message
@@ -232,15 +232,12 @@ def test_selection_publishes_only_the_selected_tables(tmp_path):
 
 
 def _with_postgres(tmp_path, schema: str, dsn_var: str) -> str:
-    path = _write(tmp_path)
-    text = open(path).read()
-    text = text.replace("partition_by: [order_date]}",
-                        "partition_by: [order_date], targets: [parquet, postgres]}")
-    text = text.replace("valid_orders: {from: valid_orders}",
-                        "valid_orders: {from: valid_orders, targets: [postgres]}")
-    text += f'warehouse:\n  postgres: {{dsn: "${{{dsn_var}}}", schema: {schema}}}\n'
-    open(path, "w").write(text)
-    return path
+    return _write(tmp_path,
+                  ("partition_by: [order_date]}",
+                   "partition_by: [order_date], targets: [parquet, postgres]}"),
+                  ("valid_orders: {from: valid_orders}",
+                   "valid_orders: {from: valid_orders, targets: [postgres]}"),
+                  extra=f'warehouse:\n  postgres: {{dsn: "${{{dsn_var}}}", schema: {schema}}}\n')
 
 
 @pytest.mark.postgres
