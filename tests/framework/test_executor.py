@@ -64,6 +64,13 @@ def _run(path: str, data_dir: str, console=None, select=()):
     return run_pipeline(spec, plan, options, console or CapturingConsole(), REGISTRY)
 
 
+def _failure(path: str, data_dir: str) -> EtlError:
+    """The error a run of `path` stops with (it must stop with one)."""
+    with pytest.raises(EtlError) as info:
+        _run(path, data_dir)
+    return info.value
+
+
 def _table(data_dir: str, name: str) -> pd.DataFrame:
     return pd.read_parquet(os.path.join(data_dir, "warehouse", name))
 
@@ -106,11 +113,10 @@ def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
     before = _table(data_dir, "fact_country_revenue").sort_values(["country", "order_date"])
 
     broken = _write(tmp_path, FAILING_REVENUE)
-    with pytest.raises(EtlError) as info:
-        _run(broken, data_dir)
-    assert "fact_country_revenue" in info.value.message
-    assert "amount too big" in info.value.message
-    assert "--select" in info.value.hint
+    error = _failure(broken, data_dir)
+    assert "fact_country_revenue" in error.message
+    assert "amount too big" in error.message
+    assert "--select" in error.hint
     after = _table(data_dir, "fact_country_revenue").sort_values(["country", "order_date"])
     pd.testing.assert_frame_equal(before.reset_index(drop=True), after.reset_index(drop=True))
 
@@ -146,10 +152,9 @@ def test_the_rerun_command_names_what_is_left_unambiguously_with_the_run_own_opt
 def test_a_refused_source_keeps_its_own_hint_and_adds_the_command_that_runs_again(tmp_path):
     data_dir = str(tmp_path / "data")
     path = _write(tmp_path, ("on_malformed: quarantine", "on_malformed: fail"))
-    with pytest.raises(EtlError) as info:
-        _run(path, data_dir)
-    assert "malformed" in info.value.message
-    own, _, rerun = info.value.hint.rpartition("; ")
+    error = _failure(path, data_dir)
+    assert "malformed" in error.message
+    own, _, rerun = error.hint.rpartition("; ")
     assert "on_malformed" in own  # what to fix, from the source reader
     assert rerun == f"fix the cause above, then run again: etl run {path} --data-dir {data_dir}"
 
@@ -162,9 +167,8 @@ def test_an_error_outside_any_task_is_recorded_as_the_run_failure(tmp_path, monk
 
     monkeypatch.setattr(Executor, "_size_shuffles", broken)  # runs between read and transform
     data_dir = str(tmp_path / "data")
-    with pytest.raises(EtlError) as info:
-        _run(_write(tmp_path), data_dir)
-    assert info.value.exit_code == 1 and "sizing broke" in info.value.message
+    error = _failure(_write(tmp_path), data_dir)
+    assert error.exit_code == 1 and "sizing broke" in error.message
     runs = os.path.join(data_dir, "runs")
     with open(os.path.join(runs, os.listdir(runs)[0], "run.json")) as fh:
         saved = json.load(fh)
@@ -215,11 +219,10 @@ def test_tasks_run_in_parallel_give_the_tables_of_tasks_run_one_by_one(tmp_path)
 def test_a_bug_in_a_step_is_reported_as_that_steps_failure(tmp_path):
     data_dir = str(tmp_path / "data")
     path = _write(tmp_path, ("sum(amount) as revenue", "sum(amount_typo) as revenue"))
-    with pytest.raises(EtlError) as info:
-        _run(path, data_dir)
-    assert "revenue_by_country" in info.value.message
-    assert "amount_typo" in info.value.message
-    assert "etl run" in info.value.hint and "revenue_by_country" in info.value.hint
+    error = _failure(path, data_dir)
+    assert "revenue_by_country" in error.message
+    assert "amount_typo" in error.message
+    assert "etl run" in error.hint and "revenue_by_country" in error.hint
 
 
 def test_selection_publishes_only_the_selected_tables(tmp_path):
@@ -283,10 +286,9 @@ def test_sinks_load_postgres_with_what_parquet_holds_and_no_file_shows_the_passw
 def test_an_unreachable_postgres_stops_the_run_before_anything_runs(tmp_path, monkeypatch):
     monkeypatch.setenv("ETL_TEST_BAD_DSN", "postgresql://etl:s3cret@127.0.0.1:1/test")
     data_dir = str(tmp_path / "data")
-    with pytest.raises(EtlError) as info:
-        _run(_with_postgres(tmp_path, "public", "ETL_TEST_BAD_DSN"), data_dir)
-    assert info.value.exit_code == 3 and "cannot connect to PostgreSQL" in info.value.message
-    assert "s3cret" not in info.value.message
+    error = _failure(_with_postgres(tmp_path, "public", "ETL_TEST_BAD_DSN"), data_dir)
+    assert error.exit_code == 3 and "cannot connect to PostgreSQL" in error.message
+    assert "s3cret" not in error.message
     assert not os.path.exists(os.path.join(data_dir, "warehouse", "fact_country_revenue"))
 
 
