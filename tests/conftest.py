@@ -72,13 +72,9 @@ def pg_schema(pg_dsn):
     """A fresh schema for one test, dropped afterwards with everything in it."""
     import secrets
 
-    import psycopg2
-
     name = f"etl_test_{secrets.token_hex(4)}"
     yield name
-    with psycopg2.connect(pg_dsn) as conn, conn.cursor() as cur:
-        cur.execute(f'drop schema if exists "{name}" cascade')
-    conn.close()
+    pg_query(pg_dsn, f'drop schema if exists "{name}" cascade')
 
 
 def pg_query(dsn: str, query: str, args: tuple = ()) -> list[tuple]:
