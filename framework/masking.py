@@ -1,15 +1,19 @@
-"""Keeps secrets out of logs, run records and reports: masks DSN passwords and secret settings."""
+"""Keeps secrets out of logs, run records and reports: masks DSN passwords, secret settings and
+the pipeline variables the loader found to be secrets (their names and their literal values)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "***"
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?=@)")
 _KV_PASSWORD = re.compile(r"(?P<head>\b(?:password|passwd|pwd)\s*=\s*)(?P<pw>'[^']*'|\S+)",
                           re.IGNORECASE)
-_SECRET_KEY = re.compile(r"password|passwd|secret|token|credential|dsn|api[_-]?key", re.IGNORECASE)
+_SECRET_KEY = re.compile(r"pass(?:word|wd)?(?![a-z])|pwd|secret|token|credential|dsn|api[_-]?key",
+                         re.IGNORECASE)
+MIN_SECRET_CHARS = 4  # shorter values of secret variables are masked, not searched for in text
 
 
 def mask_text(text: str) -> str:
@@ -22,12 +26,23 @@ _LIBPQ_KEY = re.compile(r"\b(?:host|hostaddr|dbname|user|port)\s*=", re.IGNORECA
 _DEFAULT = re.compile(r"\$\{[^}]*:-([^}]+)\}")
 
 
+def is_secret_key(key: str) -> bool:
+    """A setting or field named like a secret: password, pg_pass, api_key, token, dsn, ..."""
+    return bool(_SECRET_KEY.search(key))
+
+
+def password_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every password in `text`: in a URL (`scheme://user:pw@`) or a key=value
+    DSN."""
+    found = [m.span("pw") for m in _URL_PASSWORD.finditer(text)]
+    if _LIBPQ_KEY.search(text):  # `password = x` alone is as likely SQL as a DSN
+        found += [m.span("pw") for m in _KV_PASSWORD.finditer(text)]
+    return found
+
+
 def passwords_in(text: str) -> list[str]:
     """Every password in `text`: in a URL (`scheme://user:pw@`) or a key=value DSN."""
-    found = [m.group("pw") for m in _URL_PASSWORD.finditer(text)]
-    if _LIBPQ_KEY.search(text):  # `password = x` alone is as likely SQL as a DSN
-        found += [m.group("pw") for m in _KV_PASSWORD.finditer(text)]
-    return found
+    return [text[start:end] for start, end in password_spans(text)]
 
 
 def literal_passwords(text: str) -> list[str]:
@@ -55,7 +70,7 @@ def mask_value(key: str, value: Any) -> Any:
     if isinstance(value, list):
         return [mask_value(key, v) for v in value]
     if isinstance(value, str):
-        if _SECRET_KEY.search(key) and "://" not in value and "=" not in value:
+        if is_secret_key(key) and "://" not in value and "=" not in value:
             return MASK if value else value
         return mask_text(value)
     return value
@@ -63,3 +78,43 @@ def mask_value(key: str, value: Any) -> Any:
 
 def mask_mapping(data: dict[str, Any]) -> dict[str, Any]:
     return {k: mask_value(k, v) for k, v in data.items()}
+
+
+def secret_values(variables: Mapping[str, Any], names: Iterable[str]) -> list[str]:
+    """The text of each secret variable's value long enough to search for, longest first."""
+    texts = {str(variables[n]) for n in names
+             if n in variables and isinstance(variables[n], (str, int, float))
+             and not isinstance(variables[n], bool)}
+    return sorted((t for t in texts if len(t) >= MIN_SECRET_CHARS), key=len, reverse=True)
+
+
+def hide(text: str, secrets: Iterable[str]) -> str:
+    """`mask_text(text)` with every literal in `secrets` (from `secret_values`) replaced too."""
+    out = mask_text(text)
+    for secret in secrets:
+        out = out.replace(secret, MASK)
+    return out
+
+
+def mask_var(name: str, value: Any, secret_names: Iterable[str]) -> Any:
+    """A variable's value as it may be shown: masked whole when the loader found it flows into
+    a DSN or a password field (whatever its name), else masked like any setting."""
+    if name in set(secret_names):
+        return MASK
+    return mask_value(name, value)
+
+
+def mask_vars(variables: Mapping[str, Any], secret_names: Iterable[str]) -> dict[str, Any]:
+    """Every variable through `mask_var`, and the literal value of a secret one removed from the
+    others (`b: "x-${password}"` holds the password too)."""
+    names = set(secret_names)
+    secrets = secret_values(variables, names)
+    return {k: _hide_in(mask_var(k, v, names), secrets) for k, v in variables.items()}
+
+
+def _hide_in(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _hide_in(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide_in(v, secrets) for v in value]
+    return hide(value, secrets) if isinstance(value, str) and value != MASK else value

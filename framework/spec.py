@@ -163,6 +163,7 @@ class PipelineSpec:
     sql: SqlSpec | None = None
     report: str | None = None
     spec_hash: str = ""  # sha256 of the resolved document (after substitution)
+    secret_vars: frozenset[str] = frozenset()  # variables never shown (they flow into a DSN, ...)
 
     def source(self, sid: str) -> SourceSpec | None:
         return next((s for s in self.sources if s.id == sid), None)

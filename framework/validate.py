@@ -49,7 +49,7 @@ def load_pipeline(
     doc, problems = read_document(path, overrides, env)
     if doc is None:
         raise SpecError(problems)
-    problems += _without_unresolved(validate_document(doc, registry), doc)
+    problems += doc.explain_vars(_without_unresolved(validate_document(doc, registry), doc))
     broken = {m.group(0) for p in problems if (m := _STEP_PATH.match(p.path))}
     builder = _Builder(doc, registry)
     spec = builder.pipeline()
@@ -132,7 +132,7 @@ class _Builder:
             sinks=tuple(self.sink(t, _dict(raw)) for t, raw in _dict(d.get("sinks")).items()),
             warehouse=self.warehouse(), sql=self.sql(),
             report=self.file_ref(("report",), d.get("report"), folder=False),
-            spec_hash=spec_hash(d),
+            spec_hash=spec_hash(d), secret_vars=self.doc.secret_vars,
         )
 
     def spark(self) -> S.SparkSpec:

@@ -22,7 +22,7 @@ from typing import Any
 
 from framework.console import Console
 from framework.errors import EtlError, RunFailed, StepFailure
-from framework.masking import mask_value
+from framework.masking import mask_var
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
 from framework.runtime.context import Observed, Summary, TransformContext, collect_observed
@@ -90,7 +90,7 @@ class Executor:
         self.record = RunRecord(
             run_id=options.run_id or new_run_id(spec.name), pipeline=spec.name, file=spec.file,
             spec_hash=spec.spec_hash, data_dir=options.data_dir, vars=dict(options.vars),
-            selection=list(options.select),
+            selection=list(options.select), secret_vars=spec.secret_vars,
             tasks=[TaskRecord(t.key, t.kind, t.id) for t in plan.tasks()],
         )
         self.spark = None
@@ -469,7 +469,7 @@ class Executor:
         parts = ["etl", "run", self.spec.file]
         for override in self.options.overrides:  # a secret's value is never repeated
             name, _, value = override.partition("=")
-            parts += ["--var", f"{name}={mask_value(name, value)}"]
+            parts += ["--var", f"{name}={mask_var(name, value, self.spec.secret_vars)}"]
         if os.path.abspath(self.options.data_dir) != os.path.abspath("data"):
             parts += ["--data-dir", self.options.data_dir]
         return " ".join(shlex.quote(p) for p in parts)

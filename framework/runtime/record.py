@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from framework.masking import mask_mapping, mask_text
+from framework.masking import hide, mask_mapping, mask_text, mask_vars, secret_values
 
 
 def new_run_id(pipeline: str) -> str:
@@ -62,6 +62,7 @@ class RunRecord:
     tasks: list[TaskRecord] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None
+    secret_vars: frozenset[str] = field(default=frozenset(), repr=False)  # never shown
     _t0: float = field(default_factory=time.monotonic, repr=False)
 
     @property
@@ -84,8 +85,14 @@ class RunRecord:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("_t0", None)
+        data.pop("secret_vars", None)
         data["spark"] = mask_mapping(data.get("spark", {}))
-        data["vars"] = mask_mapping(data.get("vars", {}))
+        data["vars"] = mask_vars(data.get("vars", {}), self.secret_vars)
+        secrets = secret_values(self.vars, self.secret_vars)
+        for part in [data, *data["tasks"]]:  # a secret variable's value, wherever it is quoted
+            for key in ("error", "hint", "note"):
+                if part.get(key):
+                    part[key] = hide(part[key], secrets)
         return data
 
     def save(self) -> str:

@@ -219,3 +219,178 @@ def test_a_password_read_from_the_environment_is_fine(write: Write) -> None:
                      "    dsn: postgresql://etl:${PG_PASSWORD}@db/wh\n"),
                env={"PG_PASSWORD": "hunter2"})
     assert doc.data["warehouse"]["postgres"]["dsn"] == "postgresql://etl:hunter2@db/wh"
+
+
+# -- limits: nesting, size, what is read -----------------------------------------------------
+
+@pytest.mark.parametrize("nested", [
+    "pipeline: x\nvars:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(400)) + "  " * 401
+    + "v\n",
+    "pipeline: x\nvars: {deep: " + "[" * 400 + "]" * 400 + "}\n",
+])
+def test_deep_nesting_is_refused_with_a_located_message(write: Write, nested: str) -> None:
+    (out,) = problems(write(nested))
+    assert "the document is nested more than 64 levels deep" in out
+    line = int(out.split(":")[1])
+    assert line >= 3 or "[" * 60 in nested  # where the 65th level starts, not line 1
+
+
+def test_nesting_through_aliases_is_refused_too(write: Write) -> None:
+    rows = ["pipeline: x", "vars:", "  a0: &a0 [1]"]
+    rows += [f"  a{i}: &a{i} [*a{i - 1}]" for i in range(1, 300)]
+    (out,) = problems(write("\n".join(rows) + "\n"))
+    assert "nested more than 64 levels deep" in out
+
+
+def test_a_huge_file_is_refused_before_it_is_read(write: Write) -> None:
+    text = "pipeline: x\nvars:\n" + "".join(f"  key_{i:07d}: {'v' * 60}\n"
+                                             for i in range(600_000))
+    path = write(text)
+    assert path.stat().st_size > 45_000_000
+    (out,) = problems(path)
+    assert f"{path}: the file is larger than 2,000,000 bytes" in out
+    assert "refusing to read it" in out
+
+
+def test_a_file_with_too_many_values_is_refused_while_composing(
+        write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    import framework.loader.parse as parse
+
+    monkeypatch.setattr(parse, "MAX_NODES", 2_000)  # 100,000 by default: the same code path
+    rows = ["pipeline: x", "vars:"] + [f"  k{i}: {i}" for i in range(1_500)]
+    (out,) = problems(write("\n".join(rows) + "\n"))
+    assert "the document holds more than 2,000 values; refusing to read it" in out
+    # values: the document, pipeline, x, vars, its mapping, then a key and a value per row:
+    # the 2,001st is the value of row 997, on line 1,000 (not the end of the file, line 1,502)
+    assert int(out.split(":")[1]) == 1_000
+
+
+@pytest.mark.parametrize(("target", "kind"), [("/dev/zero", "a character device"),
+                                              (".", "a folder")])
+def test_only_regular_files_are_read(target: str, kind: str) -> None:
+    (out,) = problems(Path(target))
+    assert f"{target}: not a regular file ({kind})" in out
+
+
+def test_etl_validate_of_dev_zero_exits_2_with_the_reason() -> None:
+    from click.testing import CliRunner
+
+    from framework.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", "/dev/zero"])
+    assert result.exit_code == 2
+    assert "/dev/zero: not a regular file (a character device)" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_file_that_is_not_utf8_is_located(write: Write, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("pipeline: x\ndescription: caf\u00e9\n".encode("latin-1"))
+    (out,) = problems(path)
+    assert f"{path}:2: the file is not UTF-8 text (byte 0xe9)" in out
+
+
+# -- vars: order, cycles, where a value came from ---------------------------------------------
+
+def test_a_var_may_use_a_later_var_and_vars_win_over_the_environment(write: Write) -> None:
+    doc = load(write("pipeline: x\nvars:\n  a: ${b}\n  c: 'x-${b}'\n  b: 5\n"
+                     "spark: {app_name: '${b}'}\n"), env={"b": "from-env"})
+    assert doc.data["vars"] == {"a": 5, "c": "x-5", "b": 5}
+    assert doc.data["spark"]["app_name"] == 5
+
+
+def test_a_vars_cycle_is_named_as_a_cycle_with_each_link(write: Write) -> None:
+    out = problems(write("pipeline: x\nvars:\n  a: ${b}\n  b: 'v${c}'\n  c: ${a}\n"
+                         "spark: {app_name: '${a}'}\n"), env={"a": "1", "b": "2", "c": "3"})
+    assert len(out) == 1  # not repeated where a is used
+    assert ":5:6 vars.c: variables refer to each other in a cycle: a -> b -> c -> a" in out[0]
+    assert "a uses ${b} on line 3, b uses ${c} on line 4, c uses ${a} on line 5" in out[0]
+    assert "did you mean" not in out[0] and "undefined" not in out[0]
+
+
+def test_a_var_naming_itself_is_refused_even_when_the_environment_has_it(write: Write) -> None:
+    (out,) = problems(write("pipeline: x\nvars:\n  HOME: ${HOME}\n"), env={"HOME": "/h"})
+    assert ":3:9 vars.HOME: variable 'HOME' refers to itself" in out
+    assert "give the variable another name" in out
+
+
+def test_a_wrong_value_names_the_variable_and_where_it_was_set(write: Write) -> None:
+    from framework.errors import Problem
+
+    path = write("pipeline: x\nvars:\n  n: 3\n  users: ${n}\nspark: {app_name: '${users}'}\n"
+                 "optimizations: {shuffle_partitions: '${users}'}\n")
+    doc = load(path, overrides={"n": "lots"})
+    wrong = Problem("expected a whole number", doc.locate(("optimizations",)),
+                    "optimizations.shuffle_partitions")
+    elsewhere = Problem("unknown key", None, "sources")
+    (explained, same) = doc.explain_vars([wrong, elsewhere])
+    assert explained.message == ("expected a whole number (from variable 'users', defined on "
+                                 "line 4)")
+    assert same == elsewhere
+    assert doc.var_origin("n") == "set by --var n=lots"
+
+
+def test_load_pipeline_reports_a_wrong_variable_where_it_was_set(write: Write) -> None:
+    from framework.validate import load_pipeline
+
+    path = write("pipeline: x\nvars:\n  users: lots\n"
+                 "generators:\n  g: {generator: clickstream, params: {users: '${users}'},"
+                 " landing: {path: raw}}\n"
+                 "sources:\n  u: {generated: g.users}\n"
+                 "sinks:\n  t: {from: u}\n")
+    with pytest.raises(SpecError) as info:
+        load_pipeline(path, env={})
+    (out,) = [p.format() for p in info.value.problems]
+    assert ":5:47 generators.g.params.users:" in out
+    assert "(from variable 'users', defined on line 3)" in out
+    with pytest.raises(SpecError) as info:
+        load_pipeline(path, env={}, overrides={"users": "many"})
+    assert "(from variable 'users', set by --var users=many)" in info.value.problems[0].message
+
+
+# -- secrets: which variables flow into a DSN or a password ---------------------------------
+
+SECRETS = """\
+pipeline: x
+vars:
+  db_pwd: ${PG_PASSWORD}
+  pg_pass: 'p${db_pwd}'
+  pg_host: db
+  dsn_tail: '${pg_host}/wh'
+  api: ${API}
+  token_src: ${API}
+  url_pw: ${URL_PW}
+  url_host: h2
+  plain: 7
+  copy: 'v-${plain}'
+warehouse:
+  postgres: {dsn: "postgresql://etl:${pg_pass}@${dsn_tail}", schema: 's${plain}'}
+spark:
+  conf:
+    spark.hadoop.fs.s3a.secret.key: ${api}
+    spark.x.token: ${token_src}
+    spark.jdbc.url: 'jdbc:postgresql://u:${url_pw}@${url_host}/db'
+    spark.sql.shuffle.partitions: ${plain}
+"""
+
+
+def test_variables_flowing_into_a_dsn_or_a_password_are_secret_whatever_their_name(
+        write: Write) -> None:
+    doc = load(write(SECRETS), env={"PG_PASSWORD": "hunter22", "API": "k", "URL_PW": "zz"})
+    assert doc.data["warehouse"]["postgres"]["dsn"] == "postgresql://etl:phunter22@db/wh"
+    assert doc.secret_vars == {"db_pwd", "pg_pass", "pg_host", "dsn_tail", "api", "token_src",
+                               "url_pw"}  # url_host sits in a URL's host part, plain nowhere
+    overridden = load(write(SECRETS), env={"PG_PASSWORD": "x", "API": "k", "URL_PW": "zz"},
+                      overrides={"pg_pass": "cli-secret"})
+    assert "pg_pass" in overridden.secret_vars and "db_pwd" not in overridden.secret_vars
+
+
+def test_load_pipeline_puts_the_secret_variables_on_the_spec(write: Write) -> None:
+    from framework.validate import load_pipeline
+
+    path = write("pipeline: x\nvars: {pgpass: x, n: 1}\n"
+                 "warehouse: {postgres: {dsn: 'postgresql://u:${pgpass}@h/db'}}\n"
+                 "sources:\n  s: {path: in.csv, format: csv}\nsinks:\n  t: {from: s}\n")
+    spec = load_pipeline(path, env={}, overrides={"pgpass": "s3cret-from-cli"})
+    assert spec.secret_vars == frozenset({"pgpass"})
+    assert spec.vars["pgpass"] == "s3cret-from-cli"

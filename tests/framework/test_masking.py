@@ -47,3 +47,26 @@ def test_an_empty_user_and_a_driver_quoted_password_are_masked():
         f'invalid percent-encoded token: "{MASK}"'
     assert literal_passwords("postgresql://u:${PW:-hunter2}@db/wh")  # a written-in default
     assert literal_passwords("select * from t where password = ''") == []  # SQL, not a DSN
+
+
+def test_names_like_pg_pass_are_secret_keys_but_passes_is_not():
+    from framework.masking import is_secret_key
+
+    assert all(is_secret_key(k) for k in ("pg_pass", "pgpass", "PG_PASSWORD", "db_pwd", "dsn"))
+    assert not any(is_secret_key(k) for k in ("passes", "sessions", "compression"))
+
+
+def test_secret_variables_are_masked_whole_and_their_values_removed_elsewhere():
+    from framework.masking import hide, mask_var, mask_vars, secret_values
+
+    variables = {"db": "hunter22-x", "host": "db.example", "label": "pre-hunter22-x-post",
+                 "nested": {"a": ["hunter22-x"]}, "n": 7, "short": "ab"}
+    out = mask_vars(variables, {"db", "short"})
+    assert out == {"db": MASK, "host": "db.example", "label": f"pre-{MASK}-post",
+                   "nested": {"a": [MASK]}, "n": 7, "short": MASK}
+    assert mask_var("db", "hunter22-x", {"db"}) == MASK
+    assert mask_var("anything", "v", {"db"}) == "v"
+    assert mask_var("pg_pass", "v", set()) == MASK  # named like a secret: as before
+    assert secret_values(variables, {"db", "short", "n"}) == ["hunter22-x"]  # too short: kept
+    assert hide("failed: hunter22-x at postgresql://u:pw@h/db", ["hunter22-x"]) == \
+        f"failed: {MASK} at postgresql://u:{MASK}@h/db"

@@ -36,3 +36,20 @@ def test_secrets_never_reach_the_record(tmp_path):
     text = open(path).read()
     assert "hunter2" not in text
     assert json.loads(text)["error"] == "cannot reach postgresql://u:***@h/db"
+
+
+def test_variables_the_loader_found_secret_are_masked_whatever_their_name(tmp_path):
+    rec = _record(tmp_path, "20260105T000000Z-p-eeee",
+                  vars={"db_pwd": "Zq9-pass-Word", "note": "x-Zq9-pass-Word", "users": 10},
+                  secret_vars=frozenset({"db_pwd"}))
+    rec.tasks[0].error = "cannot use Zq9-pass-Word"
+    rec.finish("failed", "step failed near Zq9-pass-Word",
+               "rerun: etl run p.yaml --var db_pwd=Zq9-pass-Word")
+    text = open(rec.save()).read()
+    assert "Zq9-pass-Word" not in text
+    data = json.loads(text)
+    assert data["vars"] == {"db_pwd": "***", "note": "x-***", "users": 10}
+    assert data["error"] == "step failed near ***"
+    assert data["hint"] == "rerun: etl run p.yaml --var db_pwd=***"
+    assert data["tasks"][0]["error"] == "cannot use ***"
+    assert "secret_vars" not in data
