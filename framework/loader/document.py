@@ -13,6 +13,7 @@ import yaml
 from yaml.nodes import ScalarNode
 
 from framework.errors import Location, Problem
+from framework.masking import hide, secret_values
 
 KeyPath = tuple[str | int, ...]
 
@@ -89,17 +90,21 @@ class Document:
 
     def explain_vars(self, problems: list[Problem]) -> list[Problem]:
         """`problems` with each one about a substituted value naming the variable(s) it came
-        from and where each was set: the mistake may be there, not where the value is used."""
+        from and where each was set: the mistake may be there, not where the value is used.
+        A secret variable's value is never quoted."""
         used = {format_path(p): names for p, names in self.var_uses.items() if p[:1] != ("vars",)}
+        secrets = secret_values(_dict(self.data.get("vars")), self.secret_vars)
         out = []
         for problem in problems:
             names = next((n for path, n in used.items() if _within(problem.path, path)), ())
-            if names:
-                why = "; ".join(f"from variable {n!r}, {self.var_origin(n)}" for n in names)
-                problem = Problem(f"{problem.message} ({why})", problem.location, problem.path,
-                                  problem.hint)
-            out.append(problem)
+            why = "; ".join(f"from variable {n!r}, {self.var_origin(n)}" for n in names)
+            message = hide(f"{problem.message} ({why})" if why else problem.message, secrets)
+            out.append(Problem(message, problem.location, problem.path, problem.hint))
         return out
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _within(path: str, prefix: str) -> bool:

@@ -394,3 +394,19 @@ def test_load_pipeline_puts_the_secret_variables_on_the_spec(write: Write) -> No
     spec = load_pipeline(path, env={}, overrides={"pgpass": "s3cret-from-cli"})
     assert spec.secret_vars == frozenset({"pgpass"})
     assert spec.vars["pgpass"] == "s3cret-from-cli"
+
+
+def test_a_wrong_secret_value_is_reported_without_repeating_it(write: Write) -> None:
+    from framework.validate import load_pipeline
+
+    path = write("pipeline: x\nvars: {pgpass: x}\n"
+                 "warehouse: {postgres: {dsn: 'postgresql://u:${pgpass}@h/db'}}\n"
+                 "generators:\n  g: {generator: clickstream, params: {users: '${pgpass}'},"
+                 " landing: {path: raw}}\n"
+                 "sources:\n  u: {generated: g.users}\nsinks:\n  t: {from: u}\n")
+    with pytest.raises(SpecError) as info:
+        load_pipeline(path, env={}, overrides={"pgpass": "Sec-ret-77"})
+    (out,) = [p.format() for p in info.value.problems]
+    assert "generators.g.params.users: expected a whole number, got '***'" in out
+    assert "(from variable 'pgpass', set by --var pgpass=***)" in out
+    assert "Sec-ret-77" not in out
