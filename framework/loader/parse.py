@@ -32,6 +32,7 @@ MINIMAL_PIPELINE = (
 )
 _ALIAS_HINT = "anchors and aliases are for small repeated blocks; write the values out"
 _SIZE_HINT = "a pipeline file describes sources, steps and sinks; keep data in data files"
+_DEPTH_HINT = "a pipeline nests a few levels (steps, params, ...); check the indentation here"
 _STRING_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -74,7 +75,7 @@ class _CountingLoader(yaml.SafeLoader):
             if self.depth > MAX_DEPTH:
                 raise _LimitExceeded(f"the document is nested more than {MAX_DEPTH} levels "
                                      "deep; refusing to read it",
-                                     self.peek_event().start_mark, hint=_SIZE_HINT)
+                                     self.peek_event().start_mark, hint=_DEPTH_HINT)
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -111,7 +112,7 @@ class _Builder:
                                  self.doc.key_location(self.entry))
         if len(path) > MAX_DEPTH:  # aliases can nest what the composer saw flat
             raise _LimitExceeded(f"the document is nested more than {MAX_DEPTH} levels deep; "
-                                 "refusing to expand it", node.start_mark)
+                                 "refusing to expand it", node.start_mark, hint=_DEPTH_HINT)
         if id(node) in self.active:
             raise _LimitExceeded("an alias refers to itself (recursive anchor); refusing to "
                                  "expand it", node.start_mark)
