@@ -214,18 +214,20 @@ def _read(file: str) -> tuple[str | None, list[Problem]]:
     """The file's text, read only when it is a regular file (or a pipe) of at most
     MAX_FILE_BYTES, and never more than that many bytes plus one."""
     try:
-        mode = os.stat(file).st_mode
-        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
-            return None, [Problem(f"not a regular file ({_kind(mode)})", Location(file),
+        info = os.stat(file)
+        if not (stat.S_ISREG(info.st_mode) or stat.S_ISFIFO(info.st_mode)):
+            return None, [Problem(f"not a regular file ({_kind(info.st_mode)})", Location(file),
                                   hint="name a pipeline YAML file")]
-        with open(file, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+        data = b""
+        if info.st_size <= MAX_FILE_BYTES:  # a pipe says 0: read, but never too much
+            with open(file, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return None, [Problem(f"file not found: {file}", Location(file),
                               hint="check the path; it is relative to the current folder")]
     except OSError as exc:
         return None, [Problem(f"cannot read the file: {exc.strerror or exc}", Location(file))]
-    if len(data) > MAX_FILE_BYTES:
+    if info.st_size > MAX_FILE_BYTES or len(data) > MAX_FILE_BYTES:
         return None, [Problem(
             f"the file is larger than {MAX_FILE_BYTES:,} bytes, the most a pipeline file may "
             "be; refusing to read it", Location(file), hint=_SIZE_HINT)]

@@ -272,6 +272,32 @@ def test_only_regular_files_are_read(target: str, kind: str) -> None:
     assert f"{target}: not a regular file ({kind})" in out
 
 
+def _pipe(tmp_path: Path, text: str) -> Path:
+    """A named pipe a thread writes `text` into (as `<(cat p.yaml)` would)."""
+    import os
+    import threading
+
+    path = tmp_path / "pipe.yaml"
+    os.mkfifo(path)
+
+    def feed() -> None:
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except BrokenPipeError:  # the reader stopped early
+            pass
+
+    threading.Thread(target=feed, daemon=True).start()
+    return path
+
+
+def test_a_pipe_is_read_but_never_more_than_the_limit(tmp_path: Path) -> None:
+    assert load(_pipe(tmp_path, "pipeline: piped\n")).data == {"pipeline": "piped"}
+    (tmp_path / "pipe.yaml").unlink()
+    (out,) = problems(_pipe(tmp_path, "# filler\n" * 300_000))  # 2.7 MB
+    assert "the file is larger than 2,000,000 bytes" in out
+
+
 def test_etl_validate_of_dev_zero_exits_2_with_the_reason() -> None:
     from click.testing import CliRunner
 
