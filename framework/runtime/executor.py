@@ -337,6 +337,7 @@ class Executor:
         self._set_output(task, repartitioned(result, step.repartition), rec)
 
     def _run_sink(self, task: Task, rec: TaskRecord) -> None:
+        from framework.runtime.pgload import read_published
         from framework.runtime.publish import publish_table
 
         sink = next(s for s in self.spec.sinks if s.table == task.id)
@@ -348,18 +349,12 @@ class Executor:
             with self._lock:
                 rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path,
                                                             result.bytes, result.files)
-            # PostgreSQL gets what Parquet now holds, read back from the published version
-            df, expected = self._read_back(df, os.path.realpath(result.path)), result.rows
+            # PostgreSQL gets what this publish wrote, read back from the published version
+            df, expected = read_published(self.spark, df, result, sink.mode)
         if "postgres" in sink.targets:
             self._load_postgres(sink, df, expected, rec)
         with self._lock:
             self._release_after(task.key)
-
-    def _read_back(self, df, version_dir: str):
-        from framework.runtime.io import literal_path
-
-        return (self.spark.read.schema(df.schema).parquet(literal_path(version_dir))
-                .select(*[f"`{c}`" for c in df.columns]))
 
     def _postgres_target(self):
         from framework.runtime.pgload import PostgresTarget
