@@ -287,7 +287,7 @@ def _cols(names: tuple[str, ...] | list[str]) -> list[str]:
 # -- landing -------------------------------------------------------------------------------------
 MANIFEST = "_generator.json"  # what a generator landed in its folder, and with which parameters
 _LEFTOVER = re.compile(r"^\..+\.(landing|old)-[0-9a-f]+$")  # a killed landing's own folders
-_OWN_FILE = re.compile(rf"^\.?{re.escape(MANIFEST)}(\.[0-9a-f]+\.tmp)?$")  # and its next copy
+_OWN_FILE = re.compile(rf"^{re.escape(MANIFEST)}(\.\d+\.tmp)?$")  # and its next copy
 _SPARK_FILE = re.compile(r"^(part-.*|_SUCCESS|\.part-.*\.crc|\._SUCCESS\.crc)$")
 
 
@@ -374,7 +374,7 @@ def _swap_dir(new: str, target: str) -> None:
 def landed_with(folder: str, wanted: dict[str, Any]) -> bool:
     """The folder's manifest says its tables were landed with exactly `wanted` (generator,
     params, format)."""
-    manifest = _manifest(folder)
+    manifest, wanted = _manifest(folder), json.loads(json.dumps(wanted, default=str))  # as kept
     return all(k in manifest for k in wanted) and {k: manifest[k] for k in wanted} == wanted
 
 
@@ -400,11 +400,13 @@ def land_generated(tables: dict[str, DataFrame], folder: str, fmt: str, threads:
     """`land_tables` for a generator: the manifest names the tables while they land, then lists
     every file in the folder with the parameters they were landed with (`wanted`). Call
     `check_landing` first: every file found here is then the generator's own."""
+    from framework.runtime.record import write_json
+
     os.makedirs(folder, exist_ok=True)
-    write_manifest = _manifest_writer(folder)
-    write_manifest({"landing": sorted(tables), "files": _files_in(folder)})
+    manifest = os.path.join(folder, MANIFEST)
+    write_json(manifest, {"landing": sorted(tables), "files": _files_in(folder)})
     paths = land_tables(tables, folder, fmt, threads)
-    write_manifest({**wanted, "files": _files_in(folder)})
+    write_json(manifest, {**wanted, "files": _files_in(folder)})
     return paths
 
 
@@ -415,16 +417,6 @@ def _manifest(folder: str) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return manifest if isinstance(manifest, dict) else {}
-
-
-def _manifest_writer(folder: str):
-    def write(manifest: dict[str, Any]) -> None:
-        tmp = os.path.join(folder, f".{MANIFEST}.{uuid.uuid4().hex[:12]}.tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2, sort_keys=True)
-        os.replace(tmp, os.path.join(folder, MANIFEST))
-
-    return write
 
 
 def _files_in(folder: str) -> list[str]:

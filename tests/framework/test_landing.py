@@ -88,6 +88,17 @@ def test_the_manifest_lists_what_was_landed_and_vouches_only_for_that(spark, use
     assert "users/precious.csv" in info.value.message and "notes.txt" in info.value.message
 
 
+def test_parameters_yaml_reads_as_dates_still_match_the_manifest(spark, users, tmp_path):
+    import datetime as dt
+
+    from framework.runtime.io import landed_with
+
+    wanted = {**WANTED, "params": {"start_date": dt.date(2026, 1, 1), "seed": 1}}
+    land_generated({"users": users}, str(tmp_path), "csv", 1, wanted)
+    assert landed_with(str(tmp_path), wanted)  # the second run skips the generator
+    assert not landed_with(str(tmp_path), {**wanted, "params": {**wanted["params"], "seed": 2}})
+
+
 def test_a_landing_killed_half_way_can_land_again(spark, users, tmp_path):
     """While tables land, the manifest names them: what a killed landing left is its own."""
     folder = tmp_path / "raw"
