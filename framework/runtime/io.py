@@ -2,7 +2,8 @@
 
 This module owns how a `SourceSpec` becomes a DataFrame (`read_source`), how malformed records
 are counted, dropped, quarantined or refused (`on_malformed`), how generated tables land as raw
-files (`land_tables`), and how big a folder is on disk (`path_size`).
+files (`land_tables`; a generator's folder, its manifest and what it may replace:
+`land_generated`, `check_landing`), and how big a folder is on disk (`path_size`).
 
 Malformed records. CSV and JSON are read in PERMISSIVE mode with the declared schema plus an
 internal corrupt-record column: a record that does not fit (a bad value, a wrong column count,
