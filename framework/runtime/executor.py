@@ -10,7 +10,6 @@ The run record is rewritten after each task so an interrupted run still says how
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import shlex
@@ -26,7 +25,7 @@ from framework.masking import mask_var
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
 from framework.runtime.context import Observed, Summary, TransformContext, collect_observed
-from framework.runtime.record import RunRecord, TaskRecord, new_run_id, write_json
+from framework.runtime.record import RunRecord, TaskRecord, new_run_id
 from framework.spec import PipelineSpec
 
 
@@ -290,23 +289,20 @@ class Executor:
             self.console.task_finished(rec.key, "failed", message)
 
     def _run_generator(self, task: Task, rec: TaskRecord) -> None:
-        from framework.runtime.io import land_tables, path_size
+        from framework.runtime.io import check_landing, land_generated, landed_with, path_size
 
         gen = self.spec.generator(task.id)
         folder = data_path(self.options.data_dir, gen.landing_path)
-        manifest = os.path.join(folder, "_generator.json")
         wanted = {"generator": gen.generator, "params": gen.params, "format": gen.landing_format}
         rec.path = folder
-        if not self.options.regenerate and _read_json(manifest) == wanted:
+        if not self.options.regenerate and landed_with(folder, wanted):
             rec.status, rec.note = "skipped", "raw data already landed for these parameters"
             rec.bytes = path_size(folder)
             return
-        if os.path.exists(manifest):
-            os.remove(manifest)
+        check_landing(folder, gen)  # before any work: files it did not write are never replaced
         gdef = self.registry.generators[gen.generator]
         tables = gdef.func(self._ctx(task.id), dict(gen.params))
-        land_tables(tables, folder, gen.landing_format, self._threads())
-        write_json(manifest, wanted)
+        land_generated(tables, folder, gen.landing_format, self._threads(), wanted)
         rec.bytes = path_size(folder)
 
     def _run_source(self, task: Task, rec: TaskRecord) -> None:
@@ -341,6 +337,7 @@ class Executor:
         self._set_output(task, repartitioned(result, step.repartition), rec)
 
     def _run_sink(self, task: Task, rec: TaskRecord) -> None:
+        from framework.runtime.pgload import read_published
         from framework.runtime.publish import publish_table
 
         sink = next(s for s in self.spec.sinks if s.table == task.id)
@@ -352,18 +349,12 @@ class Executor:
             with self._lock:
                 rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path,
                                                             result.bytes, result.files)
-            # PostgreSQL gets what Parquet now holds, read back from the published version
-            df, expected = self._read_back(df, os.path.realpath(result.path)), result.rows
+            # PostgreSQL gets what this publish wrote, read back from the published version
+            df, expected = read_published(self.spark, df, result, sink.mode)
         if "postgres" in sink.targets:
             self._load_postgres(sink, df, expected, rec)
         with self._lock:
             self._release_after(task.key)
-
-    def _read_back(self, df, version_dir: str):
-        from framework.runtime.io import literal_path
-
-        return (self.spark.read.schema(df.schema).parquet(literal_path(version_dir))
-                .select(*[f"`{c}`" for c in df.columns]))
 
     def _postgres_target(self):
         from framework.runtime.pgload import PostgresTarget
@@ -593,14 +584,6 @@ def _size(n: int | None) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return str(n)
-
-
-def _read_json(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
-    except (OSError, ValueError):
-        return None
 
 
 def run_pipeline(spec: PipelineSpec, plan: Plan, options: RunOptions, console: Console,

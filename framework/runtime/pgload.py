@@ -43,6 +43,7 @@ from framework.masking import scrub
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+    from framework.runtime.publish import PublishResult
     from framework.spec import SinkSpec
 
 LOCK_TIMEOUT = "60s"  # waiting longer for readers to let go of the table is an error
@@ -135,6 +136,26 @@ def load_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_ro
 
 
 # -- Spark side ------------------------------------------------------------------------------------
+def read_published(spark: Any, df: DataFrame, published: PublishResult,
+                   mode: str) -> tuple[DataFrame, int]:
+    """The rows PostgreSQL gets from a sink also published to Parquet, read back from the version
+    just published (so both stores hold the same rows), and how many there are: the whole table
+    for `overwrite`; for `append` and `overwrite_partitions` only the files this publish wrote,
+    since the rest came from the previous version, which PostgreSQL already holds."""
+    from framework.runtime.io import literal_path
+
+    version = os.path.realpath(published.path)
+    columns = [f"`{c}`" for c in df.columns]
+    if mode == "overwrite":
+        return spark.read.schema(df.schema).parquet(literal_path(version)).select(*columns), \
+            published.rows
+    if not published.written:
+        return df.limit(0), 0
+    files = [literal_path(os.path.join(version, rel)) for rel in published.written]
+    reader = spark.read.schema(df.schema).option("basePath", version)  # keeps partition columns
+    return reader.parquet(*files).select(*columns), published.written_rows
+
+
 def _write_csv(df: DataFrame, folder: str) -> int:
     """Write `df` as CSV COPY can read; return the rows written (counted while writing)."""
     from pyspark.sql import Observation

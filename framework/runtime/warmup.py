@@ -1,16 +1,19 @@
 """`etl warmup`: run a pipeline once in a scratch folder and keep the JVM's class-data archive.
 
 The run is a real one (same engine, same transforms), so the archive holds exactly the classes such
-runs load. Nothing of the user's data directory is touched: the scratch folder is removed after.
+runs load. It runs a copy of the spec whose every output lives in the scratch folder
+(`scratch_spec`), which is removed after: the user's data directory, warehouse, landing folders and
+databases are never written to. Sources are read where they are (read only).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from framework.console import Console
 from framework.errors import EtlError
@@ -18,6 +21,10 @@ from framework.plan import build_plan
 from framework.runtime import classarchive
 from framework.runtime.executor import Executor, RunOptions
 from framework.spec import PipelineSpec
+
+# Spark settings naming folders Spark writes to: pointed into the scratch folder
+SPARK_FOLDERS = ("spark.sql.warehouse.dir", "spark.eventLog.dir", "spark.local.dir",
+                 "spark.checkpoint.dir", "spark.sql.streaming.checkpointLocation")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ def warmup(spec: PipelineSpec, console: Console) -> WarmupResult:
         options = RunOptions(data_dir=scratch, vars=dict(spec.vars), stop_session=False,
                              class_archive=False,
                              java_options=tuple(classarchive.recording_options(recorded)))
+        spec = scratch_spec(spec, scratch)
         executor = Executor(spec, build_plan(spec, scratch, []), options, console)
         try:
             executor.run()
@@ -56,3 +64,29 @@ def warmup(spec: PipelineSpec, console: Console) -> WarmupResult:
         if os.path.exists(recorded):
             os.remove(recorded)
     return WarmupResult(target, os.path.getsize(target), time.monotonic() - t0)
+
+
+def scratch_spec(spec: PipelineSpec, scratch: str) -> PipelineSpec:
+    """`spec` with every place a run writes to inside `scratch`: the warehouse (and with it its
+    staging folder and lock), each generator's landing folder (and the sources reading it),
+    Spark's own folders; no PostgreSQL at all (a sink publishes Parquet into the scratch
+    warehouse instead). Relative data locations already resolve against `scratch`, the run's
+    data directory (runs/, quarantine/), but may climb out of it with `..`: every output is
+    moved, not only absolute ones. Other sources keep their paths: they are only read."""
+    landing = {g.id: f"generated/{g.id}" for g in spec.generators}
+    sources = tuple(
+        replace(s, path=f"{landing[s.generated_by]}/{s.table}")
+        if s.generated_by in landing and s.table else s for s in spec.sources)
+    conf = dict(spec.spark.conf)
+    for key in SPARK_FOLDERS:
+        if key in conf:
+            conf[key] = os.path.join(scratch, "spark", key.rsplit(".", 1)[-1])
+    return replace(
+        spec,
+        name=re.sub(r"[^A-Za-z0-9_.-]", "_", spec.name) or "warmup",  # the run's folder name
+        generators=tuple(replace(g, landing_path=landing[g.id]) for g in spec.generators),
+        sources=sources,
+        sinks=tuple(replace(s, targets=("parquet",)) for s in spec.sinks),
+        warehouse=replace(spec.warehouse, path="warehouse", postgres_dsn=None),
+        spark=replace(spec.spark, conf=conf),
+    )

@@ -1,0 +1,68 @@
+"""`etl warmup` runs a copy of the pipeline whose every output lies in its scratch folder."""
+
+from __future__ import annotations
+
+import os
+
+from framework.plan import build_plan
+from framework.registry import REGISTRY
+from framework.runtime.warmup import scratch_spec
+from framework.validate import load_pipeline
+
+PIPELINE = """
+pipeline: shop
+generators:
+  abs: {generator: clickstream, params: {}, landing: {path: REAL/raw, format: csv}}
+  climbing: {generator: clickstream, params: {}, landing: {path: ../../raw, format: json}}
+sources:
+  events: {generated: abs.events}
+  users: {generated: climbing.users}
+  orders: {path: REAL/input/orders.csv, format: csv}
+spark:
+  conf: {spark.sql.warehouse.dir: REAL/spark-warehouse, spark.eventLog.dir: REAL/events,
+         spark.sql.shuffle.partitions: "3"}
+sinks:
+  both: {from: events, targets: [parquet, postgres]}
+  pg_only: {from: users, targets: [postgres]}
+  parquet_only: {from: orders, mode: append}
+warehouse:
+  path: REAL/warehouse
+  postgres: {dsn: "postgresql://127.0.0.1:5432/test", schema: real}
+"""
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([os.path.realpath(path), os.path.realpath(folder)]) == \
+        os.path.realpath(folder)
+
+
+def test_every_output_of_the_warmup_run_is_in_its_scratch_folder(tmp_path):
+    real, scratch = tmp_path / "real", tmp_path / "scratch"
+    (real / "input").mkdir(parents=True)
+    (real / "input" / "orders.csv").write_text("id\n1\n")
+    file = tmp_path / "p.yaml"
+    file.write_text(PIPELINE.replace("REAL", str(real)))
+    REGISTRY.load_plugins()
+    spec = scratch_spec(load_pipeline(str(file), registry=REGISTRY), str(scratch))
+
+    plan = build_plan(spec, str(scratch))
+    written = list(plan.prepare)  # the warehouse (its staging folder and lock) and runs/
+    for task in plan.tasks():
+        if task.kind == "generator":
+            written.append(task.detail["landing"])
+        if task.kind == "sink":
+            written.append(task.detail["path"])
+            assert task.detail["targets"] == ["parquet"] and "postgres_table" not in task.detail
+    written += [spec.spark.conf["spark.sql.warehouse.dir"], spec.spark.conf["spark.eventLog.dir"]]
+    assert len(written) == 2 + 2 + 3 + 2
+    outside = [p for p in written if not _inside(p, str(scratch))]
+    assert outside == []
+    assert spec.warehouse.postgres_dsn is None
+    assert spec.spark.conf["spark.sql.shuffle.partitions"] == "3"  # other settings are kept
+
+    sources = {s.id: build_plan(spec, str(scratch)).task(f"source:{s.id}").detail["path"]
+               for s in spec.sources}
+    landing = {t.id: t.detail["landing"] for t in plan.tasks() if t.kind == "generator"}
+    assert sources["events"] == os.path.join(landing["abs"], "events")  # the copy it landed
+    assert sources["users"] == os.path.join(landing["climbing"], "users")
+    assert sources["orders"] == str(real / "input" / "orders.csv")  # read where it is
