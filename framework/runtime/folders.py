@@ -1,0 +1,115 @@
+"""The folders a run writes: checked before any work starts, and file-system errors said plainly.
+
+A run writes its record and logs under `runs/`, tables under the warehouse, raw data under each
+generator's landing folder and bad rows under `quarantine/`. A folder that cannot be written (a
+read-only disk, no permission, a file where a folder should be) is a missing prerequisite (exit
+3) named before anything runs; an `OSError` met later (a disk that fills up) becomes one sentence
+naming the path and what to do, never a traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from collections.abc import Iterable
+
+from framework.errors import EnvironmentProblem
+
+_REASONS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "not permitted",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.ENOENT: "no such file or folder, and it cannot be created there",
+    errno.EISDIR: "it is a folder",
+    errno.EEXIST: "a file is in the way",
+    errno.ENAMETOOLONG: "the name is too long",
+}
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+DATA_DIR_HINT = "choose another --data-dir (or ETL_DATA_DIR)"
+
+
+def reason(exc: OSError) -> str:
+    """What went wrong, in words (the system's own text for an errno we do not name)."""
+    return _REASONS.get(exc.errno or 0) or (exc.strerror or type(exc).__name__).lower()
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """A write failed for want of space: an OSError, or Spark's Java error saying so."""
+    if isinstance(exc, OSError):
+        return exc.errno in _FULL
+    text = str(exc)
+    return "No space left on device" in text or "Disk quota exceeded" in text
+
+
+def free_space(path: str) -> str:
+    """The space left on the file system holding `path` (or its nearest existing folder)."""
+    try:
+        free = shutil.disk_usage(_existing(path)).free
+    except OSError:
+        return "unknown"
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if free < 1024 or unit == "GB":
+            return f"{free:.0f} {unit}" if unit == "bytes" else f"{free:.1f} {unit}"
+        free /= 1024
+    return str(free)
+
+
+def full_disk_hint(path: str) -> str:
+    return (f"free some space on the disk holding {path} ({free_space(path)} free now; "
+            f"`df -h {_existing(path)}` shows it) or {DATA_DIR_HINT}, then run again")
+
+
+def os_problem(exc: OSError, doing: str = "cannot use", hint: str | None = None
+               ) -> EnvironmentProblem:
+    """An OSError as one message naming the path, with what to do next (exit 3)."""
+    path = exc.filename if exc.filename is not None else ""
+    where = f" {os.fsdecode(path)}" if path != "" else ""
+    if hint is None:
+        if exc.errno in _FULL:
+            hint = full_disk_hint(os.fsdecode(path) or ".")
+        else:
+            hint = f"make that folder writable or {DATA_DIR_HINT}"
+    return EnvironmentProblem(f"{doing}{where}: {reason(exc)}", hint=hint)
+
+
+def _existing(path: str) -> str:
+    """`path` or its nearest ancestor that exists."""
+    path = os.path.abspath(path)
+    while not os.path.lexists(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return path
+
+
+def require_writable(folders: Iterable[tuple[str, str, str]]) -> None:
+    """Each (what, folder, elsewhere) can be written: the folder, or the nearest ancestor it
+    would be created in, is a folder this process may write on a writable file system.
+    `elsewhere` says how to choose another place (`--data-dir`, a key of the pipeline)."""
+    for what, folder, elsewhere in folders:
+        if "://" in folder:  # a remote store (s3a://, hdfs://): Spark checks it
+            continue
+        base = _existing(folder)
+        if not os.path.isdir(base):
+            problem = f"{base} is a file, not a folder"
+        elif _read_only(base):
+            problem = f"{base} is on a read-only file system"
+        elif not os.access(base, os.W_OK | os.X_OK):
+            problem = f"{base} is not writable by this user (permission denied)"
+        else:
+            continue
+        verb = "written" if base == os.path.abspath(folder) else "created"
+        raise EnvironmentProblem(f"the {what} {folder} cannot be {verb}: {problem}",
+                                 hint=f"make {base} writable, or {elsewhere}")
+
+
+def _read_only(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
