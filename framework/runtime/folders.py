@@ -96,16 +96,18 @@ def require_writable(folders: Iterable[tuple[str, str, str]]) -> None:
             continue
         base = _existing(folder)
         if not os.path.isdir(base):
-            problem = f"{base} is a file, not a folder"
+            problem, fix = "is a file, not a folder", elsewhere
         elif _read_only(base):
-            problem = f"{base} is on a read-only file system"
+            problem, fix = "is on a read-only file system", elsewhere
         elif not os.access(base, os.W_OK | os.X_OK):
-            problem = f"{base} is not writable by this user (permission denied)"
+            problem, fix = "is not writable by this user", f"make {base} writable, or {elsewhere}"
         else:
             continue
-        verb = "written" if base == os.path.abspath(folder) else "created"
-        raise EnvironmentProblem(f"the {what} {folder} cannot be {verb}: {problem}",
-                                 hint=f"make {base} writable, or {elsewhere}")
+        if base == os.path.abspath(folder):
+            message = f"the {what} {folder} {problem}"
+        else:
+            message = f"the {what} {folder} cannot be created: {base} {problem}"
+        raise EnvironmentProblem(message, hint=fix)
 
 
 def _read_only(path: str) -> bool:

@@ -292,3 +292,59 @@ def test_an_unreachable_postgres_stops_the_run_before_anything_runs(tmp_path, mo
     assert not os.path.exists(os.path.join(data_dir, "warehouse", "fact_country_revenue"))
 
 
+
+
+def _refused(path: str, data_dir: str) -> EtlError:
+    """The error a run stops with before any work: nothing written, no JVM started."""
+    error = _failure(path, data_dir)
+    assert error.exit_code == 3, error.message
+    return error
+
+
+def test_a_data_dir_under_a_file_is_refused_naming_it(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    data_dir = str(tmp_path / "afile" / "data")
+    error = _refused(_write(tmp_path), data_dir)
+    assert error.message == (f"the data folder {data_dir} cannot be created: "
+                             f"{tmp_path / 'afile'} is a file, not a folder")
+    assert "--data-dir" in error.hint
+
+
+@pytest.mark.parametrize("below", ["", "sub/data"])
+def test_a_read_only_data_dir_is_refused_before_any_work(tmp_path, below):
+    from tests.disks import read_only_view
+
+    path = _write(tmp_path)
+    view = tmp_path / "ro"
+    with read_only_view(tmp_path / "data", view):
+        data_dir = os.path.join(str(view), below) if below else str(view)
+        error = _refused(path, data_dir)
+        assert str(view) in error.message and "read-only file system" in error.message
+        assert error.message.startswith(f"the data folder {data_dir} ")
+        assert "--data-dir" in error.hint
+    assert sorted(os.listdir(tmp_path / "data")) == ["input"]  # no runs/, no warehouse
+
+
+def test_a_read_only_warehouse_elsewhere_is_named_as_the_warehouse(tmp_path):
+    from tests.disks import read_only_view
+
+    (tmp_path / "wh").mkdir()
+    view = tmp_path / "ro-wh"
+    path = _write(tmp_path, extra=f"warehouse: {{path: {view}/tables}}\n")
+    with read_only_view(tmp_path / "wh", view):
+        error = _refused(path, str(tmp_path / "data"))
+    assert error.message == (f"the warehouse {view}/tables cannot be created: {view} is on a "
+                             f"read-only file system")
+    assert "set another path for it in the pipeline" in error.hint
+    assert not os.path.exists(tmp_path / "data" / "runs")  # refused before the run record
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes whatever the permission bits say")
+def test_a_data_dir_without_write_permission_is_refused(tmp_path):
+    path = _write(tmp_path)
+    (tmp_path / "data").chmod(0o555)
+    try:
+        error = _refused(path, str(tmp_path / "data"))
+    finally:
+        (tmp_path / "data").chmod(0o755)
+    assert "is not writable by this user" in error.message
