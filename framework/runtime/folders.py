@@ -60,7 +60,7 @@ def free_space(path: str) -> str:
 
 def full_disk_hint(path: str) -> str:
     return (f"free some space on the disk holding {path} ({free_space(path)} free now; "
-            f"`df -h {_existing(path)}` shows it) or {DATA_DIR_HINT}, then run again")
+            f"`df -h {_existing(path)}` shows it) or {DATA_DIR_HINT}")
 
 
 def os_problem(exc: OSError, doing: str = "cannot use", hint: str | None = None

@@ -206,3 +206,21 @@ def test_a_file_system_error_that_escapes_is_one_message(runner, tmp_path, monke
     assert result.exit_code == 3, result.output
     assert f"cannot use {tmp_path / 'x.json'}: no space left on device" in result.output
     assert "free some space" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("body,mode,said", [
+    ("echo 'openjdk version \"17.0.2\"' >&2", 0o644, "is not an executable program"),
+    ("echo 'this is not java'", 0o755, "did not report a Java version (it said: this is "),
+])
+def test_run_with_a_broken_java_home_exits_3_naming_it(runner, tmp_path, body, mode, said):
+    from tests.framework.test_executor import _write
+
+    java = tmp_path / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text(f"#!/bin/sh\n{body}\n")
+    java.chmod(mode)
+    result = runner.invoke(cli, ["run", _write(tmp_path), "--data-dir", str(tmp_path / "data")],
+                           env={"JAVA_HOME": str(tmp_path / "jdk"), "COLUMNS": "300"})
+    assert result.exit_code == 3, result.output
+    assert f"JAVA_HOME's {java} {said}" in result.output
+    assert "hint:" in result.output and "Traceback" not in result.output
