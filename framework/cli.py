@@ -235,15 +235,20 @@ def schema(output: str) -> None:
     from framework.registry import REGISTRY
     from framework.schema import editor_schema, write_schema
 
+    if not output.strip():
+        raise UsageError("-o is empty", hint="give a file name, or '-' for standard output")
     REGISTRY.load_plugins()
     if output == "-":
         click.echo(json.dumps(editor_schema(REGISTRY), indent=2))
         return
+    existed = os.path.lexists(output)
     try:
         written = write_schema(output, REGISTRY)
     except OSError as exc:
         from framework.runtime.folders import reason
 
+        if not existed and os.path.isfile(output):  # what a full disk let through: not a schema
+            os.remove(output)
         where = os.fsdecode(exc.filename) if exc.filename else output
         raise EnvironmentProblem(
             f"cannot write the schema to {output}: {reason(exc)}"
@@ -269,7 +274,7 @@ def transforms(name: str | None) -> None:
 
 @cli.command()
 @click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False))
-@click.option("--limit", "-n", default=10, show_default=True)
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=1))
 @handle_errors
 def runs(data_dir: str | None, limit: int) -> None:
     """List recent runs with their status and tables."""
@@ -288,11 +293,15 @@ def runs(data_dir: str | None, limit: int) -> None:
         done = sum(1 for t in sinks if t.get("status") == "succeeded")
         secs = f"{r['seconds']:.1f}s" if r.get("seconds") is not None else ""
         error = str(r.get("error") or "")
+        unreadable = r["status"] == "unreadable"
         table.add_row(escape(r["run_id"]), escape(r["pipeline"]), escape(r["status"]), secs,
-                      "" if r["status"] == "unreadable" else f"{done}/{len(sinks)}",
-                      # an unreadable record's path is shown whole: it is what to look at
-                      escape(error if r["status"] == "unreadable" else error[:80]))
-    _terminal().print(table)
+                      "" if unreadable else f"{done}/{len(sinks)}",
+                      "(below)" if unreadable else escape(error[:80]))
+    term = _terminal()
+    term.print(table)
+    for r in records:  # whole, on lines of their own: the path is what to look at
+        if r["status"] == "unreadable":
+            term.print(f"[yellow]unreadable run record:[/] {escape(r['error'])}", soft_wrap=True)
 
 
 def main() -> None:

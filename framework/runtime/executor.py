@@ -118,7 +118,10 @@ class Executor:
         try:
             self.record.save()
         except OSError as exc:
-            raise os_problem(exc, "cannot write the run record in") from exc
+            with contextlib.suppress(OSError):  # an empty run folder says nothing
+                os.rmdir(self.record.folder)
+            raise os_problem(exc, "cannot write the run record in", path=self.record.folder
+                             ) from exc
         with _python_log_to(os.path.join(self.record.folder, "python.log")):
             return self._run()
 
@@ -140,7 +143,7 @@ class Executor:
             self._fail(exc)
             raise
         except OSError as exc:  # a folder the run writes between tasks (a full disk, say)
-            problem = os_problem(exc, "cannot write")
+            problem = os_problem(exc, "cannot write", path=self.options.data_dir)
             self._fail(problem)
             raise problem from exc
         except Exception as exc:  # an engine bug or a JVM lost between tasks: still recorded

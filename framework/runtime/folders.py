@@ -63,10 +63,11 @@ def full_disk_hint(path: str) -> str:
             f"`df -h {_existing(path)}` shows it) or {DATA_DIR_HINT}")
 
 
-def os_problem(exc: OSError, doing: str = "cannot use", hint: str | None = None
-               ) -> EnvironmentProblem:
-    """An OSError as one message naming the path, with what to do next (exit 3)."""
-    path = exc.filename if exc.filename is not None else ""
+def os_problem(exc: OSError, doing: str = "cannot use", hint: str | None = None,
+               path: str = "") -> EnvironmentProblem:
+    """An OSError as one message naming the path (the error's own, else `path`: a write that
+    fails for want of space names no file), with what to do next (exit 3)."""
+    path = exc.filename if exc.filename is not None else path
     where = f" {os.fsdecode(path)}" if path != "" else ""
     if hint is None:
         if exc.errno in _FULL:

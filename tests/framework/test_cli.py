@@ -164,8 +164,14 @@ def test_runs_lists_good_records_and_names_broken_ones(runner, tmp_path, broken,
     assert "succeeded" in lines["20260101T000000Z-p-aaaa"]
     assert "1/1" in lines["20260101T000000Z-p-aaaa"]
     assert "failed" in lines["20260103T000000Z-p-cccc"]
-    row = lines["20260102T000000Z-p-bbbb"]
-    assert "unreadable" in row and str(bad) in row and why in row
+    assert "unreadable" in lines["20260102T000000Z-p-bbbb"]
+    assert f"unreadable run record: {bad}: {why}" in result.output  # the whole path, below
+
+
+def test_runs_limit_must_be_positive(runner, tmp_path):
+    _good_run(tmp_path, "20260101T000000Z-p-aaaa")
+    result = runner.invoke(cli, ["runs", "--data-dir", str(tmp_path), "--limit", "0"])
+    assert result.exit_code == 2 and "--limit" in result.output
 
 
 def test_schema_to_an_unwritable_place_is_a_clear_error(runner, tmp_path):
@@ -177,6 +183,35 @@ def test_schema_to_an_unwritable_place_is_a_clear_error(runner, tmp_path):
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert f"cannot write the schema to {target}" in result.output
         assert "-o FILE" in result.output and "Traceback" not in result.output
+    empty = runner.invoke(cli, ["schema", "-o", ""])
+    assert empty.exit_code == 2 and "-o is empty" in empty.output
+
+
+def test_schema_on_a_full_disk_leaves_no_partial_file(runner, tmp_path):
+    from tests.disks import fill, small_disk
+
+    with small_disk(tmp_path / "disk", "64k") as disk:
+        fill(disk)
+        target = os.path.join(disk, "pipeline.schema.json")
+        result = runner.invoke(cli, ["schema", "-o", target])
+        assert result.exit_code == 3, result.output
+        assert f"cannot write the schema to {target}: no space left on device" in result.output
+        assert not os.path.exists(target)
+
+
+def test_run_on_a_full_disk_exits_3_before_any_work(runner, tmp_path):
+    from tests.disks import fill, small_disk
+    from tests.framework.test_executor import _write
+
+    path = _write(tmp_path)
+    with small_disk(tmp_path / "disk", "64k") as disk:
+        fill(disk)
+        result = runner.invoke(cli, ["run", path, "--data-dir", disk], env={"COLUMNS": "300"})
+        assert result.exit_code == 3, result.output
+        assert f"cannot write the run record in {disk}/runs/" in result.output
+        assert "no space left on device" in result.output and "free some space" in result.output
+        assert "Traceback" not in result.output
+        assert os.listdir(os.path.join(disk, "runs")) == []  # no empty run folder either
 
 
 @pytest.mark.parametrize("args,env,said", [
