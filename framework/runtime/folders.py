@@ -96,7 +96,9 @@ def require_writable(folders: Iterable[tuple[str, str, str]]) -> None:
         if "://" in folder:  # a remote store (s3a://, hdfs://): Spark checks it
             continue
         base = _existing(folder)
-        if not os.path.isdir(base):
+        if os.path.islink(base) and not os.path.exists(base):
+            problem, fix = f"is a link to {os.readlink(base)}, which does not exist", elsewhere
+        elif not os.path.isdir(base):
             problem, fix = "is a file, not a folder", elsewhere
         elif _read_only(base):
             problem, fix = "is on a read-only file system", elsewhere
