@@ -27,7 +27,13 @@ from framework.masking import mask_value
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
 from framework.runtime.context import Observed, Summary, TransformContext, collect_observed
-from framework.runtime.folders import full_disk_hint, is_disk_full, os_problem, require_writable
+from framework.runtime.folders import (
+    DATA_DIR_HINT,
+    full_disk_hint,
+    is_disk_full,
+    os_problem,
+    require_writable,
+)
 from framework.runtime.record import RunRecord, TaskRecord, new_run_id, write_json
 from framework.spec import PipelineSpec
 
@@ -120,8 +126,8 @@ class Executor:
         except OSError as exc:
             with contextlib.suppress(OSError):  # an empty run folder says nothing
                 os.rmdir(self.record.folder)
-            raise os_problem(exc, "cannot write the run record in", path=self.record.folder
-                             ) from exc
+            raise os_problem(exc, "cannot write the run record in", self.record.folder,
+                             DATA_DIR_HINT) from exc
         with _python_log_to(os.path.join(self.record.folder, "python.log")):
             return self._run()
 
@@ -143,7 +149,7 @@ class Executor:
             self._fail(exc)
             raise
         except OSError as exc:  # a folder the run writes between tasks (a full disk, say)
-            problem = os_problem(exc, "cannot write", path=self.options.data_dir)
+            problem = os_problem(exc, "cannot write", self.options.data_dir, DATA_DIR_HINT)
             self._fail(problem)
             raise problem from exc
         except Exception as exc:  # an engine bug or a JVM lost between tasks: still recorded
@@ -178,13 +184,13 @@ class Executor:
         except OSError as exc:
             if not self._record_unsaved:
                 self._record_unsaved = True
-                self.console.warn(os_problem(exc, "the run record could not be written to")
-                                  .message)
+                self.console.warn(os_problem(exc, "the run record could not be written to",
+                                             self.record.folder).message)
 
     def _written_folders(self) -> list[tuple[str, str, str]]:
         """Every local folder a run writes, with how to choose another place."""
         data_dir = self.options.data_dir
-        elsewhere = "choose another --data-dir (or ETL_DATA_DIR)"
+        elsewhere = DATA_DIR_HINT
         folders = [("data folder", data_dir, elsewhere),
                    ("runs folder", os.path.join(data_dir, "runs"), elsewhere)]
         spec_path = {"warehouse": self.spec.warehouse.path}

@@ -58,23 +58,33 @@ def free_space(path: str) -> str:
     return str(free)
 
 
-def full_disk_hint(path: str) -> str:
+def full_disk_hint(path: str, elsewhere: str | None = DATA_DIR_HINT) -> str:
     return (f"free some space on the disk holding {path} ({free_space(path)} free now; "
-            f"`df -h {_existing(path)}` shows it) or {DATA_DIR_HINT}")
+            f"`df -h {_existing(path)}` shows it)" + (f" or {elsewhere}" if elsewhere else ""))
 
 
-def os_problem(exc: OSError, doing: str = "cannot use", hint: str | None = None,
-               path: str = "") -> EnvironmentProblem:
+_HINTS = {
+    errno.EROFS: "that file system is mounted read-only: use a place on a writable one",
+    errno.EACCES: "check the permissions of {path} and of its folders for this user",
+    errno.EPERM: "check the permissions of {path} and of its folders for this user",
+    errno.ENOTDIR: "a part of {path} is a file: use another path",
+}
+
+
+def os_problem(exc: OSError, doing: str = "cannot use", path: str = "",
+               elsewhere: str | None = None) -> EnvironmentProblem:
     """An OSError as one message naming the path (the error's own, else `path`: a write that
-    fails for want of space names no file), with what to do next (exit 3)."""
-    path = exc.filename if exc.filename is not None else path
-    where = f" {os.fsdecode(path)}" if path != "" else ""
-    if hint is None:
-        if exc.errno in _FULL:
-            hint = full_disk_hint(os.fsdecode(path) or ".")
-        else:
-            hint = f"make that folder writable or {DATA_DIR_HINT}"
-    return EnvironmentProblem(f"{doing}{where}: {reason(exc)}", hint=hint)
+    fails for want of space names no file), with what to do next (exit 3); `elsewhere` says
+    how to choose another place (`--data-dir`, say)."""
+    path = os.fsdecode(exc.filename) if exc.filename is not None else path
+    where = f" {path}" if path else ""
+    if exc.errno in _FULL:
+        return EnvironmentProblem(f"{doing}{where}: {reason(exc)}",
+                                  hint=full_disk_hint(path or ".", elsewhere))
+    hint = _HINTS.get(exc.errno or 0, "check that {path} exists and this user may use it")
+    hint = hint.format(path=path or "the path")
+    return EnvironmentProblem(f"{doing}{where}: {reason(exc)}",
+                              hint=f"{hint}, or {elsewhere}" if elsewhere else hint)
 
 
 def _existing(path: str) -> str:

@@ -48,10 +48,12 @@ def test_os_errors_name_the_path_and_what_to_do(tmp_path):
     full = os_problem(OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "f")))
     assert full.message == f"cannot use {tmp_path}/f: no space left on device"
     assert "free some space on the disk holding" in full.hint and f"df -h {tmp_path}" in full.hint
+    assert "--data-dir" not in full.hint  # said only where the data folder is the question
     denied = os_problem(PermissionError(errno.EACCES, "Permission denied"), "cannot write",
-                        path="/x/runs")
+                        "/x/runs", "choose another --data-dir")
     assert denied.message == "cannot write /x/runs: permission denied"
-    assert "writable" in denied.hint
+    assert denied.hint == ("check the permissions of /x/runs and of its folders for this user, "
+                           "or choose another --data-dir")
 
 
 def test_a_full_disk_is_recognised_in_spark_errors_too():
