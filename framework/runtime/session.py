@@ -83,8 +83,11 @@ def _find_java() -> tuple[str, str]:
     if home:
         java = os.path.join(home, "bin", "java")
         if not os.path.lexists(java):
+            what = ("a file, not a JDK folder" if os.path.isfile(home)
+                    else "a folder without bin/java" if os.path.isdir(home)
+                    else "a folder that does not exist")
             raise EnvironmentProblem(
-                f"JAVA_HOME is {home}, which holds no bin/java",
+                f"JAVA_HOME is {home}, {what}",
                 hint="set JAVA_HOME to the folder of a JDK 17+ (the one holding bin/java), or "
                      "unset it to use the java on the PATH; " + JAVA_HINT)
         return java, f"JAVA_HOME's {java}"

@@ -146,8 +146,19 @@ def test_a_java_home_without_bin_java_is_named(tmp_path, monkeypatch):
     with pytest.raises(EnvironmentProblem) as info:
         session.require_java()
     home = tmp_path / "jre-but-empty"
-    assert info.value.message == f"JAVA_HOME is {home}, which holds no bin/java"
+    assert info.value.message == f"JAVA_HOME is {home}, a folder without bin/java"
     assert "JAVA_HOME" in info.value.hint and info.value.exit_code == 3
+
+
+def test_a_java_home_naming_the_binary_or_nothing_is_named(tmp_path, monkeypatch):
+    java = _script(tmp_path / "bin", "echo 'openjdk version \"17.0.1\"' >&2")
+    for home, what in ((java, "a file, not a JDK folder"),
+                       (str(tmp_path / "gone"), "a folder that does not exist")):
+        monkeypatch.setenv("JAVA_HOME", home)
+        with pytest.raises(EnvironmentProblem) as info:
+            session.require_java()
+        assert info.value.message == f"JAVA_HOME is {home}, {what}"
+        assert "the one holding bin/java" in info.value.hint
 
 
 def test_a_java_home_holding_no_java_is_named(tmp_path, monkeypatch):
