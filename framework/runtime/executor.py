@@ -148,11 +148,11 @@ class Executor:
         except EtlError as exc:
             self._fail(exc)
             raise
-        except OSError as exc:  # a folder the run writes between tasks (a full disk, say)
-            problem = os_problem(exc, "cannot write", self.options.data_dir, DATA_DIR_HINT)
-            self._fail(problem)
-            raise problem from exc
         except Exception as exc:  # an engine bug or a JVM lost between tasks: still recorded
+            if isinstance(exc, OSError) and not _jvm_gone(exc):  # a folder the run writes
+                problem = os_problem(exc, "cannot write", self.options.data_dir, DATA_DIR_HINT)
+                self._fail(problem)
+                raise problem from exc
             what = f"the Spark JVM stopped ({_short(exc)})" if _jvm_gone(exc) else _short(exc)
             failed = RunFailed(f"the run stopped: {what}")
             self._fail(failed)

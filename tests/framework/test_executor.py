@@ -348,3 +348,26 @@ def test_a_data_dir_without_write_permission_is_refused(tmp_path):
     finally:
         (tmp_path / "data").chmod(0o755)
     assert "is not writable by this user" in error.message
+
+
+@pytest.mark.parametrize("fault,code,said", [
+    (OSError(28, "No space left on device", "/d/warehouse/.staging/x"), 3,
+     "cannot write /d/warehouse/.staging/x: no space left on device"),
+    (ConnectionRefusedError(111, "Connection refused"), 1,  # an OSError too: the JVM is gone
+     "the run stopped: the Spark JVM stopped"),
+])
+def test_a_file_system_error_between_tasks_is_named_and_recorded(tmp_path, monkeypatch, fault,
+                                                                 code, said):
+    from framework.runtime.executor import Executor
+
+    def broken(self):
+        raise fault
+
+    monkeypatch.setattr(Executor, "_size_shuffles", broken)  # runs between read and transform
+    data_dir = str(tmp_path / "data")
+    error = _failure(_write(tmp_path), data_dir)
+    assert error.exit_code == code and error.message.startswith(said), error.message
+    runs = os.path.join(data_dir, "runs")
+    with open(os.path.join(runs, os.listdir(runs)[0], "run.json")) as fh:
+        saved = json.load(fh)
+    assert saved["status"] == "failed" and saved["error"].startswith(said)
