@@ -59,8 +59,9 @@ def free_space(path: str) -> str:
 
 
 def full_disk_hint(path: str, elsewhere: str | None = DATA_DIR_HINT) -> str:
-    return (f"free some space on the disk holding {path} ({free_space(path)} free now; "
-            f"`df -h {_existing(path)}` shows it)" + (f" or {elsewhere}" if elsewhere else ""))
+    return (f"free some space on the disk holding {path} ({free_space(path)} free after the "
+            f"failed write; `df -h {_existing(path)}` shows it)"
+            + (f" or {elsewhere}" if elsewhere else ""))
 
 
 _HINTS = {
