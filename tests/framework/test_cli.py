@@ -259,3 +259,17 @@ def test_run_with_a_broken_java_home_exits_3_naming_it(runner, tmp_path, body, m
     assert result.exit_code == 3, result.output
     assert f"JAVA_HOME's {java} {said}" in result.output
     assert "hint:" in result.output and "Traceback" not in result.output
+
+
+def test_runs_does_not_read_a_huge_file_named_run_json(runner, tmp_path):
+    from framework.runtime.record import MAX_RECORD_BYTES
+
+    _good_run(tmp_path, "20260101T000000Z-p-aaaa")
+    huge = tmp_path / "runs" / "20260102T000000Z-p-bbbb" / "run.json"
+    huge.parent.mkdir()
+    with open(huge, "wb") as fh:  # sparse: takes no disk, would take memory to parse
+        fh.truncate(MAX_RECORD_BYTES + 1)
+    result = runner.invoke(cli, ["runs", "--data-dir", str(tmp_path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"unreadable run record: {huge}: larger than 64 MB, not a run record" in result.output
+    assert "20260101T000000Z-p-aaaa" in result.output
