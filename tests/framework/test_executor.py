@@ -371,3 +371,24 @@ def test_a_file_system_error_between_tasks_is_named_and_recorded(tmp_path, monke
     with open(os.path.join(runs, os.listdir(runs)[0], "run.json")) as fh:
         saved = json.load(fh)
     assert saved["status"] == "failed" and saved["error"].startswith(said)
+
+
+def test_a_read_only_landing_folder_is_named_as_the_generators(tmp_path):
+    import shutil
+
+    from tests.disks import read_only_view
+
+    pipelines = tmp_path / "pipelines"  # a copy: its schema files resolve beside it
+    shutil.copytree(os.path.join(os.path.dirname(README), "pipelines"), pipelines)
+    text = (pipelines / "clickstream.yaml").read_text(encoding="utf-8")
+    view = tmp_path / "ro-raw"
+    assert "landing: {path: raw, format: csv}" in text
+    (pipelines / "clickstream.yaml").write_text(
+        text.replace("landing: {path: raw, format: csv}",
+                     f"landing: {{path: {view}/raw, format: csv}}"), encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    with read_only_view(tmp_path / "empty", view):
+        error = _refused(str(pipelines / "clickstream.yaml"), str(tmp_path / "data"))
+    assert error.message == (f"the landing folder of generator 'shop' {view}/raw cannot be "
+                             f"created: {view} is on a read-only file system")
+    assert error.hint == "set another path for it in the pipeline"
