@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from framework.errors import EtlError, SpecError, UsageError
+from framework.errors import EnvironmentProblem, EtlError, SpecError, UsageError
 
 DATA_DIR_ENV = "ETL_DATA_DIR"
 
@@ -39,6 +39,14 @@ def handle_errors(func: Callable) -> Callable:
                 raise
             _report(exc)
             sys.exit(exc.exit_code)
+        except OSError as exc:  # a file-system fault no check above foresaw: still no traceback
+            if debug:
+                raise
+            from framework.runtime.folders import os_problem
+
+            problem = os_problem(exc)
+            _report(problem)
+            sys.exit(problem.exit_code)
         except KeyboardInterrupt:
             _terminal(stderr=True).print("[yellow]interrupted[/]: published tables are unchanged")
             sys.exit(130)
@@ -72,7 +80,18 @@ def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _data_dir(value: str | None) -> str:
-    return os.path.abspath(value or os.environ.get(DATA_DIR_ENV) or "data")
+    """The data directory as an absolute path; an empty one (an unset shell variable, most
+    likely) is refused rather than read as the current folder's ./data."""
+    if value is not None and not value.strip():
+        raise UsageError("--data-dir is empty",
+                         hint="give it a folder (a shell variable that is not set expands to "
+                              "nothing), or leave --data-dir out to use ./data")
+    env = os.environ.get(DATA_DIR_ENV)
+    if value is None and env is not None and not env.strip():
+        raise UsageError(f"{DATA_DIR_ENV} is set but empty",
+                         hint=f"set it to a folder, or unset it (unset {DATA_DIR_ENV}) to use "
+                              f"./data")
+    return os.path.abspath(value or env or "data")
 
 
 def pipeline_options(func: Callable) -> Callable:
@@ -216,11 +235,26 @@ def schema(output: str) -> None:
     from framework.registry import REGISTRY
     from framework.schema import editor_schema, write_schema
 
+    if not output.strip():
+        raise UsageError("-o is empty", hint="give a file name, or '-' for standard output")
     REGISTRY.load_plugins()
     if output == "-":
         click.echo(json.dumps(editor_schema(REGISTRY), indent=2))
         return
-    click.echo(f"wrote {write_schema(output, REGISTRY)}")
+    existed = os.path.lexists(output)
+    try:
+        written = write_schema(output, REGISTRY)
+    except OSError as exc:
+        from framework.runtime.folders import reason
+
+        if not existed and os.path.isfile(output):  # what a full disk let through: not a schema
+            os.remove(output)
+        where = os.fsdecode(exc.filename) if exc.filename else output
+        raise EnvironmentProblem(
+            f"cannot write the schema to {output}: {reason(exc)}"
+            + (f" ({where})" if where != output else ""),
+            hint="choose a writable place with -o FILE ('-' for standard output)") from exc
+    click.echo(f"wrote {written}")
 
 
 @cli.command()
@@ -240,10 +274,11 @@ def transforms(name: str | None) -> None:
 
 @cli.command()
 @click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False))
-@click.option("--limit", "-n", default=10, show_default=True)
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(min=1))
 @handle_errors
 def runs(data_dir: str | None, limit: int) -> None:
     """List recent runs with their status and tables."""
+    from rich.markup import escape
     from rich.table import Table
 
     from framework.runtime.record import list_runs
@@ -255,11 +290,18 @@ def runs(data_dir: str | None, limit: int) -> None:
     table = Table("run", "pipeline", "status", "time", "tables", "error")
     for r in records:
         sinks = [t for t in r.get("tasks", []) if t["kind"] == "sink"]
-        done = sum(1 for t in sinks if t["status"] == "succeeded")
+        done = sum(1 for t in sinks if t.get("status") == "succeeded")
         secs = f"{r['seconds']:.1f}s" if r.get("seconds") is not None else ""
-        table.add_row(r["run_id"], r["pipeline"], r["status"], secs, f"{done}/{len(sinks)}",
-                      (r.get("error") or "")[:80])
-    _terminal().print(table)
+        error = str(r.get("error") or "")
+        unreadable = r["status"] == "unreadable"
+        table.add_row(escape(r["run_id"]), escape(r["pipeline"]), escape(r["status"]), secs,
+                      "" if unreadable else f"{done}/{len(sinks)}",
+                      "(below)" if unreadable else escape(error[:80]))
+    term = _terminal()
+    term.print(table)
+    for r in records:  # whole, on lines of their own: the path is what to look at
+        if r["status"] == "unreadable":
+            term.print(f"[yellow]unreadable run record:[/] {escape(r['error'])}", soft_wrap=True)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ import os
 import shlex
 import threading
 import time
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,13 @@ from framework.masking import mask_var
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
 from framework.runtime.context import Observed, Summary, TransformContext, collect_observed
+from framework.runtime.folders import (
+    DATA_DIR_HINT,
+    full_disk_hint,
+    is_disk_full,
+    os_problem,
+    require_writable,
+)
 from framework.runtime.record import RunRecord, TaskRecord, new_run_id
 from framework.spec import PipelineSpec
 
@@ -54,18 +62,28 @@ def _jvm_gone(exc: BaseException) -> bool:
     return isinstance(exc, (ConnectionError, Py4JNetworkError))
 
 
+class _LogFile(logging.FileHandler):
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        """A log line that cannot be written (a full disk) is lost quietly: logging would print
+        a traceback on the terminal instead."""
+
+
 @contextlib.contextmanager
 def _python_log_to(path: str):
-    """Python logging of the run (py4j's complaints when the JVM dies, say) goes to `path` in the
-    run's folder, not the terminal; the handlers the process had come back afterwards."""
+    """Python logging of the run (py4j's complaints when the JVM dies, say) and library warnings
+    (pyspark's UserWarnings) go to `path` in the run's folder, not the terminal; the handlers
+    and warning display the process had come back afterwards."""
     root = logging.getLogger()
-    saved = root.handlers[:]
-    handler = logging.FileHandler(path, encoding="utf-8", delay=True)
+    saved, show = root.handlers[:], warnings.showwarning
+    handler = _LogFile(path, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.handlers = [handler]
+    logging.captureWarnings(True)  # warnings become records of the `py.warnings` logger
     try:
         yield
     finally:
+        logging.captureWarnings(False)
+        warnings.showwarning = show
         root.handlers = saved
         handler.close()
 
@@ -97,10 +115,18 @@ class Executor:
         self._jvm_lost: set[str] = set()  # tasks that failed because the JVM died under them
         self._first_failed: Task | None = None  # named first in the command that reruns
         self._lock_file = None  # the warehouse's one-run-at-a-time lock, while the run holds it
+        self._record_unsaved = False  # a save of the record failed (said once on the console)
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
-        self.record.save()
+        require_writable(self._written_folders())  # before any work: exit 3 naming the folder
+        try:
+            self.record.save()
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # an empty run folder says nothing
+                os.rmdir(self.record.folder)
+            raise os_problem(exc, "cannot write the run record in", self.record.folder,
+                             DATA_DIR_HINT) from exc
         with _python_log_to(os.path.join(self.record.folder, "python.log")):
             return self._run()
 
@@ -122,13 +148,17 @@ class Executor:
             self._fail(exc)
             raise
         except Exception as exc:  # an engine bug or a JVM lost between tasks: still recorded
+            if isinstance(exc, OSError) and not _jvm_gone(exc):  # a folder the run writes
+                problem = os_problem(exc, "cannot write", self.options.data_dir, DATA_DIR_HINT)
+                self._fail(problem)
+                raise problem from exc
             what = f"the Spark JVM stopped ({_short(exc)})" if _jvm_gone(exc) else _short(exc)
             failed = RunFailed(f"the run stopped: {what}")
             self._fail(failed)
             raise failed from exc
         except KeyboardInterrupt:
             self.record.finish("interrupted", "interrupted by the user", self._resume_hint())
-            self.record.save()
+            self._save()
             raise
         finally:
             self._release_all()
@@ -140,9 +170,38 @@ class Executor:
                 except Exception:  # the JVM is already gone (it crashed): nothing to stop
                     pass
         self.record.finish("succeeded")
-        self.record.save()
+        self._save()
         self._summary()
         return self.record
+
+    def _save(self) -> None:
+        """Rewrite the run record. One that cannot be written (a full disk: the record falls
+        back to a compact copy first) is said once, and the run goes on: the record is written
+        again after each task and at the end, and the run's own error is what matters."""
+        try:
+            self.record.save()
+        except OSError as exc:
+            if not self._record_unsaved:
+                self._record_unsaved = True
+                self.console.warn(os_problem(exc, "the run record could not be written to",
+                                             self.record.folder).message)
+
+    def _written_folders(self) -> list[tuple[str, str, str]]:
+        """Every local folder a run writes, with how to choose another place."""
+        data_dir = self.options.data_dir
+        elsewhere = DATA_DIR_HINT
+        folders = [("data folder", data_dir, elsewhere),
+                   ("runs folder", os.path.join(data_dir, "runs"), elsewhere)]
+        spec_path = {"warehouse": self.spec.warehouse.path}
+        for task in self.plan.tasks():
+            if task.kind == "generator":
+                spec_path[f"landing folder of generator {task.id!r}"] = \
+                    self.spec.generator(task.id).landing_path
+        for what, path in spec_path.items():
+            own = os.path.isabs(path)
+            folders.append((what, data_path(data_dir, path),
+                            "set another path for it in the pipeline" if own else elsewhere))
+        return folders
 
     def _groups(self) -> list[tuple[str, list[Task]]]:
         """The plan's stages as the scheduler runs them: generate, read, then the steps and
@@ -239,10 +298,15 @@ class Executor:
             self._first_failed = self._first_failed or task
             raise
         except Exception as exc:  # user code: report it as this task's failure
-            self._task_failed(rec, t0, _short(exc), jvm_gone=_jvm_gone(exc))
-            message, hint = f"{task.kind} {task.id!r} failed: {_short(exc)}", None
+            full = is_disk_full(exc)
+            short = f"no space left on device in {self._written_by(task, exc)}" if full \
+                else _short(exc)
+            self._task_failed(rec, t0, short, jvm_gone=_jvm_gone(exc))
+            message, hint = f"{task.kind} {task.id!r} failed: {short}", None
             if task.key in self._jvm_lost:
                 message, hint = self._jvm_gone_message(task, exc)
+            elif full:
+                hint = full_disk_hint(self._written_by(task, exc))
             self._first_failed = self._first_failed or task
             raise StepError(message, hint=hint) from exc
         with self._lock:
@@ -250,7 +314,22 @@ class Executor:
             rec.status = "succeeded" if rec.status == "running" else rec.status
             self.console.task_finished(task.key, rec.status, _detail(rec))
             self._report_observed()
-            self.record.save()
+            self._save()
+
+    def _written_by(self, task: Task, exc: Exception) -> str:
+        """The folder a task writes (where a full disk hit it): the file an OSError names, else
+        the task's own output folder (a step spills to Spark's local folder)."""
+        if isinstance(exc, OSError) and exc.filename:
+            return os.path.dirname(os.path.abspath(os.fsdecode(exc.filename)))
+        if task.kind == "generator":
+            return data_path(self.options.data_dir, self.spec.generator(task.id).landing_path)
+        if task.kind == "sink":
+            return self._warehouse_dir()
+        if task.kind == "source":
+            return os.path.join(self.options.data_dir, "quarantine")
+        import tempfile
+
+        return self.spark.conf.get("spark.local.dir", tempfile.gettempdir())
 
     def _jvm_gone_message(self, task: Task, exc: Exception) -> tuple[str, str]:
         """What to say when the JVM died under `task`. Tasks running beside it lose the JVM at
@@ -475,7 +554,7 @@ class Executor:
         failures = [StepFailure(t.id, t.kind, t.error or "") for t in self.record.tasks
                     if t.status == "failed"]
         self.record.finish("failed", exc.message, hint)
-        self.record.save()
+        self._save()
         if isinstance(exc, RunFailed):
             exc.failures = failures
 

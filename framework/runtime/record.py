@@ -6,6 +6,8 @@ and reports read records, never engine state. Secrets are masked before anything
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import secrets
@@ -96,30 +98,69 @@ class RunRecord:
         return data
 
     def save(self) -> str:
+        """Write run.json (atomically). On a full disk, the record is written again compactly
+        over the blocks the last one holds, so a failed run still ends with a finished record."""
         os.makedirs(self.folder, exist_ok=True)
         path = os.path.join(self.folder, "run.json")
-        write_json(path, self.to_json())
+        data = self.to_json()
+        try:
+            write_json(path, data)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or not _rewrite_in_place(path, data):
+                raise
         return path
 
 
 def write_json(path: str, data: Any) -> None:
-    """Write JSON beside `path`, then rename it in: a reader never sees half a file."""
+    """Write JSON beside `path`, then rename it in: a reader never sees half a file, and a
+    failed write (a full disk) leaves no partial file behind."""
     tmp = f"{path}.{threading.get_ident()}.tmp"  # one per thread: sinks publish in parallel
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, default=str)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True, default=str)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def _rewrite_in_place(path: str, data: dict[str, Any]) -> bool:
+    """Overwrite `path` with a compact form of `data` when it fits in the file's current size
+    (no new blocks needed on a full disk); first without indentation, then without the Spark
+    settings and task metrics. False when the file is missing or nothing fits."""
+    try:
+        room = os.path.getsize(path)
+    except OSError:
+        return False
+    slim = {**data, "spark": {k: v for k, v in data.get("spark", {}).items() if k != "conf"},
+            "tasks": [{k: v for k, v in t.items() if k != "metrics"} for t in data["tasks"]],
+            "note": "written compactly: the disk was full"}
+    for form in (data, slim):
+        text = json.dumps(form, separators=(",", ":"), sort_keys=True, default=str).encode()
+        if len(text) <= room:
+            with open(path, "r+b") as fh:
+                fh.write(text)
+                fh.truncate(len(text))
+            return True
+    return False
 
 
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except (OSError, ValueError):
+    except (OSError, ValueError, TypeError, OverflowError):
         return False
     return True
 
 
+MAX_RECORD_BYTES = 64 * 2**20  # a record of thousands of tasks is a few MB; more is not one
+
+
 def list_runs(data_dir: str, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest run records first; a 'running' record whose process is gone is 'interrupted'."""
+    """The newest run records first; a 'running' record whose process is gone is 'interrupted'.
+    A record that cannot be read (truncated, not a run record) is listed as 'unreadable' with
+    its path and why, so one broken file never hides the others."""
     folder = os.path.join(data_dir, "runs")
     if not os.path.isdir(folder):
         return []
@@ -128,11 +169,35 @@ def list_runs(data_dir: str, limit: int = 20) -> list[dict[str, Any]]:
         path = os.path.join(folder, name, "run.json")
         if not os.path.isfile(path):
             continue
-        with open(path, encoding="utf-8") as fh:
-            record = json.load(fh)
-        if record.get("status") == "running" and not _pid_alive(record.get("pid", -1)):
+        record, problem = _read_record(path)
+        if problem:
+            record = {"run_id": name, "pipeline": "", "status": "unreadable", "tasks": [],
+                      "seconds": None, "error": f"{path}: {problem}"}
+        elif record.get("status") == "running" and not _pid_alive(record.get("pid", -1)):
             record["status"] = "interrupted"
         runs.append(record)
         if len(runs) >= limit:
             break
     return runs
+
+
+def _read_record(path: str) -> tuple[dict[str, Any], str]:
+    """The record in `path`, or why it is not one."""
+    try:
+        if os.path.getsize(path) > MAX_RECORD_BYTES:
+            return {}, f"larger than {MAX_RECORD_BYTES // 2**20} MB, not a run record"
+        with open(path, encoding="utf-8") as fh:
+            record = json.load(fh)
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON (cut short, say)
+        return {}, f"cannot be read ({type(exc).__name__}: {str(exc)[:120]})"
+    if not isinstance(record, dict):
+        return {}, f"holds a JSON {type(record).__name__}, not a run record"
+    missing = [k for k in ("run_id", "pipeline", "status") if not isinstance(record.get(k), str)]
+    tasks = record.get("tasks", [])
+    if missing or not isinstance(tasks, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("kind"), str) for t in tasks):
+        what = f"no {', '.join(missing)}" if missing else "a malformed task list"
+        return {}, f"not a run record ({what})"
+    if not isinstance(record.get("seconds"), (int, float, type(None))):
+        return {}, "not a run record (seconds is not a number)"
+    return record, ""

@@ -41,6 +41,9 @@ logger.hadoop.level = error
 """
 
 
+JAVA_TIMEOUT = 30.0  # seconds `java -version` may take before it counts as hanging
+
+
 def java_binary() -> str | None:
     """The `java` Spark would use ($JAVA_HOME/bin/java, else the PATH's), or None."""
     home = os.environ.get("JAVA_HOME")
@@ -48,26 +51,86 @@ def java_binary() -> str | None:
     return java if java and os.path.exists(java) else None
 
 
-def java_version() -> int | None:
+def java_version(timeout: float | None = None) -> int | None:
     """The major version of the `java` Spark would use, or None when there is none."""
-    java = java_binary()
-    if java is None:
+    try:
+        return require_java(0, timeout)
+    except EnvironmentProblem:
         return None
-    out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
-    match = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
-    if not match:
-        return None
-    major = int(match.group(1))
-    return int(match.group(2) or 0) if major == 1 else major
 
 
-def require_java(minimum: int = 17) -> int:
-    version = java_version()
+def require_java(minimum: int = 17, timeout: float | None = None) -> int:
+    """The major version of the `java` Spark would use; an EnvironmentProblem naming that Java
+    (and JAVA_HOME when it chose it) when there is none, it cannot run, hangs, or is too old."""
+    java, which = _find_java()
+    if not os.access(java, os.X_OK) or os.path.isdir(java):
+        raise EnvironmentProblem(f"{which} is not an executable program",
+                                 hint=f"make it executable (chmod +x {java}) or {_fix(which)}")
+    said, version = _run_version(java, which, JAVA_TIMEOUT if timeout is None else timeout)
     if version is None:
-        raise EnvironmentProblem("Java was not found; Spark needs Java 17 or newer", JAVA_HINT)
+        raise EnvironmentProblem(
+            f"{which} did not report a Java version" + (f" (it said: {said})" if said else ""),
+            hint=f"{_fix(which)}; `{java} -version` should print `openjdk version \"17...\"`")
     if version < minimum:
-        raise EnvironmentProblem(f"Java {version} was found; Spark 4 needs {minimum}+", JAVA_HINT)
+        raise EnvironmentProblem(f"Java {version} was found ({which}); Spark 4 needs {minimum}+",
+                                 JAVA_HINT)
     return version
+
+
+def _find_java() -> tuple[str, str]:
+    """The `java` to use and how to name it in a message."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        java = os.path.join(home, "bin", "java")
+        if not os.path.lexists(java):
+            what = ("a file, not a JDK folder" if os.path.isfile(home)
+                    else "a folder without bin/java" if os.path.isdir(home)
+                    else "a folder that does not exist")
+            raise EnvironmentProblem(
+                f"JAVA_HOME is {home}, {what}",
+                hint="set JAVA_HOME to the folder of a JDK 17+ (the one holding bin/java), or "
+                     "unset it to use the java on the PATH; " + JAVA_HINT)
+        return java, f"JAVA_HOME's {java}"
+    java = shutil.which("java")
+    if java is None:
+        raise EnvironmentProblem("Java was not found; Spark needs Java 17 or newer", JAVA_HINT)
+    return java, f"the java on the PATH ({java})"
+
+
+def _fix(which: str) -> str:
+    if which.startswith("JAVA_HOME"):
+        return "set JAVA_HOME to a JDK 17+ folder (or unset it to use the java on the PATH)"
+    return "put a JDK 17+ first on the PATH or set JAVA_HOME to one"
+
+
+def _run_version(java: str, which: str, timeout: float) -> tuple[str, int | None]:
+    """What `java -version` printed (its last line, short) and the major version in it. A
+    `java` that hangs is stopped (with whatever it started) after `timeout` seconds."""
+    try:
+        proc = subprocess.Popen([java, "-version"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    except OSError as exc:  # not a program this system can run (no #! line, wrong machine)
+        raise EnvironmentProblem(f"{which} cannot be run: {exc.strerror or exc}",
+                                 hint=_fix(which) + "; " + JAVA_HINT) from None
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, 9)
+        proc.communicate()
+        raise EnvironmentProblem(
+            f"{which} did not answer `java -version` within {timeout:g} s",
+            hint=f"check that `{java} -version` prints a version and exits; {_fix(which)}"
+        ) from None
+    text = out.decode("utf-8", "replace")
+    match = re.search(r'version "(\d+)(?:\.(\d+))?', text)
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    said = lines[-1][:200] if lines else ""
+    if not match:
+        return said, None
+    major = int(match.group(1))
+    return said, int(match.group(2) or 0) if major == 1 else major
 
 
 AUTO_BYTES_PER_PARTITION = 32 * 2**20

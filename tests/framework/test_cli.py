@@ -132,3 +132,144 @@ def test_every_corpus_file_exits_2_without_traceback(runner):
         assert result.exit_code == 2, name
         assert "Traceback" not in result.output, name
         assert f"{name}:" in result.output, name
+
+
+def _good_run(data_dir, run_id: str, status: str = "succeeded") -> None:
+    folder = data_dir / "runs" / run_id
+    folder.mkdir(parents=True)
+    record = {"run_id": run_id, "pipeline": "p", "status": status, "seconds": 1.5, "pid": 1,
+              "tasks": [{"key": "sink:t", "kind": "sink", "id": "t", "status": "succeeded"}]}
+    (folder / "run.json").write_text(json.dumps(record))
+
+
+@pytest.mark.parametrize("broken,why", [
+    ('{"run_id": "x", "status": "runn', "cannot be read"),  # cut short by a crash
+    ("{}", "not a run record"),
+    ("[1]", "holds a JSON list"),
+    ('{"run_id": "x", "pipeline": "p", "status": "failed", "tasks": [1]}', "not a run record"),
+    ("\xff\xfe garbage", "cannot be read"),
+])
+def test_runs_lists_good_records_and_names_broken_ones(runner, tmp_path, broken, why):
+    _good_run(tmp_path, "20260101T000000Z-p-aaaa")
+    _good_run(tmp_path, "20260103T000000Z-p-cccc", status="failed")
+    bad = tmp_path / "runs" / "20260102T000000Z-p-bbbb" / "run.json"
+    bad.parent.mkdir()
+    bad.write_bytes(broken.encode("latin-1"))
+    result = CliRunner().invoke(cli, ["runs", "--data-dir", str(tmp_path)],
+                                env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and result.exception is None
+    lines = {ln.split()[1]: ln for ln in result.output.splitlines()
+             if "20260" in ln}  # one table row per run, keyed by the run id
+    assert "succeeded" in lines["20260101T000000Z-p-aaaa"]
+    assert "1/1" in lines["20260101T000000Z-p-aaaa"]
+    assert "failed" in lines["20260103T000000Z-p-cccc"]
+    assert "unreadable" in lines["20260102T000000Z-p-bbbb"]
+    assert f"unreadable run record: {bad}: {why}" in result.output  # the whole path, below
+
+
+def test_runs_limit_must_be_positive(runner, tmp_path):
+    _good_run(tmp_path, "20260101T000000Z-p-aaaa")
+    result = runner.invoke(cli, ["runs", "--data-dir", str(tmp_path), "--limit", "0"])
+    assert result.exit_code == 2 and "--limit" in result.output
+
+
+def test_schema_to_an_unwritable_place_is_a_clear_error(runner, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    for target in ("/proc/nope.json", str(blocker / "schema.json")):
+        result = runner.invoke(cli, ["schema", "-o", target])
+        assert result.exit_code == 3, result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert f"cannot write the schema to {target}" in result.output
+        assert "-o FILE" in result.output and "Traceback" not in result.output
+    empty = runner.invoke(cli, ["schema", "-o", ""])
+    assert empty.exit_code == 2 and "-o is empty" in empty.output
+
+
+def test_schema_on_a_full_disk_leaves_no_partial_file(runner, tmp_path):
+    from tests.disks import fill, small_disk
+
+    with small_disk(tmp_path / "disk", "64k") as disk:
+        fill(disk)
+        target = os.path.join(disk, "pipeline.schema.json")
+        result = runner.invoke(cli, ["schema", "-o", target])
+        assert result.exit_code == 3, result.output
+        assert f"cannot write the schema to {target}: no space left on device" in result.output
+        assert not os.path.exists(target)
+
+
+def test_run_on_a_full_disk_exits_3_before_any_work(runner, tmp_path):
+    from tests.disks import fill, small_disk
+    from tests.framework.test_executor import _write
+
+    path = _write(tmp_path)
+    with small_disk(tmp_path / "disk", "64k") as disk:
+        fill(disk)
+        result = runner.invoke(cli, ["run", path, "--data-dir", disk], env={"COLUMNS": "300"})
+        assert result.exit_code == 3, result.output
+        assert f"cannot write the run record in {disk}/runs/" in result.output
+        assert "no space left on device" in result.output and "free some space" in result.output
+        assert "Traceback" not in result.output
+        assert os.listdir(os.path.join(disk, "runs")) == []  # no empty run folder either
+
+
+@pytest.mark.parametrize("args,env,said", [
+    (["--data-dir", ""], {}, "--data-dir is empty"),
+    (["--data-dir", " "], {}, "--data-dir is empty"),
+    ([], {"ETL_DATA_DIR": ""}, "ETL_DATA_DIR is set but empty"),
+])
+def test_an_empty_data_dir_is_refused(runner, tmp_path, monkeypatch, args, env, said):
+    monkeypatch.chdir(tmp_path)  # where ./data would be
+    for command in (["plan", CLICKSTREAM], ["run", CLICKSTREAM], ["runs"]):
+        result = runner.invoke(cli, [*command, *args], env=env)
+        assert result.exit_code == 2, (command, result.output)
+        assert said in result.output and "hint:" in result.output, result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_file_system_error_that_escapes_is_one_message(runner, tmp_path, monkeypatch):
+    import errno
+
+    import framework.catalog
+
+    def full(*_args, **_kw):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.json"))
+
+    monkeypatch.setattr(framework.catalog, "show_catalog", full)
+    result = runner.invoke(cli, ["transforms"])
+    assert result.exit_code == 3, result.output
+    assert f"cannot use {tmp_path / 'x.json'}: no space left on device" in result.output
+    assert "free some space" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("body,mode,said", [
+    ("echo 'openjdk version \"17.0.2\"' >&2", 0o644, "is not an executable program"),
+    ("echo 'this is not java'", 0o755, "did not report a Java version (it said: this is "),
+])
+def test_run_with_a_broken_java_home_exits_3_naming_it(runner, tmp_path, body, mode, said):
+    from tests.framework.test_executor import _write
+
+    java = tmp_path / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text(f"#!/bin/sh\n{body}\n")
+    java.chmod(mode)
+    result = runner.invoke(cli, ["run", _write(tmp_path), "--data-dir", str(tmp_path / "data")],
+                           env={"JAVA_HOME": str(tmp_path / "jdk"), "COLUMNS": "300"})
+    assert result.exit_code == 3, result.output
+    assert f"JAVA_HOME's {java} {said}" in result.output
+    assert "hint:" in result.output and "Traceback" not in result.output
+
+
+def test_runs_does_not_read_a_huge_file_named_run_json(runner, tmp_path):
+    from framework.runtime.record import MAX_RECORD_BYTES
+
+    _good_run(tmp_path, "20260101T000000Z-p-aaaa")
+    huge = tmp_path / "runs" / "20260102T000000Z-p-bbbb" / "run.json"
+    huge.parent.mkdir()
+    with open(huge, "wb") as fh:  # sparse: takes no disk, would take memory to parse
+        fh.truncate(MAX_RECORD_BYTES + 1)
+    result = runner.invoke(cli, ["runs", "--data-dir", str(tmp_path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert f"unreadable run record: {huge}: larger than 64 MB, not a run record" in result.output
+    assert "20260101T000000Z-p-aaaa" in result.output

@@ -292,3 +292,103 @@ def test_an_unreachable_postgres_stops_the_run_before_anything_runs(tmp_path, mo
     assert not os.path.exists(os.path.join(data_dir, "warehouse", "fact_country_revenue"))
 
 
+
+
+def _refused(path: str, data_dir: str) -> EtlError:
+    """The error a run stops with before any work: nothing written, no JVM started."""
+    error = _failure(path, data_dir)
+    assert error.exit_code == 3, error.message
+    return error
+
+
+def test_a_data_dir_under_a_file_is_refused_naming_it(tmp_path):
+    (tmp_path / "afile").write_text("not a folder")
+    data_dir = str(tmp_path / "afile" / "data")
+    error = _refused(_write(tmp_path), data_dir)
+    assert error.message == (f"the data folder {data_dir} cannot be created: "
+                             f"{tmp_path / 'afile'} is a file, not a folder")
+    assert "--data-dir" in error.hint
+
+
+@pytest.mark.parametrize("below", ["", "sub/data"])
+def test_a_read_only_data_dir_is_refused_before_any_work(tmp_path, below):
+    from tests.disks import read_only_view
+
+    path = _write(tmp_path)
+    view = tmp_path / "ro"
+    with read_only_view(tmp_path / "data", view):
+        data_dir = os.path.join(str(view), below) if below else str(view)
+        error = _refused(path, data_dir)
+        assert str(view) in error.message and "read-only file system" in error.message
+        assert error.message.startswith(f"the data folder {data_dir} ")
+        assert "--data-dir" in error.hint
+    assert sorted(os.listdir(tmp_path / "data")) == ["input"]  # no runs/, no warehouse
+
+
+def test_a_read_only_warehouse_elsewhere_is_named_as_the_warehouse(tmp_path):
+    from tests.disks import read_only_view
+
+    (tmp_path / "wh").mkdir()
+    view = tmp_path / "ro-wh"
+    path = _write(tmp_path, extra=f"warehouse: {{path: {view}/tables}}\n")
+    with read_only_view(tmp_path / "wh", view):
+        error = _refused(path, str(tmp_path / "data"))
+    assert error.message == (f"the warehouse {view}/tables cannot be created: {view} is on a "
+                             f"read-only file system")
+    assert "set another path for it in the pipeline" in error.hint
+    assert not os.path.exists(tmp_path / "data" / "runs")  # refused before the run record
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes whatever the permission bits say")
+def test_a_data_dir_without_write_permission_is_refused(tmp_path):
+    path = _write(tmp_path)
+    (tmp_path / "data").chmod(0o555)
+    try:
+        error = _refused(path, str(tmp_path / "data"))
+    finally:
+        (tmp_path / "data").chmod(0o755)
+    assert "is not writable by this user" in error.message
+
+
+@pytest.mark.parametrize("fault,code,said", [
+    (OSError(28, "No space left on device", "/d/warehouse/.staging/x"), 3,
+     "cannot write /d/warehouse/.staging/x: no space left on device"),
+    (ConnectionRefusedError(111, "Connection refused"), 1,  # an OSError too: the JVM is gone
+     "the run stopped: the Spark JVM stopped"),
+])
+def test_a_file_system_error_between_tasks_is_named_and_recorded(tmp_path, monkeypatch, fault,
+                                                                 code, said):
+    from framework.runtime.executor import Executor
+
+    def broken(self):
+        raise fault
+
+    monkeypatch.setattr(Executor, "_size_shuffles", broken)  # runs between read and transform
+    data_dir = str(tmp_path / "data")
+    error = _failure(_write(tmp_path), data_dir)
+    assert error.exit_code == code and error.message.startswith(said), error.message
+    runs = os.path.join(data_dir, "runs")
+    with open(os.path.join(runs, os.listdir(runs)[0], "run.json")) as fh:
+        saved = json.load(fh)
+    assert saved["status"] == "failed" and saved["error"].startswith(said)
+
+
+def test_a_read_only_landing_folder_is_named_as_the_generators(tmp_path):
+    import shutil
+
+    from tests.disks import read_only_view
+
+    pipelines = tmp_path / "pipelines"  # a copy: its schema files resolve beside it
+    shutil.copytree(os.path.join(os.path.dirname(README), "pipelines"), pipelines)
+    text = (pipelines / "clickstream.yaml").read_text(encoding="utf-8")
+    view = tmp_path / "ro-raw"
+    assert "landing: {path: raw, format: csv}" in text
+    (pipelines / "clickstream.yaml").write_text(
+        text.replace("landing: {path: raw, format: csv}",
+                     f"landing: {{path: {view}/raw, format: csv}}"), encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    with read_only_view(tmp_path / "empty", view):
+        error = _refused(str(pipelines / "clickstream.yaml"), str(tmp_path / "data"))
+    assert error.message == (f"the landing folder of generator 'shop' {view}/raw cannot be "
+                             f"created: {view} is on a read-only file system")
+    assert error.hint == "set another path for it in the pipeline"

@@ -122,7 +122,100 @@ def test_old_java_is_refused_with_install_hint(tmp_path, monkeypatch):
 
 
 def test_missing_java_is_reported(tmp_path, monkeypatch):
-    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "nowhere"))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
     with pytest.raises(EnvironmentProblem) as info:
         session.require_java()
-    assert "not found" in info.value.message
+    assert "not found" in info.value.message and "openjdk-17" in info.value.hint
+
+
+def _script(folder, body: str, executable: bool = True) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    java = folder / "java"
+    java.write_text(f"#!/bin/sh\n{body}\n")
+    if executable:
+        java.chmod(java.stat().st_mode | stat.S_IEXEC | stat.S_IXGRP | stat.S_IXOTH)
+    else:
+        java.chmod(0o644)
+    return str(java)
+
+
+def test_a_java_home_without_bin_java_is_named(tmp_path, monkeypatch):
+    (tmp_path / "jre-but-empty").mkdir()
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "jre-but-empty"))
+    with pytest.raises(EnvironmentProblem) as info:
+        session.require_java()
+    home = tmp_path / "jre-but-empty"
+    assert info.value.message == f"JAVA_HOME is {home}, a folder without bin/java"
+    assert "JAVA_HOME" in info.value.hint and info.value.exit_code == 3
+
+
+def test_a_java_home_naming_the_binary_or_nothing_is_named(tmp_path, monkeypatch):
+    java = _script(tmp_path / "bin", "echo 'openjdk version \"17.0.1\"' >&2")
+    for home, what in ((java, "a file, not a JDK folder"),
+                       (str(tmp_path / "gone"), "a folder that does not exist")):
+        monkeypatch.setenv("JAVA_HOME", home)
+        with pytest.raises(EnvironmentProblem) as info:
+            session.require_java()
+        assert info.value.message == f"JAVA_HOME is {home}, {what}"
+        assert "the one holding bin/java" in info.value.hint
+
+
+def test_a_java_home_holding_no_java_is_named(tmp_path, monkeypatch):
+    _script(tmp_path / "home" / "bin", "echo 'Python 3.11.7'")  # some other program
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "home"))
+    with pytest.raises(EnvironmentProblem) as info:
+        session.require_java()
+    java = tmp_path / "home" / "bin" / "java"
+    assert info.value.message == (f"JAVA_HOME's {java} did not report a Java version "
+                                  f"(it said: Python 3.11.7)")
+    assert "set JAVA_HOME to a JDK 17+" in info.value.hint
+    assert session.java_version() is None
+
+
+def test_a_java_that_is_not_executable_is_named(tmp_path, monkeypatch):
+    java = _script(tmp_path / "home" / "bin", "echo 'openjdk version \"17.0.1\"' >&2",
+                   executable=False)
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "home"))
+    with pytest.raises(EnvironmentProblem) as info:
+        session.require_java()
+    assert info.value.message == f"JAVA_HOME's {java} is not an executable program"
+    assert f"chmod +x {java}" in info.value.hint
+
+
+def test_a_java_that_cannot_be_run_is_named(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / "bin").mkdir(parents=True)
+    (home / "bin" / "java").write_bytes(b"\x7fELF garbage, not a program")
+    (home / "bin" / "java").chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(home))
+    with pytest.raises(EnvironmentProblem) as info:
+        session.require_java()
+    assert info.value.message.startswith(f"JAVA_HOME's {home / 'bin' / 'java'} cannot be run: ")
+
+
+def test_a_java_that_hangs_is_stopped_and_named(tmp_path, monkeypatch):
+    import time
+
+    # the script starts a child that holds the output pipe open too: both must be stopped
+    pidfile = tmp_path / "child.pid"
+    _script(tmp_path / "home" / "bin", f"sleep 60 & echo $! > {pidfile}; wait")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path / "home"))
+    t0 = time.monotonic()
+    with pytest.raises(EnvironmentProblem) as info:
+        session.require_java(timeout=1)
+    assert time.monotonic() - t0 < 10
+    assert "did not answer `java -version` within 1 s" in info.value.message
+    assert "JAVA_HOME's" in info.value.message and info.value.exit_code == 3
+    child = int(pidfile.read_text())
+    time.sleep(0.2)
+    assert _gone(child), "the sleeping child of the hanging java is still running"
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or a zombie waiting for a parent that no longer cares."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
