@@ -237,3 +237,37 @@ def test_quoting_and_identifiers() -> None:
     assert not is_identifier("1x") and not is_identifier("a-b") and not is_identifier("")
     with pytest.raises(ValueError):
         quote_ident("")
+
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+def test_clickstream_with_a_duplicated_step_id_is_one_located_problem(tmp_path: Path) -> None:
+    """The second `events_clean` reads the first: one duplicate-id problem, exit 2, no traceback."""
+    import shutil
+    import subprocess
+    import sys
+
+    from framework.validate import default_registry
+
+    text = (ROOT / "pipelines" / "clickstream.yaml").read_text(encoding="utf-8")
+    assert text.count("  - id: events_enriched\n") == 1
+    assert text.count("input: events_enriched\n") == 1
+    broken = text.replace("  - id: events_enriched\n", "  - id: events_clean\n").replace(
+        "input: events_enriched\n", "input: events_clean\n")
+    shutil.copytree(ROOT / "pipelines" / "schemas", tmp_path / "schemas")
+    path = write(tmp_path, broken)
+    first, line = [n for n, text in enumerate(broken.splitlines(), 1)
+                   if text == "  - id: events_clean"]
+    with pytest.raises(SpecError) as info:
+        load_pipeline(path, registry=default_registry(), env={})
+    [problem] = info.value.problems
+    assert problem.location is not None and problem.location.line == line
+    assert problem.message == (f"duplicate step id 'events_clean' (first declared on line "
+                               f"{first})")
+    done = subprocess.run([sys.executable, "-m", "framework.cli", "validate", str(path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert f"{path}:{line}:9 steps[1].id: duplicate step id" in done.stdout + done.stderr
+
