@@ -25,6 +25,7 @@ from framework.spec import (
     COMPRESSIONS,
     FILE_FORMATS,
     MALFORMED_POLICIES,
+    PIPELINE_NAME_PATTERN,
     SINK_MODES,
     STORAGE_LEVELS,
 )
@@ -200,7 +201,11 @@ def _selection() -> dict:
 def pipeline_schema(registry: Registry) -> dict:
     """The JSON Schema (draft 2020-12) of a pipeline file for the transforms in `registry`."""
     return _obj({
-        "pipeline": _str("the pipeline's name"),
+        "pipeline": _str("the pipeline's name; part of its run ids and their folders",
+                         pattern=PIPELINE_NAME_PATTERN, **{"x-messages": {"pattern": (
+                             "not a usable pipeline name: it becomes part of run ids and "
+                             "folder names, so use a letter, then up to 63 letters, digits, "
+                             "'_' or '-'")}}),
         "description": _str(),
         "vars": {"type": "object", "description": "variables for ${name}; override with --var"},
         "spark": _spark(),
@@ -367,7 +372,7 @@ def _describe(error: ValidationError, path: KeyPath) -> tuple[str, str]:
 def _describe_enum(path: KeyPath, inst: Any, choices: list[Any]) -> tuple[str, str]:
     what = path[-1] if path and isinstance(path[-1], str) else "value"
     if what in ("transform", "generator"):
-        listing = f"run `etl {what}s` to list them"
+        listing = "run `etl transforms` to list transforms and generators"
         return f"unknown {what} {inst!r}", did_you_mean(inst, choices, listing)
     shown = ", ".join(str(c) for c in choices)
     return f"{_kind(inst)} is not one of: {shown}", did_you_mean(inst, choices)
