@@ -4,8 +4,13 @@ Owns the whole `load_pipeline` pass: load (source map, substitution) -> JSON Sch
 spec dataclasses (resolving schema files, `sql_file`, templates and report against the pipeline's
 folder; `ref()`s become inputs) -> semantic checks that need the whole pipeline (ids, inputs,
 input counts, generated tables, broadcast hints, partition columns, identifiers, cycles).
+Names are checked for what they become: ids and columns must differ in more than case (Spark
+ignores case), names PostgreSQL holds must fit its 63 bytes, and column names must survive the
+engine's backtick quoting.
 The builder is defensive: it runs on documents that failed the schema, so all problems are found
-in one pass; checks that would only repeat a schema error are skipped for that step.
+in one pass; checks that would only repeat a schema error are skipped for that step. No check may
+fail on what an earlier one found broken (tests/framework/test_validate_fuzz.py breaks the good
+pipelines at random to hold it to that).
 """
 
 from __future__ import annotations
