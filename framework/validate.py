@@ -64,8 +64,8 @@ def load_pipeline(
     builder = _Builder(doc, registry)
     spec = builder.pipeline()
     problems += builder.problems + check_spec(spec, registry, broken)
-    if problems:
-        raise SpecError(problems)
+    if problems:  # a schema file two sources share is checked twice: say each thing once
+        raise SpecError(list(dict.fromkeys(problems)))
     return spec
 
 

@@ -297,3 +297,11 @@ def test_printable_column_names_beyond_identifiers_are_kept(tmp_path: Path) -> N
                                          f"schema: {{columns: {{{columns}}}}}}}\n"),
                          registry=make_registry(), env={})
     assert spec.sources[0].schema and spec.sources[0].schema.names() == tuple(names)
+
+
+def test_a_schema_file_two_sources_share_reports_its_problem_once(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("columns:\n  id: string\n  'a`b': int\n")
+    out = messages(write(tmp_path, "pipeline: x\nsources:\n"
+                                   "  e: {path: p, format: csv, schema: s.yaml}\n"
+                                   "  f: {path: q, format: csv, schema: s.yaml}\n"))
+    assert len(out) == 1 and "s.yaml:3:3" in out[0] and "holds a backtick" in out[0]
