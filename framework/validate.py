@@ -59,11 +59,14 @@ def load_pipeline(
     doc, problems = read_document(path, overrides, env)
     if doc is None:
         raise SpecError(problems)
-    problems += _without_unresolved(validate_document(doc, registry), doc)
+    schema_problems = _without_unresolved(validate_document(doc, registry), doc)
+    problems += schema_problems
     broken = {m.group(0) for p in problems if (m := _STEP_PATH.match(p.path))}
     builder = _Builder(doc, registry)
     spec = builder.pipeline()
-    problems += builder.problems + check_spec(spec, registry, broken)
+    rejected = _rejected_values(schema_problems, doc)
+    problems += builder.problems + [p for p in check_spec(spec, registry, broken)
+                                    if not any(_within(p.path, r) for r in rejected)]
     if problems:  # a schema file two sources share is checked twice: say each thing once
         raise SpecError(list(dict.fromkeys(problems)))
     return spec
@@ -73,6 +76,14 @@ def _without_unresolved(problems: list[Problem], doc: Document) -> list[Problem]
     """Drop schema complaints about values whose substitution already failed."""
     bad = {format_path(p) for p in doc.unresolved}
     return [p for p in problems if not any(_within(p.path, b) for b in bad)]
+
+
+def _rejected_values(problems: list[Problem], doc: Document) -> set[str]:
+    """Paths of values the schema refused as they are (a wrong type, an unknown choice): the
+    semantic checks would only repeat it from the garbled value (`from: 0` names no step)."""
+    at_value = {format_path(path): loc for path, loc in doc.values.items()}
+    rejected = {p.path for p in problems if p.path and at_value.get(p.path) == p.location}
+    return rejected | {r + "s" for r in rejected if r.endswith(".input")}  # input: inputs[0]
 
 
 def _within(path: str, prefix: str) -> bool:
@@ -339,7 +350,7 @@ class _Builder:
         """(sql text, ref names, where each ref is written) of an sql / sql_file step."""
         if isinstance(raw.get("sql"), str):
             sql, where = raw["sql"], _InlineSql(self.doc, base + ("sql",))
-        elif isinstance(raw.get("sql_file"), str):
+        elif isinstance(raw.get("sql_file"), str) and raw["sql_file"]:  # "": a schema error
             sql, where = self.read_sql(base + ("sql_file",), raw["sql_file"])
             if sql is None:
                 return "", [], {}
@@ -448,7 +459,7 @@ class _Checker:
     def __init__(self, spec: S.PipelineSpec, registry: Registry, broken: set[str] | frozenset[str]):
         self.spec, self.registry, self.broken = spec, registry, broken
         self.problems: list[Problem] = []
-        self.outputs = [s.id for s in spec.sources] + [s.id for s in spec.steps]
+        self.outputs = [s.id for s in spec.sources] + [s.id for s in spec.steps if s.id]
 
     def add(self, message: str, loc: Location | None, path: str, hint: str) -> None:
         self.problems.append(Problem(message, loc, path, hint))
@@ -514,7 +525,7 @@ class _Checker:
     def step_inputs(self) -> None:
         for i, step in enumerate(self.spec.steps):
             for j, name in enumerate(step.inputs):
-                if name not in self.outputs:
+                if name and name not in self.outputs:  # an empty name is a schema error
                     hint = did_you_mean(name, self.outputs, "an input names a source or a step")
                     what = f"ref({name!r})" if step.transform == "sql" else f"input {name!r}"
                     self.add(f"unknown {what}: no source or step has this id",

@@ -3,14 +3,17 @@
 A property test (hypothesis) takes a good pipeline -- `pipelines/clickstream.yaml`,
 `tests/fixtures/good/shop.yaml`, the README's example -- and breaks it as a careless edit would:
 a key or list item deleted, duplicated, renamed or given a value of another type, an id copied
-onto another. The copy must then either validate or raise one `SpecError` whose every problem
-names a line of a file; any other exception is a crash a user would see as a traceback.
+onto another. The copy must then either raise one `SpecError` whose every problem names a line
+of a file, or validate and be planned and explained as `etl plan` does; any other exception is
+a crash a user would see as a traceback.
 Runs in-process and derandomized, so CI sees the same examples every time.
 """
 
 from __future__ import annotations
 
 import copy
+import io
+import json
 import re
 import shutil
 from pathlib import Path
@@ -20,9 +23,12 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
 from fixtures.testplugin import make_registry
 from framework.errors import SpecError
+from framework.explain import plan_json_text, plan_tree
+from framework.plan import build_plan
 from framework.registry import Registry
 from framework.validate import default_registry, load_pipeline
 
@@ -39,6 +45,18 @@ ODD_VALUES: list[Any] = [
     "x" * 70, "../../etc", "é", "a b", "${users}",
 ]
 ODD_NAMES = ["x", "X", "", "a`b", "a b", "1", "id", "from", "EVENTS", "x" * 70, "é", "${x}"]
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML, but only `true`/`false` are booleans, as in the engine's loader (YAML 1.2): the
+    key `on` of a join stays "on"."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|false)$"),
+                              list("tf"))
 
 
 def readme_example() -> str:
@@ -147,22 +165,33 @@ def mutate(data: Any, draw: Any) -> str:
 
 
 def check(text: str, registry: Registry, workdir: Path) -> None:
+    """Validate `text`: located problems, or a spec that `etl plan` explains (tree and JSON)."""
     file = workdir / "p.yaml"
     file.write_text(text, encoding="utf-8")
     try:
-        load_pipeline(file, registry=registry, env={})
+        spec = load_pipeline(file, registry=registry, env={})
     except SpecError as exc:
         assert exc.problems, "a SpecError with no problem"
         for problem in exc.problems:
             assert problem.location is not None and problem.location.line >= 1, problem.format()
+        return
+    plan = build_plan(spec, str(workdir / "data"))
+    assert json.loads(plan_json_text(plan))["pipeline"] == spec.name
+    Console(file=io.StringIO(), width=100).print(plan_tree(plan))
 
 
 @pytest.mark.parametrize("base", list(BASES))
-def test_the_good_pipelines_validate(base: str, workdir: Path) -> None:
+def test_the_good_pipelines_validate_and_survive_the_round_trip(base: str, workdir: Path) -> None:
+    """Unbroken, each base validates, also as the test writes it back (so every failure below
+    comes from an edit)."""
     text, registry = BASES[base]
     file = workdir / f"{base}.yaml"
     file.write_text(text(), encoding="utf-8")
-    assert load_pipeline(file, registry=registry(), env={}).steps
+    spec = load_pipeline(file, registry=registry(), env={})
+    dumped = yaml.safe_dump(yaml.load(text(), Loader=_Loader), sort_keys=False)  # noqa: S506
+    file.write_text(dumped, encoding="utf-8")
+    again = load_pipeline(file, registry=registry(), env={})
+    assert spec.steps and again.spec_hash == spec.spec_hash  # the same document
 
 
 @pytest.mark.parametrize("base", list(BASES))
@@ -171,7 +200,7 @@ def test_the_good_pipelines_validate(base: str, workdir: Path) -> None:
 @given(data=st.data())
 def test_a_broken_copy_is_reported_never_crashes(base: str, workdir: Path, data: Any) -> None:
     text, registry = BASES[base]
-    doc = yaml.safe_load(text())
+    doc = yaml.load(text(), Loader=_Loader)  # noqa: S506 (a SafeLoader)
     for _ in range(data.draw(st.integers(1, 3), label="edits")):
         note(mutate(doc, data.draw))
     dumped = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
