@@ -211,9 +211,11 @@ def build_graph(spec: PipelineSpec) -> Graph:
 
 def find_cycles(spec: PipelineSpec) -> list[Problem]:
     """One Problem per cycle among steps, printed as `a -> b -> c -> a` with each edge's line."""
-    index = {step.id: i for i, step in reversed(list(enumerate(spec.steps)))}
+    index = {step.id: i for i, step in reversed(list(enumerate(spec.steps))) if step.id}
     sources = {s.id for s in spec.sources}  # a step id that is also a source id is reported apart
-    deps = {s.id: {n for n in s.inputs if n in index and n not in sources} for s in spec.steps}
+    # a duplicated id is reported apart too: only its first step counts, as `spec.step` does
+    deps = {sid: {n for n in spec.steps[i].inputs if n in index and n not in sources}
+            for sid, i in index.items()}
     problems: list[Problem] = []
     while True:
         try:

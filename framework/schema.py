@@ -25,6 +25,7 @@ from framework.spec import (
     COMPRESSIONS,
     FILE_FORMATS,
     MALFORMED_POLICIES,
+    PIPELINE_NAME_PATTERN,
     SINK_MODES,
     STORAGE_LEVELS,
 )
@@ -52,6 +53,11 @@ def _obj(properties: dict[str, Any], required: tuple[str, ...] = (), **extra: An
 
 def _str(description: str = "", **extra: Any) -> dict:
     return {"type": "string", **({"description": description} if description else {}), **extra}
+
+
+def _given(description: str) -> dict:
+    """A string that must not be empty: a name, a path, a query (never a silent default)."""
+    return _str(description, minLength=1)
 
 
 def _names(description: str = "") -> dict:
@@ -120,7 +126,7 @@ def _generator(registry: Registry) -> dict:
     return _obj({
         "generator": {"enum": sorted(registry.generators), "description": "a registered generator"},
         "params": {"type": "object"},
-        "landing": _obj({"path": _str("folder the raw tables land in"),
+        "landing": _obj({"path": _given("folder the raw tables land in"),
                          "format": {"enum": list(FILE_FORMATS)}}, required=("path",)),
     }, required=("generator", "landing"), allOf=[
         _params_rule("generator", name, gdef.params) for name, gdef in
@@ -128,13 +134,13 @@ def _generator(registry: Registry) -> dict:
 
 
 def _source() -> dict:
-    schema = {"type": ["string", "object"], "if": {"type": "object"},
+    schema = {"type": ["string", "object"], "minLength": 1, "if": {"type": "object"},
               "then": column_types_schema(), "description": "a schema file or {columns: {...}}"}
     message = "a source needs either `generated: <generator>.<table>` or `path:` plus `format:`"
     return _obj({
         "generated": _str("<generator id>.<table>", pattern=r"^[^.\s]+\.[^.\s]+$",
                           **{"x-messages": {"pattern": "expected <generator id>.<table>"}}),
-        "path": _str("files to read (relative to the data directory)"),
+        "path": _given("files to read (relative to the data directory)"),
         "format": {"enum": list(FILE_FORMATS)},
         "schema": schema,
         "options": _scalar_map("reader options (header, sep, ...)"),
@@ -148,13 +154,13 @@ def _source() -> dict:
 def _step(registry: Registry) -> dict:
     kind = "a step needs exactly one of `transform:`, `sql:` or `sql_file:`"
     return _obj({
-        "id": _str("the step's name; also the name of its output"),
+        "id": _given("the step's name; also the name of its output"),
         "description": _str(),
         "transform": {"enum": sorted(registry.transforms), "description": "registered transform"},
-        "sql": _str("Spark SQL; read other outputs with {{ ref('name') }}"),
-        "sql_file": _str("a .sql file, relative to the pipeline file"),
-        "input": _str("the one input (a source or step id)"),
-        "inputs": {"type": "array", "items": {"type": "string"}},
+        "sql": _given("Spark SQL; read other outputs with {{ ref('name') }}"),
+        "sql_file": _given("a .sql file, relative to the pipeline file"),
+        "input": _given("the one input (a source or step id)"),
+        "inputs": {"type": "array", "items": _given("a source or step id")},
         "params": {"type": "object"},
         "cache": {"type": ["boolean", "string"], "if": {"type": "string"},
                   "then": {"enum": list(STORAGE_LEVELS)}},
@@ -181,7 +187,7 @@ def _params_rule(key: str, name: str, params: dict) -> dict:
 
 def _sink() -> dict:
     return _obj({
-        "from": _str("the step or source whose output this table receives"),
+        "from": _given("the step or source whose output this table receives"),
         "partition_by": _names("partition columns"),
         "mode": {"enum": list(SINK_MODES)},
         "repartition": _repartition(),
@@ -200,7 +206,11 @@ def _selection() -> dict:
 def pipeline_schema(registry: Registry) -> dict:
     """The JSON Schema (draft 2020-12) of a pipeline file for the transforms in `registry`."""
     return _obj({
-        "pipeline": _str("the pipeline's name"),
+        "pipeline": _str("the pipeline's name; part of its run ids and their folders",
+                         pattern=PIPELINE_NAME_PATTERN, **{"x-messages": {"pattern": (
+                             "not a usable pipeline name: it becomes part of run ids and "
+                             "folder names, so use a letter, then up to 63 letters, digits, "
+                             "'_' or '-'")}}),
         "description": _str(),
         "vars": {"type": "object", "description": "variables for ${name}; override with --var"},
         "spark": _spark(),
@@ -210,14 +220,14 @@ def pipeline_schema(registry: Registry) -> dict:
         "steps": {"type": "array", "items": _step(registry)},
         "sinks": {"type": "object", "additionalProperties": _sink()},
         "warehouse": _obj({
-            "path": _str("Parquet warehouse folder"),
+            "path": _given("Parquet warehouse folder"),
             "compression": {"enum": list(COMPRESSIONS)},
-            "postgres": _obj({"dsn": _str("postgresql://user@host/db"), "schema": _str()},
-                             required=("dsn",)),
+            "postgres": _obj({"dsn": _given("postgresql://user@host/db"),
+                              "schema": _given("default public")}, required=("dsn",)),
         }),
-        "sql": _obj({"templates": _str("folder of Jinja SQL, relative to the pipeline file"),
+        "sql": _obj({"templates": _given("folder of Jinja SQL, relative to the pipeline file"),
                      "views": _selection(), "queries": _selection()}),
-        "report": _str("report definition file, relative to the pipeline file"),
+        "report": _given("report definition file, relative to the pipeline file"),
     }, required=("pipeline",), **{"$schema": SCHEMA_URI, "title": "sparketl pipeline"})
 
 
@@ -367,7 +377,7 @@ def _describe(error: ValidationError, path: KeyPath) -> tuple[str, str]:
 def _describe_enum(path: KeyPath, inst: Any, choices: list[Any]) -> tuple[str, str]:
     what = path[-1] if path and isinstance(path[-1], str) else "value"
     if what in ("transform", "generator"):
-        listing = f"run `etl {what}s` to list them"
+        listing = "run `etl transforms` to list transforms and generators"
         return f"unknown {what} {inst!r}", did_you_mean(inst, choices, listing)
     shown = ", ".join(str(c) for c in choices)
     return f"{_kind(inst)} is not one of: {shown}", did_you_mean(inst, choices)

@@ -4,8 +4,13 @@ Owns the whole `load_pipeline` pass: load (source map, substitution) -> JSON Sch
 spec dataclasses (resolving schema files, `sql_file`, templates and report against the pipeline's
 folder; `ref()`s become inputs) -> semantic checks that need the whole pipeline (ids, inputs,
 input counts, generated tables, broadcast hints, partition columns, identifiers, cycles).
+Names are checked for what they become: ids and columns must differ in more than case (Spark
+ignores case), names PostgreSQL holds must fit its 63 bytes, and column names must survive the
+engine's backtick quoting.
 The builder is defensive: it runs on documents that failed the schema, so all problems are found
-in one pass; checks that would only repeat a schema error are skipped for that step.
+in one pass; checks that would only repeat a schema error are skipped for that step. No check may
+fail on what an earlier one found broken (tests/framework/test_validate_fuzz.py breaks the good
+pipelines at random to hold it to that).
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ from framework.templating import dynamic_refs, find_refs, is_identifier
 
 _STEP_PATH = re.compile(r"^steps\[\d+\]")
 _IDENT_HINT = "use letters, digits and '_' only, not starting with a digit"
+_CASE_HINT = "Spark reads names in any case, so both would name one thing; rename one of them"
+_TABLE_CASE_HINT = ("a table name is a warehouse folder, and file systems that ignore case "
+                    "(macOS, Windows) would make both one folder; rename one of them")
+_COLUMN_HINT = ("the engine quotes column names in backticks: use letters, digits and '_' "
+                "(other printable characters work too, but never a backtick)")
 
 
 def default_registry() -> Registry:
@@ -49,13 +59,16 @@ def load_pipeline(
     doc, problems = read_document(path, overrides, env)
     if doc is None:
         raise SpecError(problems)
-    problems += doc.explain_vars(_without_unresolved(validate_document(doc, registry), doc))
+    schema_problems = doc.explain_vars(_without_unresolved(validate_document(doc, registry), doc))
+    problems += schema_problems
     broken = {m.group(0) for p in problems if (m := _STEP_PATH.match(p.path))}
     builder = _Builder(doc, registry)
     spec = builder.pipeline()
-    problems += builder.problems + check_spec(spec, registry, broken)
-    if problems:
-        raise SpecError(problems)
+    rejected = _rejected_values(schema_problems, doc)
+    problems += builder.problems + [p for p in check_spec(spec, registry, broken)
+                                    if not any(_within(p.path, r) for r in rejected)]
+    if problems:  # a schema file two sources share is checked twice: say each thing once
+        raise SpecError(list(dict.fromkeys(problems)))
     return spec
 
 
@@ -63,6 +76,14 @@ def _without_unresolved(problems: list[Problem], doc: Document) -> list[Problem]
     """Drop schema complaints about values whose substitution already failed."""
     bad = {format_path(p) for p in doc.unresolved}
     return [p for p in problems if not any(_within(p.path, b) for b in bad)]
+
+
+def _rejected_values(problems: list[Problem], doc: Document) -> set[str]:
+    """Paths of values the schema refused as they are (a wrong type, an unknown choice): the
+    semantic checks would only repeat it from the garbled value (`from: 0` names no step)."""
+    at_value = {format_path(path): loc for path, loc in doc.values.items()}
+    rejected = {p.path for p in problems if p.path and at_value.get(p.path) == p.location}
+    return rejected | {r + "s" for r in rejected if r.endswith(".input")}  # input: inputs[0]
 
 
 def _within(path: str, prefix: str) -> bool:
@@ -83,6 +104,30 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
+
+
+def column_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a column name, or None. Spark quotes names in backticks and
+    PostgreSQL in double quotes; neither carries an empty name, a backtick or a control
+    character through the engine, which would fail only once the data is read."""
+    if not name:
+        return "an empty column name"
+    if "`" in name:
+        return f"column name {name!r} holds a backtick"
+    if not name.isprintable():
+        return f"column name {name!r} holds a control or invisible character"
+    return None
+
+
+def pg_identifier_problem(name: str) -> str | None:
+    """Why PostgreSQL would not keep `name` as written, or None."""
+    size = len(name.encode("utf-8"))
+    if size > S.PG_MAX_IDENTIFIER_BYTES:
+        return (f"is {size} bytes long; PostgreSQL keeps only the first "
+                f"{S.PG_MAX_IDENTIFIER_BYTES}, so longer names sharing them would be one object")
+    if not name.isprintable():
+        return "holds a control or invisible character"
+    return None
 
 
 def spec_hash(data: Any) -> str:
@@ -157,12 +202,23 @@ class _Builder:
     def warehouse(self) -> S.WarehouseSpec:
         raw = _dict(self.data.get("warehouse"))
         pg = _dict(raw.get("postgres"))
+        if isinstance(pg.get("schema"), str):
+            self.pg_schema(pg["schema"])
         return S.WarehouseSpec(
             path=_text(raw.get("path")) or "warehouse",
             compression=_text(raw.get("compression")) or "snappy",
             postgres_dsn=_text(pg.get("dsn")) if "dsn" in pg else None,  # "" when unresolved
             postgres_schema=_text(pg.get("schema")) or "public",
         )
+
+    def pg_schema(self, name: str) -> None:
+        path = ("warehouse", "postgres", "schema")
+        reason = pg_identifier_problem(name)
+        if reason is None and name.startswith("pg_"):  # PostgreSQL compares as written
+            reason = "starts with 'pg_', which PostgreSQL keeps for its own schemas"
+        if reason:
+            self.fail(f"schema name {name!r} {reason}", path,
+                      "use a short plain name such as `warehouse` or `analytics`")
 
     def sql(self) -> S.SqlSpec | None:
         if "sql" not in self.data:
@@ -225,7 +281,9 @@ class _Builder:
 
     def table_schema(self, path: KeyPath, value: Any) -> S.TableSchema | None:
         if isinstance(value, dict):
-            return _columns(_dict(value.get("columns")), self.doc.locate(path))
+            columns = _dict(value.get("columns"))
+            self.column_names(self.doc, path + ("columns",), columns)
+            return _columns(columns, self.doc.locate(path))
         if not isinstance(value, str) or not value:
             return None
         shown = self.folder / value
@@ -241,7 +299,23 @@ class _Builder:
         problems = validate_data(schema_doc, column_types_schema())
         self.problems.extend(problems)
         columns = _dict(schema_doc.data.get("columns")) if not problems else {}
+        self.column_names(schema_doc, ("columns",), columns)
         return _columns(columns, Location(str(shown), 1, 1))
+
+    def column_names(self, doc: Document, base: KeyPath, columns: dict[str, Any]) -> None:
+        """Each declared column name must survive quoting, and be unique in any case."""
+        seen: dict[str, str] = {}
+        for name in columns:
+            path = base + (name,)
+            where = doc.key_location(path)
+            reason = column_name_problem(name)
+            if reason:
+                self.fail(reason, path, _COLUMN_HINT, where)
+            first = seen.setdefault(name.casefold(), name)
+            if first != name:
+                line = doc.key_location(base + (first,)).line
+                self.fail(f"column {name!r} differs only in case from column {first!r} "
+                          f"(line {line})", path, _CASE_HINT, where)
 
     def step(self, i: int, raw: dict[str, Any]) -> S.StepSpec:
         base = ("steps", i)
@@ -276,7 +350,7 @@ class _Builder:
         """(sql text, ref names, where each ref is written) of an sql / sql_file step."""
         if isinstance(raw.get("sql"), str):
             sql, where = raw["sql"], _InlineSql(self.doc, base + ("sql",))
-        elif isinstance(raw.get("sql_file"), str):
+        elif isinstance(raw.get("sql_file"), str) and raw["sql_file"]:  # "": a schema error
             sql, where = self.read_sql(base + ("sql_file",), raw["sql_file"])
             if sql is None:
                 return "", [], {}
@@ -375,7 +449,8 @@ def check_spec(spec: S.PipelineSpec, registry: Registry,
                broken: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
     """Checks that need the whole pipeline; `broken` names steps (steps[i]) the schema rejected."""
     checker = _Checker(spec, registry, broken)
-    for check in (checker.ids, checker.step_inputs, checker.sinks, checker.sources):
+    for check in (checker.ids, checker.step_inputs, checker.sinks, checker.sources,
+                  checker.column_lists):
         check()
     return checker.problems + find_cycles(spec)
 
@@ -384,7 +459,7 @@ class _Checker:
     def __init__(self, spec: S.PipelineSpec, registry: Registry, broken: set[str] | frozenset[str]):
         self.spec, self.registry, self.broken = spec, registry, broken
         self.problems: list[Problem] = []
-        self.outputs = [s.id for s in spec.sources] + [s.id for s in spec.steps]
+        self.outputs = [s.id for s in spec.sources] + [s.id for s in spec.steps if s.id]
 
     def add(self, message: str, loc: Location | None, path: str, hint: str) -> None:
         self.problems.append(Problem(message, loc, path, hint))
@@ -409,6 +484,39 @@ class _Checker:
             self.identifier(src.id, "source id", src.loc, format_path(("sources", src.id)))
         for sink in self.spec.sinks:
             self.identifier(sink.table, "table name", sink.loc, format_path(("sinks", sink.table)))
+        self.unique_in_any_case(
+            [("source id", s.id, s.loc, format_path(("sources", s.id))) for s in self.spec.sources]
+            + [("step id", s.id, s.locs.get("id", s.loc), f"steps[{i}].id")
+               for i, s in enumerate(self.spec.steps) if s.id], _CASE_HINT)
+        self.unique_in_any_case([("table name", s.table, s.loc, format_path(("sinks", s.table)))
+                                 for s in self.spec.sinks], _TABLE_CASE_HINT)
+
+    def unique_in_any_case(self, named: list[tuple[str, str, Location | None, str]],
+                           hint: str) -> None:
+        """Names that differ only in case, reported at the later one in the file. Spark's view
+        names ignore case, and so do some file systems the warehouse may live on. Names equal
+        as written are reported by the duplicate checks."""
+        first: dict[str, tuple[str, str, Location | None]] = {}
+        for what, name, loc, path in sorted(named, key=lambda n: n[2] or Location("")):
+            was, was_name, was_loc = first.setdefault(name.casefold(), (what, name, loc))
+            if was_name != name:
+                self.add(f"{what} {name!r} differs only in case from {was} {was_name!r} "
+                         f"(line {was_loc.line if was_loc else '?'})", loc, path, hint)
+
+    def column_lists(self) -> None:
+        """Columns named by `partition_by` and `repartition.by`, which the engine quotes too."""
+        owners = [(f"steps[{i}]", s.locs, s.loc, {"repartition.by": s.repartition})
+                  for i, s in enumerate(self.spec.steps)]
+        owners += [(format_path(("sinks", s.table)), s.locs, s.loc,
+                    {"partition_by": s.partition_by, "repartition.by": s.repartition})
+                   for s in self.spec.sinks]
+        for base, locs, loc, fields in owners:
+            for field, value in fields.items():
+                names = value.by if isinstance(value, S.Repartition) else value or ()
+                for k, name in enumerate(names):
+                    if reason := column_name_problem(name):
+                        self.add(reason, locs.get(f"{field}[{k}]", locs.get(field, loc)),
+                                 f"{base}.{field}[{k}]", _COLUMN_HINT)
 
     def identifier(self, name: str, what: str, loc: Location | None, path: str) -> None:
         if not is_identifier(name):
@@ -417,7 +525,7 @@ class _Checker:
     def step_inputs(self) -> None:
         for i, step in enumerate(self.spec.steps):
             for j, name in enumerate(step.inputs):
-                if name not in self.outputs:
+                if name and name not in self.outputs:  # an empty name is a schema error
                     hint = did_you_mean(name, self.outputs, "an input names a source or a step")
                     what = f"ref({name!r})" if step.transform == "sql" else f"input {name!r}"
                     self.add(f"unknown {what}: no source or step has this id",
@@ -463,6 +571,9 @@ class _Checker:
                          "step", sink.locs.get("from", sink.loc), f"{base}.from",
                          did_you_mean(sink.source, self.outputs, "`from:` names a step or source"))
             self.partition_columns(sink, base)
+            if "postgres" in sink.targets and (reason := pg_identifier_problem(sink.table)):
+                self.add(f"table name {sink.table!r} {reason}", sink.loc, base,
+                         "shorten the sink's name: it names the PostgreSQL table")
             if "postgres" in sink.targets and self.spec.warehouse.postgres_dsn is None:
                 self.add(f"sink {sink.table!r} targets postgres, but warehouse.postgres.dsn is "
                          "not set", sink.locs.get("targets", sink.loc), f"{base}.targets",
@@ -475,7 +586,7 @@ class _Checker:
             return
         names = src.schema.names()
         for k, col in enumerate(sink.partition_by):
-            if col not in names:
+            if col not in names and column_name_problem(col) is None:  # else reported apart
                 self.add(f"partition column {col!r} is not a column of source {src.id!r}",
                          sink.locs.get(f"partition_by[{k}]", sink.loc), f"{base}.partition_by[{k}]",
                          did_you_mean(col, names, f"its columns are: {', '.join(names)}"))

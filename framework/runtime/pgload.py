@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from framework.errors import EnvironmentProblem, EtlError
 from framework.masking import scrub
+from framework.spec import PG_MAX_IDENTIFIER_BYTES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -207,7 +208,7 @@ def _load(target: PostgresTarget, sink: SinkSpec, columns: list[tuple[str, str]]
     from psycopg2 import sql
 
     table = sql.Identifier(target.schema, sink.table)
-    stage_name = f"_etl_load_{secrets.token_hex(3)}_{sink.table}"[:63]  # PostgreSQL: 63 bytes
+    stage_name = f"_etl_load_{secrets.token_hex(3)}_{sink.table}"[:PG_MAX_IDENTIFIER_BYTES]
     stage = sql.Identifier(target.schema, stage_name)
     try:
         with _connect(target) as conn, conn.cursor() as cur:

@@ -125,3 +125,11 @@ def test_build_graph_refuses_cycles_and_dangling_references() -> None:
                           sinks=(SinkSpec(table="t", source="ghost"),)))
     messages = [p.message for p in info.value.problems]
     assert "cycle: a -> b -> a" in messages and "'ghost' is not a source or step" in messages
+
+
+def test_a_duplicated_id_counts_as_its_first_step_only() -> None:
+    """The second `a` reads the first: no cycle (the duplicate id is reported by validation),
+    and no crash looking for an input the first `a` does not have."""
+    assert find_cycles(_spec(_step("a", "src"), _step("a", "a"), _step("b", "a"))) == []
+    [problem] = find_cycles(_spec(_step("a", "b"), _step("a", "src"), _step("b", "a")))
+    assert problem.message == "cycle: a -> b -> a"

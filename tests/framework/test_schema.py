@@ -162,3 +162,24 @@ def test_cache_accepts_true_or_a_storage_level(tmp_path: Path) -> None:
     assert check(tmp_path, ok % "DISK_ONLY") == []
     [problem] = check(tmp_path, ok % "7")
     assert problem.message == "expected true or false or a string, got 7"
+
+
+def test_unknown_generator_names_the_command_that_lists_generators(tmp_path: Path) -> None:
+    [problem] = check(tmp_path, "pipeline: x\ngenerators:\n  g: {generator: zzz, landing: "
+                                "{path: raw}}\n")
+    assert problem.message == "unknown generator 'zzz'"
+    assert problem.hint and "`etl transforms`" in problem.hint
+    assert "etl generators" not in problem.hint
+
+
+def test_pipeline_names_are_safe_folder_names(tmp_path: Path) -> None:
+    good = ["a", "country_revenue", "Click-Stream_2", "a" + "b" * 63]
+    bad = ["x/../../../../tmp/ESCAPED", "..", "a/b", "1abc", "-a", "_a", "a b", "a.b", "",
+           "a" + "b" * 64, "é", "a\\b", "a:b"]
+    for name in good + bad:
+        problems = check(tmp_path, f"pipeline: {json.dumps(name)}\n")
+        assert bool(problems) == (name in bad), (name, problems)
+        if problems:
+            [problem] = problems
+            assert problem.path == "pipeline" and problem.location
+            assert problem.location.line == 1 and "pipeline name" in problem.message

@@ -5,6 +5,7 @@ Also covers framework.templating (ref discovery, rendering, quoting), which the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jinja2
@@ -237,3 +238,70 @@ def test_quoting_and_identifiers() -> None:
     assert not is_identifier("1x") and not is_identifier("a-b") and not is_identifier("")
     with pytest.raises(ValueError):
         quote_ident("")
+
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+def test_clickstream_with_a_duplicated_step_id_is_one_located_problem(tmp_path: Path) -> None:
+    """The second `events_clean` reads the first: one duplicate-id problem, exit 2, no traceback."""
+    import shutil
+    import subprocess
+    import sys
+
+    from framework.validate import default_registry
+
+    text = (ROOT / "pipelines" / "clickstream.yaml").read_text(encoding="utf-8")
+    assert text.count("  - id: events_enriched\n") == 1
+    assert text.count("input: events_enriched\n") == 1
+    broken = text.replace("  - id: events_enriched\n", "  - id: events_clean\n").replace(
+        "input: events_enriched\n", "input: events_clean\n")
+    shutil.copytree(ROOT / "pipelines" / "schemas", tmp_path / "schemas")
+    path = write(tmp_path, broken)
+    first, line = [n for n, text in enumerate(broken.splitlines(), 1)
+                   if text == "  - id: events_clean"]
+    with pytest.raises(SpecError) as info:
+        load_pipeline(path, registry=default_registry(), env={})
+    [problem] = info.value.problems
+    assert problem.location is not None and problem.location.line == line
+    assert problem.message == (f"duplicate step id 'events_clean' (first declared on line "
+                               f"{first})")
+    done = subprocess.run([sys.executable, "-m", "framework.cli", "validate", str(path)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert f"{path}:{line}:9 steps[1].id: duplicate step id" in done.stdout + done.stderr
+
+
+def test_column_names_in_a_schema_file_are_checked_in_that_file(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("columns:\n  id: string\n  'we`ird': int\n  ID: string\n")
+    out = messages(write(tmp_path, "pipeline: x\nsources:\n  e: {path: p, format: csv, "
+                                   "schema: s.yaml}\n"))
+    assert len(out) == 2, out
+    assert "s.yaml:3:3 columns['we`ird']: column name 'we`ird' holds a backtick" in out[0]
+    assert ("s.yaml:4:3 columns.ID: column 'ID' differs only in case from column 'id' "
+            "(line 2)") in out[1]
+
+
+@pytest.mark.parametrize("name", ["tab\there", "nul\x00", "bell\x07", "nbsp\u00a0x", "zw\u200bj"])
+def test_invisible_characters_in_column_names_are_refused(tmp_path: Path, name: str) -> None:
+    text = "pipeline: x\nsources:\n  e: {path: p, format: csv, schema: {columns: {%s: int}}}\n"
+    [message] = messages(write(tmp_path, text % json.dumps(name)))
+    assert ":3:" in message and "holds a control or invisible character" in message
+
+
+def test_printable_column_names_beyond_identifiers_are_kept(tmp_path: Path) -> None:
+    names = ["order id", "prix (€)", "a.b", "x-y", "Ünïcode", "a\"b"]
+    columns = ", ".join(f"{json.dumps(n)}: string" for n in names)
+    spec = load_pipeline(write(tmp_path, "pipeline: x\nsources:\n  e: {path: p, format: csv, "
+                                         f"schema: {{columns: {{{columns}}}}}}}\n"),
+                         registry=make_registry(), env={})
+    assert spec.sources[0].schema and spec.sources[0].schema.names() == tuple(names)
+
+
+def test_a_schema_file_two_sources_share_reports_its_problem_once(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("columns:\n  id: string\n  'a`b': int\n")
+    out = messages(write(tmp_path, "pipeline: x\nsources:\n"
+                                   "  e: {path: p, format: csv, schema: s.yaml}\n"
+                                   "  f: {path: q, format: csv, schema: s.yaml}\n"))
+    assert len(out) == 1 and "s.yaml:3:3" in out[0] and "holds a backtick" in out[0]
