@@ -313,8 +313,11 @@ class Executor:
         from framework.runtime.io import path_size, read_source
 
         src = self.spec.source(task.id)
-        result = read_source(self.spark, src, self.options.data_dir)
+        result = read_source(self.spark, src, self.options.data_dir, self.record.run_id)
         rec.malformed, rec.quarantine = result.malformed, result.quarantine_path
+        rec.rows, rec.note = result.rows, "; ".join(result.warnings)  # h-sources: issue 10
+        for message in result.warnings:
+            self.console.warn(message)
         rec.path = data_path(self.options.data_dir, src.path)
         rec.bytes = path_size(rec.path) if "://" not in rec.path else None
         if result.malformed:
