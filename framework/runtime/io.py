@@ -19,9 +19,14 @@ output). Then:
   count as malformed here yet pass as good there. It also keeps Spark from refusing a query
   that references only the corrupt-record column (e.g. `count()`).
 
-So good + malformed always equals the records in the files, at the cost of one extra parse for
-the check; nothing is cached here (the executor caches a source read by several steps).
-Parquet has no malformed records.
+The check pass also counts every record, so a source that reads 0 rows is known (and refused
+unless `allow_empty`), and the U+FFFD characters of bytes that did not decode (a warning naming
+the `encoding` option). Records Spark's readers would lose without a word are counted apart
+(`sourcelines`): JSON lines are parsed one row per line, and a line-based CSV source's lines are
+counted in a pass over its text (part of the quarantine write with `quarantine`). So good +
+malformed always equals the records in the files, at the cost of one extra parse for the check;
+nothing is cached here (the executor caches a source read by several steps). Parquet has no
+malformed records. Quarantined records go to a folder of their run, never replaced by a later one.
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ class SourceRead:
     malformed: int = 0
     quarantine_path: str | None = None
     rows: int | None = None  # good rows (None: not counted)
-    warnings: tuple[str, ...] = ()  # for the console and the run record
+    warnings: tuple[str, ...] = ()  # what the console should say, in full
+    notes: tuple[str, ...] = ()  # the same, short, for the run record's task note
 
 
 def resolve_path(path: str, data_dir: str) -> str:
@@ -210,19 +216,21 @@ def _apply_policy(
     malformed = bad + unseen
     if malformed and source.on_malformed == "fail":
         raise _malformed_error(source, malformed, example)
-    warnings = []
+    warnings, notes = [], []
     if unseen:
         warnings.append(f"source {source.id!r}: {unseen} record(s) of {printable(path)} were "
                         f"skipped by Spark's {source.format} reader and are counted as malformed "
                         f"(their text is not known)")
+        notes.append(f"{unseen} record(s) skipped by the reader")
     if counted["replaced"]:
         warnings.append(_replaced_warning(source, int(counted["replaced"])))
+        notes.append(f"{counted['replaced']} undecodable character(s) replaced by U+FFFD")
     if not malformed:
         df = _read_with(spark, source, path, schema, permissive=False)
     else:
         df = parsed.filter(F.col(CORRUPT_COLUMN).isNull() & _every_column(schema))
     return SourceRead(df.select(*_cols(schema.fieldNames())), malformed, quarantined, good,
-                      tuple(warnings))
+                      tuple(warnings), tuple(notes))
 
 
 def _replaced(schema: StructType) -> Column:
@@ -263,7 +271,7 @@ def _checked_rows(source: SourceSpec, path: str, read: SourceRead) -> SourceRead
     message = (f"source {source.id!r}: read 0 rows from {printable(path)}{why}; the tables built "
                f"from it will be published empty (allow_empty: true)")
     return SourceRead(read.df, read.malformed, read.quarantine_path, 0,
-                      (*read.warnings, message))
+                      (*read.warnings, message), (*read.notes, "0 rows (allow_empty)"))
 
 
 _HEADER_LENGTH = "Number of column in CSV header is not equal to number of fields in the schema"
@@ -398,7 +406,11 @@ def _quarantine(parsed: DataFrame, csv_lines: DataFrame | None, source: SourceSp
                 F.lit(f"malformed csv record; {lines.SKIPPED_REASON}").alias("reason"),
                 F.col("line").alias("record"))
         out = out.unionByName(skipped)
-    out.write.mode("errorifexists").json(target)  # no coalesce: it would serialise the parse
+    try:
+        out.write.mode("errorifexists").json(target)  # no coalesce: it would serialise the parse
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # a refused header, say: no empty folder left
+        raise
     count, example = _read_back(target)
     if not count:
         shutil.rmtree(target, ignore_errors=True)

@@ -24,3 +24,12 @@ def test_printable_keeps_ordinary_unicode_and_non_strings():
     assert printable("Müller, José Ñandú, 東京, emoji 😀, a\\b \"q\"") == \
         "Müller, José Ñandú, 東京, emoji 😀, a\\b \"q\""
     assert printable(42) == "42"
+
+
+def test_a_failure_quoting_row_data_is_shown_escaped_in_the_run_error():
+    from framework.runtime.executor import _short
+
+    shown = _short(ValueError("[CAST_INVALID_INPUT] The value '\x1b]0;pwned\x07\x1b[2J' of the "
+                              "type \"STRING\" cannot be cast"))
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "'\\x1b]0;pwned\\x07\\x1b[2J'" in shown

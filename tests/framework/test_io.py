@@ -433,10 +433,14 @@ def test_a_utf16_file_is_refused_naming_the_encoding_option(spark, tmp_path, cod
     ("id,name,qty", "id, name, qty"),  # one column less
     ("id,name,amount,ts", "id, name, amount, ts"),  # renamed
 ])
-@pytest.mark.parametrize("policy", ["fail", "quarantine"])
+@pytest.mark.parametrize(("policy", "several"), [("fail", False), ("fail", True),
+                                                ("quarantine", True)])
 def test_a_header_with_other_columns_names_both_lists_and_the_file(spark, tmp_path, header,
-                                                                    shown, policy):
-    folder = write_csv(tmp_path / "in", GOOD_CSV[:2], name="a-good.csv")
+                                                                    shown, policy, several):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    if several:
+        write_csv(folder, GOOD_CSV[:2], name="a-good.csv")
     (folder / "b-drift.csv").write_text(header + "\n" + "1,ann,10,2026-01-01T10:00:00,x\n")
     with pytest.raises(DataError) as err:
         read_source(spark, source(folder, policy=policy), str(tmp_path))
