@@ -98,7 +98,8 @@ def read_source(spark: SparkSession, source: SourceSpec, data_dir: str,
     schema = _declared_schema(spark, source, path)
     run = re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or uuid.uuid4().hex).lstrip(".") or "run"
     quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id, run)
-    return _checked_rows(source, path, _apply_policy(spark, source, path, schema, quarantine))
+    return _checked_rows(source, path,
+                         _apply_policy(spark, source, path, local, schema, quarantine))
 
 
 _GLOB_CHARS = re.compile(r"([\\{}\[\]*?])")
@@ -133,7 +134,14 @@ def _reader_options(source: SourceSpec) -> dict[str, str]:
     if source.encoding and source.format != "parquet":
         base["encoding"] = source.encoding
         if lines.wide_encoding(source.encoding) and lines.option(base, "multiLine") is None:
-            base["multiLine"] = "true"  # Spark splits UTF-16/32 into lines only this way
+            if source.format == "json":  # multiLine would read one document per file
+                raise DataError(
+                    message=(f"source {source.id!r}: JSON lines in {source.encoding} cannot be "
+                             f"read line by line"),
+                    hint=f"convert the files to UTF-8 (iconv -f {source.encoding} -t UTF-8), or "
+                         f"set options: {{multiLine: true}} when each file is one JSON document",
+                    details={"source": source.id, "encoding": source.encoding})
+            base["multiLine"] = "true"  # Spark splits UTF-16/32 CSV into records only this way
     return base
 
 
@@ -180,25 +188,26 @@ def _read_with(
                      F.lit(None).cast("string").alias(lines.REASON_COLUMN))
 
 
-def _apply_policy(
-    spark: SparkSession, source: SourceSpec, path: str, schema: StructType, quarantine: str
-) -> SourceRead:
+def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, local: str,
+                  schema: StructType, quarantine: str) -> SourceRead:
     """Count every input record as good, malformed (`on_malformed`) or skipped by the reader
-    (malformed too), in one pass over the parsed records plus, for line-based CSV, one over the
-    lines."""
+    (malformed too), in one pass over the parsed records plus, for line-based CSV, a byte scan
+    of local files (or a pass over the lines of other files)."""
     from pyspark.sql import functions as F
 
     parsed = _read_with(spark, source, path, schema, permissive=True)
     is_bad = F.col(CORRUPT_COLUMN).isNotNull()
     options = _reader_options(source)
+    line_csv = source.format == "csv" and lines.line_based(source, options)
+    scanned = lines.control_lines(local, options, source.encoding) if line_csv else None
     csv_lines = (lines.csv_line_flags(lines.text_lines(spark, source, path, options), options)
-                 if source.format == "csv" and lines.line_based(source, options) else None)
+                 if line_csv and scanned is None else None)
     tallies = [F.count(F.lit(1)).alias("total"), F.sum(_replaced(schema)).alias("replaced")]
     quarantined = None
     with _header_mismatch(source):  # the first pass over the files checks their headers
         if source.on_malformed == "quarantine":
-            bad, counted, example, count = _quarantine(parsed, csv_lines, source, schema,
-                                                       quarantine, tallies, options)
+            bad, counted, example, count = _quarantine(parsed, csv_lines, scanned, source,
+                                                       schema, quarantine, tallies, options)
             quarantined = quarantine if bad else None
         else:
             counted = parsed.filter(_every_column(schema)).agg(
@@ -206,13 +215,14 @@ def _apply_policy(
                 F.first(F.when(is_bad, F.col(CORRUPT_COLUMN)), ignorenulls=True).alias("ex"),
             ).first().asDict()
             count = lines.line_count(csv_lines.agg(*lines.csv_count_columns(options)).first()) \
-                if csv_lines is not None else None
+                if csv_lines is not None else _scan_count(scanned)
             bad, example = int(counted["bad"]), counted["ex"]
             bad += count.skipped if count else 0
             example = example if example is not None else (count.example if count else None)
     total = int(counted["total"] or 0)
     good = total - (bad - (count.skipped if count else 0))
-    unseen = max(count.records - total, 0) if count else 0  # records the reader lost otherwise
+    # records the reader lost otherwise (counted when the lines were read by Spark)
+    unseen = max(count.records - total, 0) if count and count.records is not None else 0
     malformed = bad + unseen
     if malformed and source.on_malformed == "fail":
         raise _malformed_error(source, malformed, example)
@@ -382,12 +392,14 @@ def _reason(source: SourceSpec, schema: StructType) -> Column:
         F.concat(F.lit("columns null after parsing: "), F.concat_ws(", ", *nulls))))
 
 
-def _quarantine(parsed: DataFrame, csv_lines: DataFrame | None, source: SourceSpec,
-                schema: StructType, target: str, tallies: list[Column], options: dict[str, str],
+def _quarantine(parsed: DataFrame, csv_lines: DataFrame | None,
+                scanned: list[tuple[str, str]] | None, source: SourceSpec, schema: StructType,
+                target: str, tallies: list[Column], options: dict[str, str],
                 ) -> tuple[int, dict, str | None, lines.LineCount | None]:
     """Write the raw bad records (JSON lines: source, the URI of the file it came from, reason,
     record) to this run's folder `target`, counting every record on the way (the `tallies` of
-    the parsed records; the lines of a CSV source). Returns how many were written, the tallies,
+    the parsed records; the lines of a CSV source read by Spark), plus the `scanned` lines of
+    control characters. Returns how many were written, the tallies,
     one bad record and the line count. An empty result leaves no folder."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
@@ -411,11 +423,25 @@ def _quarantine(parsed: DataFrame, csv_lines: DataFrame | None, source: SourceSp
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)  # a refused header, say: no empty folder left
         raise
+    if scanned:  # lines the byte scan found (few): beside Spark's files, in the same format
+        with open(os.path.join(target, "part-control-lines.json"), "w", encoding="utf-8") as fh:
+            for file, line in scanned:
+                fh.write(json.dumps({"source": source.id, "file": file, "reason": (
+                    f"malformed csv record; {lines.SKIPPED_REASON}"), "record": line},
+                    ensure_ascii=False, separators=(",", ":")) + "\n")
     count, example = _read_back(target)
     if not count:
         shutil.rmtree(target, ignore_errors=True)
-    line_count = lines.line_count(line_seen.get) if line_seen is not None else None
+    line_count = lines.line_count(line_seen.get) if line_seen is not None \
+        else _scan_count(scanned)
     return count, dict(seen.get), example, line_count
+
+
+def _scan_count(scanned: list[tuple[str, str]] | None) -> lines.LineCount | None:
+    """What the byte scan found, as a `LineCount` (the records themselves are not counted)."""
+    if scanned is None:
+        return None
+    return lines.LineCount(None, len(scanned), scanned[0][1] if scanned else None)
 
 
 def _read_back(folder: str) -> tuple[int, str | None]:

@@ -22,8 +22,10 @@ by Spark's reader alone.
 from __future__ import annotations
 
 import glob
+import mmap
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -149,9 +151,57 @@ def text_lines(spark: SparkSession, source: SourceSpec, path: str,
 class LineCount:
     """What the lines of a line-based CSV source hold."""
 
-    records: int  # records Spark's reader should return (non-blank lines less the headers)
+    records: int | None  # records Spark's reader should return (non-blank lines less the
+    # headers); None: not counted
     skipped: int  # lines of control characters only: records the reader skips
     example: str | None  # one of those
+
+
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what makes a line "not blank"
+_BREAK = re.compile(rb"[\r\n]")
+
+
+def control_lines(local_path: str, options: dict[str, str],
+                  encoding: str | None) -> list[tuple[str, str]] | None:
+    """The lines of control characters only in the local files at `local_path`, as (file URI,
+    text): a byte scan, quick since such characters are rare in text files. None when the
+    files cannot be scanned this way (not local, compressed, a custom `lineSep`): then
+    `csv_line_flags` over Spark's text reader finds them, and counts every record too."""
+    if "://" in local_path or option(options, "lineSep"):
+        return None
+    files = _local_files(local_path)
+    if any(p.lower().endswith(_COMPRESSED) for p in _all_files(local_path)):
+        return None
+    found = []
+    for path in files:
+        if os.path.getsize(path):
+            with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                found += [(f"file:{os.path.abspath(path)}", line.decode(encoding or "utf-8",
+                                                                        "replace"))
+                          for line in _control_only(data)]
+    return found
+
+
+def _control_only(data) -> Iterator[bytes]:
+    """The lines of `data` (bytes or a memory map) made of control characters and spaces only,
+    with at least one control character."""
+    pos = 0
+    while (hit := _CONTROL.search(data, pos)) is not None:
+        start = max(data.rfind(b"\n", 0, hit.start()), data.rfind(b"\r", 0, hit.start())) + 1
+        end_hit = _BREAK.search(data, hit.start())
+        end = end_hit.start() if end_hit else len(data)
+        line = data[start:end]
+        if max(line) <= 0x20:
+            yield line
+        pos = end
+
+
+def _all_files(path: str) -> list[str]:
+    if os.path.isfile(path):
+        return [path]
+    if os.path.isdir(path):
+        return [os.path.join(r, f) for r, _d, fs in os.walk(path) for f in fs]
+    return glob.glob(path)
 
 
 def csv_line_flags(lines: DataFrame, options: dict[str, str]) -> DataFrame:
@@ -255,4 +305,6 @@ def replaced_chars(text: Column) -> Column:
     """How many U+FFFD (a byte that did not decode) `text` holds; 0 for null."""
     from pyspark.sql import functions as F
 
-    return F.coalesce(F.length(text) - F.length(F.regexp_replace(text, "\ufffd", "")), F.lit(0))
+    mark = F.lit("\ufffd")
+    return F.when(F.instr(text, "\ufffd") > 0,  # a byte search: cheap on the usual clean text
+                  F.length(text) - F.length(F.replace(text, mark, F.lit("")))).otherwise(0)

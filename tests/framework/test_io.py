@@ -467,3 +467,33 @@ def test_an_escape_sequence_in_a_malformed_row_never_reaches_the_message_raw(spa
     text = err.value.format() + str(err.value.details)
     assert not any(c in text for c in "\x1b\x07\u202e")
     assert "\\x1b]0;pwned\\x07\\x1b[31m" in err.value.message and "\\u202eX" in err.value.message
+
+
+def test_json_lines_in_utf16_are_refused_rather_than_read_as_one_document(spark, tmp_path):
+    folder = tmp_path / "json"
+    folder.mkdir()
+    (folder / "a.json").write_bytes("\n".join(JSON_GOOD).encode("utf-16"))
+    with pytest.raises(DataError) as err:  # multiLine would keep the first record only
+        read_source(spark, source(folder, fmt="json", encoding="UTF-16"), str(tmp_path))
+    assert "cannot be read line by line" in err.value.message
+    assert "iconv -f UTF-16 -t UTF-8" in err.value.hint
+    with pytest.raises(DataError, match="looks UTF-16 encoded"):
+        read_source(spark, source(folder, fmt="json"), str(tmp_path))
+
+
+@pytest.mark.parametrize("policy", ["drop", "quarantine"])
+def test_control_character_lines_of_a_compressed_csv_are_found_by_spark_s_text_reader(
+        spark, tmp_path, policy):
+    import gzip
+
+    folder = tmp_path / "in"
+    folder.mkdir()  # a byte scan cannot see into it: Spark reads its lines and counts them
+    body = GOOD_CSV[:2] + CONTROL_LINES + [" "] + GOOD_CSV[2:]
+    with gzip.open(folder / "a.csv.gz", "wt") as fh:
+        fh.write("id,name,qty,ts\n" + "\n".join(body) + "\n")
+    write_csv(folder, BAD_CSV[:1], name="b.csv")
+    got = read_source(spark, source(folder, policy=policy), str(tmp_path), run_id="r1")
+    assert got.malformed == len(CONTROL_LINES) + 1 and got.rows == len(GOOD_CSV)
+    if policy == "quarantine":
+        assert sorted(r["record"] for r in quarantined(got)) == sorted(CONTROL_LINES
+                                                                       + BAD_CSV[:1])
