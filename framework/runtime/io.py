@@ -22,8 +22,8 @@ output). Then:
 The check pass also counts every record, so a source that reads 0 rows is known (and refused
 unless `allow_empty`), and the U+FFFD characters of bytes that did not decode (a warning naming
 the `encoding` option). Records Spark's readers would lose without a word are counted apart
-(`sourcelines`): JSON lines are parsed one row per line, and a line-based CSV source's lines are
-counted in a pass over its text (part of the quarantine write with `quarantine`). So good +
+(`sourcelines`): JSON lines are parsed one row per line, and a line-based CSV source's files are
+searched for the lines of control characters Spark's CSV reader skips. So good +
 malformed always equals the records in the files, at the cost of one extra parse for the check;
 nothing is cached here (the executor caches a source read by several steps). Parquet has no
 malformed records. Quarantined records go to a folder of their run, never replaced by a later one.

@@ -1,12 +1,15 @@
 """What a csv or json source's files hold, checked apart from Spark's own readers.
 
-Spark's readers lose records without a word in a few cases, so `io.read_source` counts input
-records independently, line by line (`spark.read.text`), wherever a record is a line:
+Spark's readers lose records without a word in a few cases, so `io.read_source` looks at the
+lines of the files itself wherever a record is a line:
 
 * CSV: a line made only of control characters (`\\x01\\x02`, a lone NUL, ...) is skipped like a
-  blank line (Spark trims every character up to U+0020). `csv_lines` finds such lines so they
-  count as malformed, and counts the records the files hold (non-blank lines, less one header
-  per file) so that any other record the reader skipped shows up as a difference.
+  blank line (Spark trims every character up to U+0020), so such lines count as malformed.
+  Local files are searched for them with a byte scan (`control_lines`: such characters are
+  rare, so it costs about one read of the files and no Spark job). Other files (compressed,
+  remote, a custom `lineSep`) are read as text by Spark (`csv_line_flags`), which also counts
+  the records they hold (non-blank lines, less one header per file): any other record the
+  reader skipped shows up as a difference.
 * JSON lines: Spark's reader turns `[]` into no row and `[{..}, {..}]` into two, and ignores
   whatever follows the first value on a line (`{"id": 1} garbage`, `{"id": 1}{"id": 2}`).
   `json_lines` parses each non-blank line with `from_json` instead, so each line is exactly one
