@@ -28,7 +28,6 @@ import glob
 import mmap
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -185,18 +184,33 @@ def control_lines(local_path: str, options: dict[str, str],
     return found
 
 
-def _control_only(data) -> Iterator[bytes]:
+def _control_only(data) -> list[bytes]:
     """The lines of `data` (bytes or a memory map) made of control characters and spaces only,
-    with at least one control character."""
-    pos = 0
-    while (hit := _CONTROL.search(data, pos)) is not None:
-        start = max(data.rfind(b"\n", 0, hit.start()), data.rfind(b"\r", 0, hit.start())) + 1
-        end_hit = _BREAK.search(data, hit.start())
-        end = end_hit.start() if end_hit else len(data)
-        line = data[start:end]
-        if max(line) <= 0x20:
-            yield line
-        pos = end
+    with at least one control character. numpy finds the 16 MB blocks holding any control
+    character (about 1 GB/s); only those are searched line by line."""
+    import numpy as np
+
+    found: list[bytes] = []
+    view = np.frombuffer(data, np.uint8)
+    try:
+        pos, step = 0, 1 << 24
+        for block in range(0, len(view), step):
+            part = view[block:block + step]
+            if not ((part < 32) & (part != 9) & (part != 10) & (part != 13)).any():
+                continue
+            pos = max(pos, block)
+            while (hit := _CONTROL.search(data, pos, block + step)) is not None:
+                at = hit.start()
+                newline = data.rfind(b"\n", 0, at)  # then a CR after it: both searches short
+                start = max(newline, data.rfind(b"\r", newline + 1, at)) + 1
+                end_hit = _BREAK.search(data, at)
+                pos = end_hit.start() if end_hit else len(data)
+                line = data[start:pos]
+                if max(line) <= 0x20:
+                    found.append(line)
+    finally:
+        del view  # a memory map cannot close while numpy holds a view of it
+    return found
 
 
 def _all_files(path: str) -> list[str]:
