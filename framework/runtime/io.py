@@ -99,7 +99,7 @@ def read_source(spark: SparkSession, source: SourceSpec, data_dir: str,
     run = re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or uuid.uuid4().hex).lstrip(".") or "run"
     quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id, run)
     return _checked_rows(source, path,
-                         _apply_policy(spark, source, path, local, schema, quarantine))
+                         _apply_policy(spark, source, path, schema, quarantine))
 
 
 _GLOB_CHARS = re.compile(r"([\\{}\[\]*?])")
@@ -188,8 +188,8 @@ def _read_with(
                      F.lit(None).cast("string").alias(lines.REASON_COLUMN))
 
 
-def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, local: str,
-                  schema: StructType, quarantine: str) -> SourceRead:
+def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: StructType,
+                  quarantine: str) -> SourceRead:
     """Count every input record as good, malformed (`on_malformed`) or skipped by the reader
     (malformed too), in one pass over the parsed records plus, for line-based CSV, a byte scan
     of local files (or a pass over the lines of other files)."""
@@ -199,7 +199,8 @@ def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, local: str
     is_bad = F.col(CORRUPT_COLUMN).isNotNull()
     options = _reader_options(source)
     line_csv = source.format == "csv" and lines.line_based(source, options)
-    scanned = lines.control_lines(local, options, source.encoding) if line_csv else None
+    scanned = lines.control_lines(parsed.inputFiles(), options, source.encoding) \
+        if line_csv else None
     csv_lines = (lines.csv_line_flags(lines.text_lines(spark, source, path, options), options)
                  if line_csv and scanned is None else None)
     tallies = [F.count(F.lit(1)).alias("total"), F.sum(_replaced(schema)).alias("replaced")]

@@ -73,7 +73,7 @@ def check_encoding(source: SourceSpec, local_path: str) -> None:
     """Refuse a local file that looks UTF-16/32 encoded when the source does not say so."""
     if wide_encoding(source.encoding) or "://" in local_path:
         return
-    for path in _local_files(local_path)[:_SNIFF_FILES]:
+    for path in [p for p in _local_files(local_path) if not _compressed(p)][:_SNIFF_FILES]:
         try:
             with open(path, "rb") as fh:
                 head = fh.read(512)
@@ -112,18 +112,21 @@ def _looks_wide(head: bytes) -> str | None:
 
 
 def _local_files(path: str) -> list[str]:
-    """The data files Spark would read at a local path (a file, a folder or a glob pattern)."""
+    """The data files Spark reads at a local path (a file, a folder with its `key=value`
+    partition folders, or a glob pattern), hidden ones (`.x`, `_x`) left out."""
     if os.path.isfile(path):
-        found = [path]
-    elif os.path.isdir(path):
-        found = []
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(("_", ".")) or "=" in d)
-            found += [os.path.join(root, f) for f in sorted(files)
-                      if not f.startswith(("_", "."))]
-    else:
-        found = sorted(p for p in glob.glob(path) if os.path.isfile(p))
-    return [p for p in found if not p.lower().endswith(_COMPRESSED)]
+        return [path]
+    if not os.path.isdir(path):
+        return [f for match in sorted(glob.glob(path)) for f in _local_files(match)]
+    found = []
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if "=" in d and not d.startswith("."))
+        found += [os.path.join(root, f) for f in sorted(files) if not f.startswith(("_", "."))]
+    return found
+
+
+def _compressed(path: str) -> bool:
+    return path.lower().endswith(_COMPRESSED)
 
 
 def _where(source: SourceSpec) -> str:
@@ -163,23 +166,27 @@ _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what makes a line "no
 _BREAK = re.compile(rb"[\r\n]")
 
 
-def control_lines(local_path: str, options: dict[str, str],
+def control_lines(files: list[str], options: dict[str, str],
                   encoding: str | None) -> list[tuple[str, str]] | None:
-    """The lines of control characters only in the local files at `local_path`, as (file URI,
+    """The lines of control characters only in `files` (the URIs Spark reads), as (file URI,
     text): a byte scan, quick since such characters are rare in text files. None when the
     files cannot be scanned this way (not local, compressed, a custom `lineSep`): then
     `csv_line_flags` over Spark's text reader finds them, and counts every record too."""
-    if "://" in local_path or option(options, "lineSep"):
+    from urllib.parse import unquote, urlparse
+
+    if option(options, "lineSep"):
         return None
-    files = _local_files(local_path)
-    if any(p.lower().endswith(_COMPRESSED) for p in _all_files(local_path)):
-        return None
+    local = []
+    for uri in files:
+        parsed = urlparse(uri)
+        if parsed.scheme not in ("", "file") or _compressed(parsed.path):
+            return None
+        local.append((f"file:{parsed.path}", unquote(parsed.path)))  # `file:/x`, as Spark shows
     found = []
-    for path in files:
+    for uri, path in local:
         if os.path.getsize(path):
             with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                found += [(f"file:{os.path.abspath(path)}", line.decode(encoding or "utf-8",
-                                                                        "replace"))
+                found += [(uri, line.decode(encoding or "utf-8", "replace"))
                           for line in _control_only(data)]
     return found
 
@@ -211,14 +218,6 @@ def _control_only(data) -> list[bytes]:
     finally:
         del view  # a memory map cannot close while numpy holds a view of it
     return found
-
-
-def _all_files(path: str) -> list[str]:
-    if os.path.isfile(path):
-        return [path]
-    if os.path.isdir(path):
-        return [os.path.join(r, f) for r, _d, fs in os.walk(path) for f in fs]
-    return glob.glob(path)
 
 
 def csv_line_flags(lines: DataFrame, options: dict[str, str]) -> DataFrame:

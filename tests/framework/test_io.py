@@ -497,3 +497,14 @@ def test_control_character_lines_of_a_compressed_csv_are_found_by_spark_s_text_r
     if policy == "quarantine":
         assert sorted(r["record"] for r in quarantined(got)) == sorted(CONTROL_LINES
                                                                        + BAD_CSV[:1])
+
+
+def test_control_character_lines_are_found_in_the_files_spark_reads_whatever_their_names(
+        spark, tmp_path):
+    wanted = tmp_path / "proj [old] {v1} x%20y"
+    write_csv(wanted, GOOD_CSV + CONTROL_LINES[:1] + BAD_CSV[:1], name="a b.csv")
+    write_csv(tmp_path / "proj o v1 x%20y", CONTROL_LINES[1:])  # what a pattern would match
+    got = read_source(spark, source(wanted, policy="quarantine"), str(tmp_path), run_id="r1")
+    assert got.malformed == 2 and got.rows == len(GOOD_CSV)
+    files = {r["record"]: r["file"] for r in quarantined(got)}
+    assert files[CONTROL_LINES[0]] == files[BAD_CSV[0]]  # named as Spark names the file
