@@ -94,7 +94,7 @@ def read_source(spark: SparkSession, source: SourceSpec, data_dir: str,
     if source.format == "parquet":
         df = _read_parquet(spark, source, path)
         return _checked_rows(source, path, SourceRead(df=df, rows=df.count()))
-    lines.check_encoding(source, local)
+    lines.check_encoding(source, local, _encoding(source))
     schema = _declared_schema(spark, source, path)
     run = re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or uuid.uuid4().hex).lstrip(".") or "run"
     quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id, run)
@@ -131,18 +131,26 @@ def _spark_path(source: SourceSpec, path: str) -> str:
 def _reader_options(source: SourceSpec) -> dict[str, str]:
     base = dict(CSV_READ_DEFAULTS) if source.format == "csv" else {}
     base.update({k: str(v) for k, v in source.options.items()})
-    if source.encoding and source.format != "parquet":
-        base["encoding"] = source.encoding
-        if lines.wide_encoding(source.encoding) and lines.option(base, "multiLine") is None:
+    encoding = _encoding(source)
+    if encoding and source.format != "parquet":
+        base = {k: v for k, v in base.items() if k.lower() not in ("encoding", "charset")}
+        base["encoding"] = encoding
+        if lines.wide_encoding(encoding) and lines.option(base, "multiLine") is None:
             if source.format == "json":  # multiLine would read one document per file
                 raise DataError(
-                    message=(f"source {source.id!r}: JSON lines in {source.encoding} cannot be "
+                    message=(f"source {source.id!r}: JSON lines in {encoding} cannot be "
                              f"read line by line"),
-                    hint=f"convert the files to UTF-8 (iconv -f {source.encoding} -t UTF-8), or "
+                    hint=f"convert the files to UTF-8 (iconv -f {encoding} -t UTF-8), or "
                          f"set options: {{multiLine: true}} when each file is one JSON document",
-                    details={"source": source.id, "encoding": source.encoding})
+                    details={"source": source.id, "encoding": encoding})
             base["multiLine"] = "true"  # Spark splits UTF-16/32 CSV into records only this way
     return base
+
+
+def _encoding(source: SourceSpec) -> str | None:
+    """The files' character set: the source's `encoding`, else one given as a reader option."""
+    return source.encoding or lines.option(source.options, "encoding") \
+        or lines.option(source.options, "charset")
 
 
 def _read_parquet(spark: SparkSession, source: SourceSpec, path: str) -> DataFrame:
@@ -199,7 +207,7 @@ def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: St
     is_bad = F.col(CORRUPT_COLUMN).isNotNull()
     options = _reader_options(source)
     line_csv = source.format == "csv" and lines.line_based(source, options)
-    scanned = lines.control_lines(parsed.inputFiles(), options, source.encoding) \
+    scanned = lines.control_lines(parsed.inputFiles(), options, _encoding(source)) \
         if line_csv else None
     csv_lines = (lines.csv_line_flags(lines.text_lines(spark, source, path, options), options)
                  if line_csv and scanned is None else None)
@@ -258,7 +266,7 @@ def _replaced(schema: StructType) -> Column:
 
 
 def _replaced_warning(source: SourceSpec, count: int) -> str:
-    encoding = source.encoding or "UTF-8"
+    encoding = _encoding(source) or "UTF-8"
     return (f"source {source.id!r}: {count} character(s) could not be decoded as {encoding} "
             f"and were replaced by U+FFFD; if the files are in another character set, say which "
             f"with the source's `encoding` (e.g. encoding: ISO-8859-1 or windows-1252)")
@@ -333,7 +341,7 @@ def _header_of(uri: str, source: SourceSpec) -> str | None:
     if parsed.scheme not in ("", "file"):
         return None
     try:
-        with open(unquote(parsed.path), encoding=source.encoding or "utf-8",
+        with open(unquote(parsed.path), encoding=_encoding(source) or "utf-8",
                   errors="replace", newline="") as fh:
             first = next((ln for ln in fh if ln.strip()), "")
     except (OSError, LookupError):
@@ -400,8 +408,8 @@ def _quarantine(parsed: DataFrame, csv_lines: DataFrame | None,
     """Write the raw bad records (JSON lines: source, the URI of the file it came from, reason,
     record) to this run's folder `target`, counting every record on the way (the `tallies` of
     the parsed records; the lines of a CSV source read by Spark), plus the `scanned` lines of
-    control characters. Returns how many were written, the tallies,
-    one bad record and the line count. An empty result leaves no folder."""
+    control characters. Returns how many were written, the tallies, one bad record and the
+    line count. An empty result leaves no folder."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 

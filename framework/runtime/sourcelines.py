@@ -63,15 +63,15 @@ def wide_encoding(encoding: str | None) -> bool:
 def line_based(source: SourceSpec, options: dict[str, str]) -> bool:
     """Is each record of `source` (read with reader `options`) one line of its files?"""
     return (option(options, "multiLine") or "false").lower() != "true" \
-        and not wide_encoding(source.encoding)
+        and not wide_encoding(option(options, "encoding"))
 
 
 # -- encodings -----------------------------------------------------------------------------------
 
 
-def check_encoding(source: SourceSpec, local_path: str) -> None:
+def check_encoding(source: SourceSpec, local_path: str, encoding: str | None) -> None:
     """Refuse a local file that looks UTF-16/32 encoded when the source does not say so."""
-    if wide_encoding(source.encoding) or "://" in local_path:
+    if wide_encoding(encoding) or "://" in local_path:
         return
     for path in [p for p in _local_files(local_path) if not _compressed(p)][:_SNIFF_FILES]:
         try:
@@ -83,7 +83,7 @@ def check_encoding(source: SourceSpec, local_path: str) -> None:
         if wide:
             raise DataError(
                 message=(f"source {source.id!r}{_where(source)}: {printable(path)} looks {wide} "
-                         f"encoded, not {source.encoding or 'UTF-8'}"),
+                         f"encoded, not {encoding or 'UTF-8'}"),
                 hint=(f"set encoding: {wide} on the source" + (
                     " (UTF-16LE or UTF-16BE when the file has no byte-order mark)"
                     if wide == "UTF-16" else "")
@@ -144,7 +144,7 @@ def text_lines(spark: SparkSession, source: SourceSpec, path: str,
 
     sep = option(options, "lineSep")
     raw = spark.read.options(**({"lineSep": sep} if sep else {})).text(path)
-    encoding = source.encoding or "UTF-8"
+    encoding = option(options, "encoding") or "UTF-8"
     if re.sub(r"[^a-z0-9]", "", encoding.lower()) == "utf8":
         line = F.expr("make_valid_utf8(value)")
     else:

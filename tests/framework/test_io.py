@@ -508,3 +508,15 @@ def test_control_character_lines_are_found_in_the_files_spark_reads_whatever_the
     assert got.malformed == 2 and got.rows == len(GOOD_CSV)
     files = {r["record"]: r["file"] for r in quarantined(got)}
     assert files[CONTROL_LINES[0]] == files[BAD_CSV[0]]  # named as Spark names the file
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_encoding_given_as_a_reader_option_is_the_source_s_encoding(spark, tmp_path, fmt):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = ("id,name,qty,ts\n1,Müller,1,2026-01-01T00:00:00\n" if fmt == "csv"
+            else '{"id": 1, "name": "Müller"}\n')
+    (folder / f"a.{fmt}").write_bytes(text.encode("latin-1"))
+    got = read_source(spark, source(folder, fmt=fmt, options={"encoding": "ISO-8859-1"}),
+                      str(tmp_path))
+    assert [r["name"] for r in got.df.collect()] == ["Müller"] and got.warnings == ()
