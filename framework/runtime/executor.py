@@ -75,7 +75,8 @@ def _short(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     lines = [ln for ln in text.splitlines() if ln.strip()]
     head = " ".join(lines[:3])
-    return f"{type(exc).__name__}: {printable(head[:600])}"  # h-sources: may quote row data
+    # h-sources: the text may quote row data; a stack trace's tabs stay plain spaces
+    return f"{type(exc).__name__}: {printable(head[:600].replace(chr(9), ' '))}"
 
 
 class Executor:

@@ -33,3 +33,10 @@ def test_a_failure_quoting_row_data_is_shown_escaped_in_the_run_error():
                               "type \"STRING\" cannot be cast"))
     assert "\x1b" not in shown and "\x07" not in shown
     assert "'\\x1b]0;pwned\\x07\\x1b[2J'" in shown
+
+
+def test_a_stack_trace_s_tabs_stay_spaces_in_the_run_error():
+    from framework.runtime.executor import _short
+
+    shown = _short(RuntimeError("An error occurred\n\tat org.apache.spark.Foo(Foo.scala:1)"))
+    assert shown == "RuntimeError: An error occurred  at org.apache.spark.Foo(Foo.scala:1)"
