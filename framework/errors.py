@@ -10,6 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def printable(text: object) -> str:
+    """`text` safe to show on a terminal: every character that is not printable (C0 and C1
+    controls such as ESC, DEL, line breaks inside data, bidi overrides and other format
+    characters, lone surrogates) as `\\xNN`, `\\uNNNN` or `\\UNNNNNNNN`; other Unicode is kept.
+    Use it for anything a message quotes from data or from the file system."""
+    return "".join(c if c.isprintable() else _escape(c) for c in str(text))
+
+
+def _escape(c: str) -> str:
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A place in a file; line and col are 1-based (0 when unknown)."""

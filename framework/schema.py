@@ -145,6 +145,10 @@ def _source() -> dict:
         "schema": schema,
         "options": _scalar_map("reader options (header, sep, ...)"),
         "on_malformed": {"enum": list(MALFORMED_POLICIES)},
+        "encoding": _str("the files' character set: UTF-8 (default), ISO-8859-1, windows-1252, "
+                         "UTF-16, ..."),
+        "allow_empty": {"type": "boolean", "description": "publish even when the source reads "
+                        "0 rows (default false: such a run fails before publishing)"},
         "description": _str(),
     }, oneOf=[{"required": ["generated"],
                "not": {"anyOf": [{"required": ["format"]}, {"required": ["path"]}]}},

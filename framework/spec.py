@@ -74,6 +74,8 @@ class SourceSpec:
     table: str | None = None  # the generator's output table
     options: dict[str, str] = field(default_factory=dict)  # reader options (header, sep, ...)
     on_malformed: str = "fail"
+    encoding: str | None = None  # the files' character set (Spark's reader option); None: UTF-8
+    allow_empty: bool = False  # a read of 0 rows is refused unless the source allows it
     loc: Location | None = None
     locs: dict[str, Location] = field(default_factory=dict)
 

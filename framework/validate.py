@@ -263,6 +263,8 @@ class _Builder:
             generated_by=gen_id, table=table,
             options={str(k): _text(v) for k, v in _dict(raw.get("options")).items()},
             on_malformed=_text(raw.get("on_malformed")) or "fail",
+            encoding=_text(raw.get("encoding")) or None,
+            allow_empty=raw.get("allow_empty") is True,
             loc=self.doc.key_location(base), locs=self.locs(base),
         )
 
@@ -600,6 +602,10 @@ class _Checker:
                 self.add(f"on_malformed: {src.on_malformed} only applies to csv and json sources",
                          src.locs.get("on_malformed", src.loc), f"{base}.on_malformed",
                          "remove it; parquet files are typed, so rows cannot be malformed")
+            if src.encoding and src.format == "parquet":
+                self.add("encoding only applies to csv and json sources",
+                         src.locs.get("encoding", src.loc), f"{base}.encoding",
+                         "remove it; parquet stores text as UTF-8")
 
     def generated(self, src: S.SourceSpec, base: str) -> None:
         where, path = src.locs.get("generated", src.loc), f"{base}.generated"

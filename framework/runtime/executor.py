@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from framework.console import Console
-from framework.errors import EtlError, RunFailed, StepFailure
+from framework.errors import EtlError, RunFailed, StepFailure, printable
 from framework.masking import mask_var
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
@@ -92,7 +92,8 @@ def _short(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     lines = [ln for ln in text.splitlines() if ln.strip()]
     head = " ".join(lines[:3])
-    return f"{type(exc).__name__}: {head[:600]}"
+    # h-sources: the text may quote row data; a stack trace's tabs stay plain spaces
+    return f"{type(exc).__name__}: {printable(head[:600].replace(chr(9), ' '))}"
 
 
 class Executor:
@@ -388,8 +389,11 @@ class Executor:
         from framework.runtime.io import path_size, read_source
 
         src = self.spec.source(task.id)
-        result = read_source(self.spark, src, self.options.data_dir)
+        result = read_source(self.spark, src, self.options.data_dir, self.record.run_id)
         rec.malformed, rec.quarantine = result.malformed, result.quarantine_path
+        rec.rows, rec.note = result.rows, "; ".join(result.notes)  # h-sources: issue 10
+        for message in result.warnings:
+            self.console.warn(message)
         rec.path = data_path(self.options.data_dir, src.path)
         rec.bytes = path_size(rec.path) if "://" not in rec.path else None
         if result.malformed:

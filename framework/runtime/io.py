@@ -20,9 +20,14 @@ output). Then:
   count as malformed here yet pass as good there. It also keeps Spark from refusing a query
   that references only the corrupt-record column (e.g. `count()`).
 
-So good + malformed always equals the records in the files, at the cost of one extra parse for
-the check; nothing is cached here (the executor caches a source read by several steps).
-Parquet has no malformed records.
+The check pass also counts every record, so a source that reads 0 rows is known (and refused
+unless `allow_empty`), and the U+FFFD characters of bytes that did not decode (a warning naming
+the `encoding` option). Records Spark's readers would lose without a word are counted apart
+(`sourcelines`): JSON lines are parsed one row per line, and a line-based CSV source's files are
+searched for the lines of control characters Spark's CSV reader skips. So good +
+malformed always equals the records in the files, at the cost of one extra parse for the check;
+nothing is cached here (the executor caches a source read by several steps). Parquet has no
+malformed records. Quarantined records go to a folder of their run, never replaced by a later one.
 """
 
 from __future__ import annotations
@@ -38,8 +43,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from framework.errors import DataError, EnvironmentProblem, EtlError
+from framework.errors import DataError, EnvironmentProblem, EtlError, printable
 from framework.plan import data_path
+from framework.runtime import sourcelines as lines
 from framework.spec import FILE_FORMATS, GeneratorSpec, SourceSpec
 
 if TYPE_CHECKING:
@@ -66,6 +72,9 @@ class SourceRead:
     df: DataFrame  # good rows, exactly the declared columns
     malformed: int = 0
     quarantine_path: str | None = None
+    rows: int | None = None  # good rows (None: not counted)
+    warnings: tuple[str, ...] = ()  # what the console should say, in full
+    notes: tuple[str, ...] = ()  # the same, short, for the run record's task note
 
 
 def resolve_path(path: str, data_dir: str) -> str:
@@ -73,16 +82,25 @@ def resolve_path(path: str, data_dir: str) -> str:
     return data_path(data_dir, path)
 
 
-def read_source(spark: SparkSession, source: SourceSpec, data_dir: str) -> SourceRead:
-    """Read `source` with its declared schema and apply its `on_malformed` policy."""
+def read_source(spark: SparkSession, source: SourceSpec, data_dir: str,
+                run_id: str | None = None) -> SourceRead:
+    """Read `source` with its declared schema and apply its `on_malformed` policy. Quarantined
+    records go to `quarantine/<source>/<run_id>/` (a folder per run: a run that fails later
+    never removes the records set aside by the run whose tables are still published)."""
     if source.format not in FILE_FORMATS:
         raise EtlError(f"source {source.id!r}: unknown format {source.format!r}",
                        hint=f"use one of {', '.join(FILE_FORMATS)}")
-    path = _spark_path(source, resolve_path(source.path, data_dir))
+    local = resolve_path(source.path, data_dir)
+    path = _spark_path(source, local)
     if source.format == "parquet":
-        return SourceRead(df=_read_parquet(spark, source, path))
+        df = _read_parquet(spark, source, path)
+        return _checked_rows(source, path, SourceRead(df=df, rows=df.count()))
+    lines.check_encoding(source, local, _encoding(source))
     schema = _declared_schema(spark, source, path)
-    return _apply_policy(spark, source, path, schema, data_dir)
+    run = re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or uuid.uuid4().hex).lstrip(".") or "run"
+    quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id, run)
+    return _checked_rows(source, path,
+                         _apply_policy(spark, source, path, schema, quarantine))
 
 
 _GLOB_CHARS = re.compile(r"([\\{}\[\]*?])")
@@ -108,13 +126,32 @@ def _spark_path(source: SourceSpec, path: str) -> str:
                 "etl run --regenerate, or fix `path`")
     else:
         hint = "fix the source's `path` or the --data-dir"
-    raise EnvironmentProblem(f"source {source.id!r}: {path} does not exist", hint=hint)
+    raise EnvironmentProblem(f"source {source.id!r}: {printable(path)} does not exist", hint=hint)
 
 
 def _reader_options(source: SourceSpec) -> dict[str, str]:
     base = dict(CSV_READ_DEFAULTS) if source.format == "csv" else {}
     base.update({k: str(v) for k, v in source.options.items()})
+    encoding = _encoding(source)
+    if encoding and source.format != "parquet":
+        base = {k: v for k, v in base.items() if k.lower() not in ("encoding", "charset")}
+        base["encoding"] = encoding
+        if lines.wide_encoding(encoding) and lines.option(base, "multiLine") is None:
+            if source.format == "json":  # multiLine would read one document per file
+                raise DataError(
+                    message=(f"source {source.id!r}: JSON lines in {encoding} cannot be "
+                             f"read line by line"),
+                    hint=f"convert the files to UTF-8 (iconv -f {encoding} -t UTF-8), or "
+                         f"set options: {{multiLine: true}} when each file is one JSON document",
+                    details={"source": source.id, "encoding": encoding})
+            base["multiLine"] = "true"  # Spark splits UTF-16/32 CSV into records only this way
     return base
+
+
+def _encoding(source: SourceSpec) -> str | None:
+    """The files' character set: the source's `encoding`, else one given as a reader option."""
+    return source.encoding or lines.option(source.options, "encoding") \
+        or lines.option(source.options, "charset")
 
 
 def _read_parquet(spark: SparkSession, source: SourceSpec, path: str) -> DataFrame:
@@ -131,7 +168,8 @@ def _declared_schema(spark: SparkSession, source: SourceSpec, path: str) -> Stru
     if source.schema is not None:
         return StructType.fromDDL(source.schema.ddl())
     reader = spark.read.options(**_reader_options(source))
-    found = reader.csv(path).schema if source.format == "csv" else reader.json(path).schema
+    with _header_mismatch(source):
+        found = reader.csv(path).schema if source.format == "csv" else reader.json(path).schema
     internal = (CORRUPT_COLUMN, "_corrupt_record")
     return StructType([f for f in found.fields if f.name not in internal])
 
@@ -139,61 +177,182 @@ def _declared_schema(spark: SparkSession, source: SourceSpec, path: str) -> Stru
 def _read_with(
     spark: SparkSession, source: SourceSpec, path: str, schema: StructType, permissive: bool
 ) -> DataFrame:
-    """Read with `schema`; `permissive` adds the corrupt-record column."""
+    """Read with `schema`; `permissive` adds the corrupt-record column, the file and (JSON lines)
+    the reason a line is malformed."""
+    from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
     options = _reader_options(source)
+    if source.format == "json" and lines.line_based(source, options):
+        parsed = lines.json_lines(spark, source, path, schema, CORRUPT_COLUMN, options)
+        return parsed if permissive else parsed.filter(F.col(CORRUPT_COLUMN).isNull())
     if permissive:
         schema = StructType([*schema.fields, StructField(CORRUPT_COLUMN, StringType(), True)])
         options.update(mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT_COLUMN)
     reader = spark.read.schema(schema).options(**options)
-    return reader.csv(path) if source.format == "csv" else reader.json(path)
+    df = reader.csv(path) if source.format == "csv" else reader.json(path)
+    if not permissive:
+        return df
+    return df.select("*", F.col("_metadata.file_path").alias(lines.FILE_COLUMN),
+                     F.lit(None).cast("string").alias(lines.REASON_COLUMN))
 
 
-def _apply_policy(
-    spark: SparkSession, source: SourceSpec, path: str, schema: StructType, data_dir: str
-) -> SourceRead:
+def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: StructType,
+                  quarantine: str) -> SourceRead:
+    """Count every input record as good, malformed (`on_malformed`) or skipped by the reader
+    (malformed too), in one pass over the parsed records plus, for line-based CSV, a byte scan
+    of local files (or a pass over the lines of other files)."""
     from pyspark.sql import functions as F
 
     parsed = _read_with(spark, source, path, schema, permissive=True)
-    bad = parsed.filter(F.col(CORRUPT_COLUMN).isNotNull())
-    quarantine = None
+    is_bad = F.col(CORRUPT_COLUMN).isNotNull()
+    options = _reader_options(source)
+    line_csv = source.format == "csv" and lines.line_based(source, options)
+    scanned = lines.control_lines(parsed.inputFiles(), options, _encoding(source)) \
+        if line_csv else None
+    csv_lines = (lines.csv_line_flags(lines.text_lines(spark, source, path, options), options)
+                 if line_csv and scanned is None else None)
+    tallies = [F.count(F.lit(1)).alias("total"), F.sum(_replaced(schema)).alias("replaced")]
+    quarantined = None
     with _header_mismatch(source):  # the first pass over the files checks their headers
         if source.on_malformed == "quarantine":
-            quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id)
-            count, example = _quarantine(bad, source, schema, quarantine)
+            bad, counted, example, count = _quarantine(parsed, csv_lines, scanned, source,
+                                                       schema, quarantine, tallies, options)
+            quarantined = quarantine if bad else None
         else:
-            count, example = _count_bad(bad, schema)
-    if count and source.on_malformed == "fail":
-        raise _malformed_error(source, count, example)
-    if not count:
-        good = _read_with(spark, source, path, schema, permissive=False)
-        return SourceRead(df=good.select(*_cols(schema.fieldNames())))
-    good = parsed.filter(F.col(CORRUPT_COLUMN).isNull() & _every_column(schema))
-    return SourceRead(good.select(*_cols(schema.fieldNames())), count, quarantine)
+            counted = parsed.filter(_every_column(schema)).agg(
+                *tallies, F.count_if(is_bad).alias("bad"),
+                F.first(F.when(is_bad, F.col(CORRUPT_COLUMN)), ignorenulls=True).alias("ex"),
+            ).first().asDict()
+            count = lines.line_count(csv_lines.agg(*lines.csv_count_columns(options)).first()) \
+                if csv_lines is not None else _scan_count(scanned)
+            bad, example = int(counted["bad"]), counted["ex"]
+            bad += count.skipped if count else 0
+            example = example if example is not None else (count.example if count else None)
+    total = int(counted["total"] or 0)
+    good = total - (bad - (count.skipped if count else 0))
+    # records the reader lost otherwise (counted when the lines were read by Spark)
+    unseen = max(count.records - total, 0) if count and count.records is not None else 0
+    malformed = bad + unseen
+    if malformed and source.on_malformed == "fail":
+        raise _malformed_error(source, malformed, example)
+    warnings, notes = [], []
+    if unseen:
+        warnings.append(f"source {source.id!r}: {unseen} record(s) of {printable(path)} were "
+                        f"skipped by Spark's {source.format} reader and are counted as malformed "
+                        f"(their text is not known)")
+        notes.append(f"{unseen} record(s) skipped by the reader")
+    if counted["replaced"]:
+        warnings.append(_replaced_warning(source, int(counted["replaced"])))
+        notes.append(f"{counted['replaced']} undecodable character(s) replaced by U+FFFD")
+    if not malformed:
+        df = _read_with(spark, source, path, schema, permissive=False)
+    else:
+        df = parsed.filter(F.col(CORRUPT_COLUMN).isNull() & _every_column(schema))
+    return SourceRead(df.select(*_cols(schema.fieldNames())), malformed, quarantined, good,
+                      tuple(warnings), tuple(notes))
+
+
+def _replaced(schema: StructType) -> Column:
+    """U+FFFD characters in a record: in its raw text when malformed, else in its text columns."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType
+
+    in_columns = F.lit(0)
+    for f in schema.fields:
+        if isinstance(f.dataType, StringType):
+            in_columns = in_columns + lines.replaced_chars(F.col(f"`{f.name}`"))
+    return F.when(F.col(CORRUPT_COLUMN).isNotNull(),
+                  lines.replaced_chars(F.col(CORRUPT_COLUMN))).otherwise(in_columns)
+
+
+def _replaced_warning(source: SourceSpec, count: int) -> str:
+    encoding = _encoding(source) or "UTF-8"
+    return (f"source {source.id!r}: {count} character(s) could not be decoded as {encoding} "
+            f"and were replaced by U+FFFD; if the files are in another character set, say which "
+            f"with the source's `encoding` (e.g. encoding: ISO-8859-1 or windows-1252)")
+
+
+def _checked_rows(source: SourceSpec, path: str, read: SourceRead) -> SourceRead:
+    """A source that read no rows would publish empty tables in place of the old ones: refused
+    unless the source says `allow_empty: true`, and then said loudly."""
+    if read.rows != 0:
+        return read
+    why = f" ({read.malformed} malformed record(s) set aside)" if read.malformed else ""
+    where = f" (declared at {source.loc})" if source.loc else ""
+    if not source.allow_empty:
+        raise DataError(
+            message=f"source {source.id!r}{where}: read 0 rows from {printable(path)}{why}",
+            hint="nothing was published: the tables built from it would have been replaced by "
+                 "empty ones. Check the input (an empty or header-only file?), or set "
+                 "allow_empty: true on the source to publish empty tables",
+            details={"source": source.id, "rows": 0, "malformed": read.malformed},
+        )
+    message = (f"source {source.id!r}: read 0 rows from {printable(path)}{why}; the tables built "
+               f"from it will be published empty (allow_empty: true)")
+    return SourceRead(read.df, read.malformed, read.quarantine_path, 0,
+                      (*read.warnings, message), (*read.notes, "0 rows (allow_empty)"))
+
+
+_HEADER_LENGTH = "Number of column in CSV header is not equal to number of fields in the schema"
 
 
 @contextlib.contextmanager
 def _header_mismatch(source: SourceSpec) -> Iterator[None]:
-    """Spark's "CSV header does not conform to the schema" as a located DataError."""
+    """Spark's refusals of a CSV header (other names, or another number of columns) as a
+    located DataError with both column lists and the file, never Spark's own text."""
     try:
         yield
     except Exception as exc:
         text = str(exc)
-        if "CSV header does not conform to the schema" not in text:
+        if "CSV header does not conform to the schema" in text:
+            found = re.search(r"Header: ([^\n]*)\n\s*Schema: ([^\n]*)", text)
+            file = re.search(r"reading file (\S+?)\.?\s", text)
+            header, declared = (found.group(1), found.group(2)) if found else ("?", "?")
+        elif _HEADER_LENGTH in text:
+            file = re.search(r"CSV file: (\S+)", text)
+            declared = ", ".join(source.schema.names()) if source.schema else "?"
+            length = re.search(r"Header length: (\d+)", text)
+            header = _header_of(file.group(1), source) if file else None
+            header = header or f"{length.group(1) if length else '?'} columns"
+        else:
             raise
-        found = re.search(r"Header: ([^\n]*)\n\s*Schema: ([^\n]*)", text)
-        file = re.search(r"reading file (\S+?)\.?\s", text)
         where = f" (declared at {source.loc})" if source.loc else ""
-        header, declared = (found.group(1), found.group(2)) if found else ("?", "?")
+        shown = printable(file.group(1)) if file else "a file"
+        wide = " (this file looks UTF-16 encoded: set encoding: UTF-16 on the source)" \
+            if "\x00" in header else ""
+        header, declared = printable(header), printable(declared)
         raise DataError(
-            message=(f"source {source.id!r}{where}: the header of "
-                     f"{file.group(1) if file else 'a file'} names other columns than the "
-                     f"schema declares: header {header}; declared {declared}"),
+            message=(f"source {source.id!r}{where}: the header of {shown} names other columns "
+                     f"than the schema declares: header {header}; declared {declared}{wide}"),
             hint="declare the columns in the file's order (names match in any case), or set "
                  "options: {enforceSchema: true} to take the columns by position",
-            details={"source": source.id, "header": header, "declared": declared},
+            details={"source": source.id, "header": header, "declared": declared,
+                     "file": file.group(1) if file else None},
         ) from None
+
+
+def _header_of(uri: str, source: SourceSpec) -> str | None:
+    """The column names in the first non-blank line of a local file, as Spark's CSV reader
+    splits them (separator and quote from the source's options); None when unreadable."""
+    import csv
+    from urllib.parse import unquote, urlparse
+
+    parsed = urlparse(uri)
+    if parsed.scheme not in ("", "file"):
+        return None
+    try:
+        with open(unquote(parsed.path), encoding=_encoding(source) or "utf-8",
+                  errors="replace", newline="") as fh:
+            first = next((ln for ln in fh if ln.strip()), "")
+    except (OSError, LookupError):
+        return None
+    options = _reader_options(source)
+    sep = lines.option(options, "sep") or lines.option(options, "delimiter") or ","
+    quote = lines.option(options, "quote") or '"'
+    row = next(csv.reader([first.rstrip("\r\n")], delimiter=sep[:1] or ",",
+                          quotechar=quote[:1] or '"'), [])
+    return ", ".join(row)
 
 
 def _every_column(schema: StructType) -> Column:
@@ -218,18 +377,9 @@ def _has_map(dtype) -> bool:
     return False
 
 
-def _count_bad(bad: DataFrame, schema: StructType) -> tuple[int, str | None]:
-    """Malformed count and one example raw record, in one pass parsing every column."""
-    from pyspark.sql import functions as F
-
-    row = bad.filter(_every_column(schema)).agg(
-        F.count(F.lit(1)).alias("n"), F.first(CORRUPT_COLUMN).alias("ex")).first()
-    return int(row["n"]), row["ex"]
-
-
 def _malformed_error(source: SourceSpec, count: int, example: str | None) -> DataError:
     shown = (example or "").strip()
-    shown = shown if len(shown) <= 200 else shown[:200] + "..."
+    shown = printable(shown if len(shown) <= 200 else shown[:200] + "...")
     where = f" (declared at {source.loc})" if source.loc else ""
     return DataError(
         message=(f"source {source.id!r}{where}: {count} malformed {source.format} record"
@@ -241,30 +391,67 @@ def _malformed_error(source: SourceSpec, count: int, example: str | None) -> Dat
 
 
 def _reason(source: SourceSpec, schema: StructType) -> Column:
-    """Why a record was set aside: the declared columns that did not survive parsing."""
+    """Why a record was set aside: the reason found while reading, else the declared columns
+    that did not survive parsing."""
     from pyspark.sql import functions as F
 
     nulls = [F.when(F.col(f"`{n}`").isNull(), F.lit(n)) for n in schema.fieldNames()]
-    prefix = f"malformed {source.format} record; columns null after parsing: "
-    return F.concat(F.lit(prefix), F.concat_ws(", ", *nulls))
+    prefix = f"malformed {source.format} record; "
+    return F.concat(F.lit(prefix), F.coalesce(
+        F.col(lines.REASON_COLUMN),
+        F.concat(F.lit("columns null after parsing: "), F.concat_ws(", ", *nulls))))
 
 
-def _quarantine(
-    bad: DataFrame, source: SourceSpec, schema: StructType, target: str
-) -> tuple[int, str | None]:
+def _quarantine(parsed: DataFrame, csv_lines: DataFrame | None,
+                scanned: list[tuple[str, str]] | None, source: SourceSpec, schema: StructType,
+                target: str, tallies: list[Column], options: dict[str, str],
+                ) -> tuple[int, dict, str | None, lines.LineCount | None]:
     """Write the raw bad records (JSON lines: source, the URI of the file it came from, reason,
-    record), replacing the last run's; return how many were written and one of them. An empty
-    result leaves no folder."""
+    record) to this run's folder `target`, counting every record on the way (the `tallies` of
+    the parsed records; the lines of a CSV source read by Spark), plus the `scanned` lines of
+    control characters. Returns how many were written, the tallies, one bad record and the
+    line count. An empty result leaves no folder."""
+    from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
-    out = bad.select(F.lit(source.id).alias("source"), F.col("_metadata.file_path").alias("file"),
-                     _reason(source, schema).alias("reason"),
-                     F.col(CORRUPT_COLUMN).alias("record"))
-    out.write.mode("overwrite").json(target)  # no coalesce: it would serialise the whole parse
+    seen = Observation(f"quarantine_{source.id}_{uuid.uuid4().hex[:8]}")
+    observed = parsed.observe(seen, *tallies)
+    out = observed.filter(F.col(CORRUPT_COLUMN).isNotNull()).select(
+        F.lit(source.id).alias("source"), F.col(lines.FILE_COLUMN).alias("file"),
+        _reason(source, schema).alias("reason"), F.col(CORRUPT_COLUMN).alias("record"))
+    line_seen = None
+    if csv_lines is not None:
+        line_seen = Observation(f"lines_{source.id}_{uuid.uuid4().hex[:8]}")
+        skipped = csv_lines.observe(line_seen, *lines.csv_count_columns(options)) \
+            .filter(F.col("skipped")).select(
+                F.lit(source.id).alias("source"), F.col(lines.FILE_COLUMN).alias("file"),
+                F.lit(f"malformed csv record; {lines.SKIPPED_REASON}").alias("reason"),
+                F.col("line").alias("record"))
+        out = out.unionByName(skipped)
+    try:
+        out.write.mode("errorifexists").json(target)  # no coalesce: it would serialise the parse
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # a refused header, say: no empty folder left
+        raise
+    if scanned:  # lines the byte scan found (few): beside Spark's files, in the same format
+        with open(os.path.join(target, "part-control-lines.json"), "w", encoding="utf-8") as fh:
+            for file, line in scanned:
+                fh.write(json.dumps({"source": source.id, "file": file, "reason": (
+                    f"malformed csv record; {lines.SKIPPED_REASON}"), "record": line},
+                    ensure_ascii=False, separators=(",", ":")) + "\n")
     count, example = _read_back(target)
     if not count:
         shutil.rmtree(target, ignore_errors=True)
-    return count, example
+    line_count = lines.line_count(line_seen.get) if line_seen is not None \
+        else _scan_count(scanned)
+    return count, dict(seen.get), example, line_count
+
+
+def _scan_count(scanned: list[tuple[str, str]] | None) -> lines.LineCount | None:
+    """What the byte scan found, as a `LineCount` (the records themselves are not counted)."""
+    if scanned is None:
+        return None
+    return lines.LineCount(None, len(scanned), scanned[0][1] if scanned else None)
 
 
 def _read_back(folder: str) -> tuple[int, str | None]:
@@ -273,8 +460,8 @@ def _read_back(folder: str) -> tuple[int, str | None]:
     for name in sorted(os.listdir(folder)):
         if name.startswith(("_", ".")):
             continue
-        with open(os.path.join(folder, name), encoding="utf-8") as lines:
-            for line in lines:
+        with open(os.path.join(folder, name), encoding="utf-8") as records:
+            for line in records:
                 if example is None:
                     example = json.loads(line)["record"]
                 count += 1

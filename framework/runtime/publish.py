@@ -39,7 +39,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from framework.errors import EtlError
+from framework.errors import EtlError, printable
 from framework.spec import COMPRESSIONS, SINK_MODES, Repartition, SinkSpec
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def current_version_dir(warehouse_dir: str, table: str) -> str | None:
     target = os.path.realpath(link)
     if not os.path.islink(link) or os.path.dirname(target) != versions:
         raise EtlError(
-            f"{link} exists but is not a table this warehouse published "
+            f"{printable(link)} exists but is not a table this warehouse published "
             "(expected a symlink into .versions/)",
             hint=f"move or delete {link}, or point warehouse.path at another folder",
         )
@@ -126,7 +126,8 @@ def current_version_dir(warehouse_dir: str, table: str) -> str | None:
         hint = (f"point it back at the newest version kept: ln -sfn {VERSIONS}/{table}/{kept[-1]} "
                 f"{link}" if kept else f"delete the dangling symlink {link} and rerun to "
                                        f"republish the table")
-        raise EtlError(f"{link} points at a missing version {target}", hint=hint)
+        raise EtlError(f"{printable(link)} points at a missing version {printable(target)}",
+                       hint=hint)
     return target
 
 
@@ -151,12 +152,27 @@ def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str) -> int
     from pyspark.sql import functions as F
 
     observed = Observation(f"publish_{sink.table}_{uuid.uuid4().hex[:8]}")
-    out = repartitioned(df.observe(observed, F.count(F.lit(1)).alias("rows")), sink.repartition)
+    text_keys = [c for c in sink.partition_by if dict(df.dtypes).get(c) == "string"]
+    empties = [F.count_if(F.col(f"`{c}`") == "").alias(f"empty_{i}")
+               for i, c in enumerate(text_keys)]
+    out = repartitioned(df.observe(observed, F.count(F.lit(1)).alias("rows"), *empties),
+                        sink.repartition)
     writer = out.write.mode("errorifexists").option("compression", compression)
     if sink.partition_by:
         writer = writer.partitionBy(*sink.partition_by)
     writer.parquet(staging)
-    return int(observed.get.get("rows", 0))
+    counts = observed.get
+    for i, column in enumerate(text_keys):
+        if counts.get(f"empty_{i}"):
+            raise EtlError(
+                f"sink {sink.table!r}: {counts[f'empty_{i}']} row(s) have an empty string in "
+                f"partition column {printable(column)!r}; a partition folder cannot hold '' "
+                f"(Spark writes it like null, as __HIVE_DEFAULT_PARTITION__, and it reads back "
+                f"as null), so the table was not published",
+                hint=f"map it in a step before the sink: nullif({column}, '') to publish null, "
+                     f"or coalesce(nullif({column}, ''), 'unknown') to keep a value",
+            )
+    return int(counts.get("rows", 0))
 
 
 def _write_empty(df: DataFrame, staging: str, compression: str) -> None:
@@ -262,7 +278,7 @@ def _link(src: str, dst: str) -> None:
     """Hard-link `src` to `dst` (copy where the file system has no hard links)."""
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     if os.path.exists(dst):
-        raise EtlError(f"cannot merge {src}: {dst} already exists",
+        raise EtlError(f"cannot merge {printable(src)}: {printable(dst)} already exists",
                        hint="publish with mode: overwrite to rebuild the table")
     try:
         os.link(src, dst)

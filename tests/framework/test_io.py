@@ -70,10 +70,9 @@ def test_csv_malformed_rows_are_counted_never_lost(spark, tmp_path, policy):
 
 def test_quarantine_keeps_raw_lines_with_source_and_reason(spark, tmp_path):
     folder = write_csv(tmp_path / "in", GOOD_CSV + BAD_CSV)
-    got = read_source(spark, source(folder, policy="quarantine"), str(tmp_path))
-    assert got.quarantine_path == str(tmp_path / "quarantine" / "orders")
-    records = [json.loads(line) for f in sorted(Path(got.quarantine_path).glob("*.json"))
-               for line in f.read_text().splitlines()]
+    got = read_source(spark, source(folder, policy="quarantine"), str(tmp_path), run_id="r1")
+    assert got.quarantine_path == str(tmp_path / "quarantine" / "orders" / "r1")
+    records = quarantined(got)
     assert sorted(r["record"] for r in records) == sorted(BAD_CSV)
     assert {r["source"] for r in records} == {"orders"}
     assert {r["file"] for r in records} == {f"file:{folder / 'part-0.csv'}"}  # where to look
@@ -82,18 +81,25 @@ def test_quarantine_keeps_raw_lines_with_source_and_reason(spark, tmp_path):
     assert reasons[BAD_CSV[3]].endswith("columns null after parsing: ts")
 
 
-def test_quarantine_is_replaced_each_run(spark, tmp_path):
+def quarantined(got) -> list[dict]:
+    return [json.loads(line) for f in sorted(Path(got.quarantine_path).glob("*.json"))
+            for line in f.read_text().splitlines()]
+
+
+def test_each_run_keeps_its_own_quarantine(spark, tmp_path):
+    """A later run (which may fail before publishing) never removes the records an earlier
+    run set aside: they belong to the tables that run published."""
     folder = write_csv(tmp_path / "in", GOOD_CSV + BAD_CSV)
-    first = read_source(spark, source(folder, policy="quarantine"), str(tmp_path))
+    first = read_source(spark, source(folder, policy="quarantine"), str(tmp_path), run_id="r1")
     write_csv(folder, GOOD_CSV + BAD_CSV[:1])
-    second = read_source(spark, source(folder, policy="quarantine"), str(tmp_path))
-    lines = [ln for f in Path(second.quarantine_path).glob("*.json")
-             for ln in f.read_text().splitlines()]
-    assert first.malformed == 4 and second.malformed == 1 and len(lines) == 1
+    second = read_source(spark, source(folder, policy="quarantine"), str(tmp_path), run_id="r2")
+    assert first.malformed == 4 and second.malformed == 1
+    assert sorted(r["record"] for r in quarantined(first)) == sorted(BAD_CSV)
+    assert [r["record"] for r in quarantined(second)] == BAD_CSV[:1]
     write_csv(folder, GOOD_CSV)
-    third = read_source(spark, source(folder, policy="quarantine"), str(tmp_path))
-    assert third.quarantine_path is None
-    assert not (tmp_path / "quarantine" / "orders").exists()
+    third = read_source(spark, source(folder, policy="quarantine"), str(tmp_path), run_id="r3")
+    assert third.quarantine_path is None  # nothing set aside: no folder
+    assert sorted(os.listdir(tmp_path / "quarantine" / "orders")) == ["r1", "r2"]
 
 
 def test_fail_policy_names_source_count_example_and_hint(spark, tmp_path):
@@ -288,3 +294,229 @@ def test_path_size_sums_every_file(tmp_path):
     assert path_size(str(tmp_path / "a")) == 105
     assert path_size(str(tmp_path / "link")) == 105
     assert path_size(str(tmp_path / "a" / "x")) == 5
+
+
+# -- every input record accounted for (issue 10) --------------------------------------------------
+
+CONTROL_LINES = ["\x01\x02", "\x00", "\x1b\x07\x0b"]  # records Spark's CSV reader skips as blank
+
+
+@pytest.mark.parametrize("policy", ["drop", "quarantine"])
+def test_a_csv_line_of_control_characters_is_malformed_not_lost(spark, tmp_path, policy):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    body = GOOD_CSV[:2] + CONTROL_LINES[:2] + ["", " \t "] + GOOD_CSV[2:] + CONTROL_LINES[2:]
+    (folder / "a.csv").write_text("id,name,qty,ts\n" + "\n".join(body) + "\n")
+    got = read_source(spark, source(folder, policy=policy), str(tmp_path), run_id="r1")
+    assert got.malformed == len(CONTROL_LINES)  # the blank lines are not records
+    assert got.rows == len(GOOD_CSV) == got.df.count()
+    if policy == "quarantine":
+        records = quarantined(got)
+        assert sorted(r["record"] for r in records) == sorted(CONTROL_LINES)
+        assert all("control characters only" in r["reason"] for r in records)
+
+
+def test_a_csv_line_of_control_characters_fails_the_fail_policy_escaped(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", GOOD_CSV + CONTROL_LINES[:1])
+    with pytest.raises(DataError) as err:
+        read_source(spark, source(folder, policy="fail"), str(tmp_path))
+    assert "1 malformed csv record;" in err.value.message
+    assert "\\x01\\x02" in err.value.message and "\x01" not in err.value.message
+
+
+JSON_GOOD = ['{"id": 1, "name": "a", "qty": 1}', '  {"id": 2, "name": "b}{", "qty": 2}  ',
+             '{"id": 3, "name": "c\\"}", "extra": [1, {"x": "]"}]}']
+JSON_BAD = ["{}",  # parses to a row of nulls: nothing the schema declares
+            '{"other": 1}',
+            "[]",  # Spark's reader: no row at all
+            '[{"id": 10}, {"id": 11}]',  # Spark's reader: two rows
+            '{"id": 12, "name": "x"} garbage',  # Spark's reader: id 12, the rest ignored
+            '{"id": 13}{"id": 14}',
+            '{"id": 15} }',
+            '{"id": 16, "name": "y"} "tail"']
+
+
+@pytest.mark.parametrize("policy", ["drop", "quarantine"])
+def test_every_json_line_is_one_row_or_malformed(spark, tmp_path, policy):
+    folder = tmp_path / "json"
+    folder.mkdir()
+    (folder / "a.json").write_text("\n".join(JSON_GOOD + ["", "   "] + JSON_BAD) + "\n")
+    got = read_source(spark, source(folder, fmt="json", policy=policy), str(tmp_path),
+                      run_id="r1")
+    assert got.malformed == len(JSON_BAD)
+    assert sorted((r["id"], r["name"]) for r in got.df.collect()) == [
+        (1, "a"), (2, "b}{"), (3, 'c"}')]
+    assert got.rows == len(JSON_GOOD)
+    if policy == "quarantine":
+        assert sorted(r["record"] for r in quarantined(got)) == sorted(JSON_BAD)
+
+
+def test_a_clean_json_file_reads_every_line(spark, tmp_path):
+    folder = tmp_path / "json"
+    folder.mkdir()
+    (folder / "a.json").write_text("\n".join(JSON_GOOD) + "\n\n")
+    got = read_source(spark, source(folder, fmt="json", policy="fail"), str(tmp_path))
+    assert got.malformed == 0 and sorted(r["id"] for r in got.df.collect()) == [1, 2, 3]
+
+
+# -- empty inputs, encodings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content", ["", "id,name,qty,ts\n", "id,name,qty,ts\n\n  \n"])
+def test_an_empty_or_header_only_file_is_refused_unless_allowed(spark, tmp_path, content):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text(content)
+    with pytest.raises(DataError, match="read 0 rows") as err:
+        read_source(spark, source(folder), str(tmp_path))
+    assert "allow_empty: true" in err.value.hint
+    got = read_source(spark, source(folder, allow_empty=True), str(tmp_path))
+    assert got.rows == 0 and got.df.count() == 0
+    assert any("read 0 rows" in w and "published empty" in w for w in got.warnings)
+
+
+def test_a_source_whose_every_record_is_malformed_reads_0_rows(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", BAD_CSV)
+    with pytest.raises(DataError, match=r"read 0 rows .*\(4 malformed"):
+        read_source(spark, source(folder, policy="drop"), str(tmp_path))
+
+
+def test_an_empty_parquet_source_is_refused_too(spark, tmp_path):
+    spark.createDataFrame([], "id int, name string, qty int, ts timestamp") \
+        .write.parquet(str(tmp_path / "pq"))
+    with pytest.raises(DataError, match="read 0 rows"):
+        read_source(spark, source(tmp_path / "pq", fmt="parquet"), str(tmp_path))
+
+
+LATIN = ["1,Müller,1,2026-01-01T00:00:00", "2,José Ñandú,2,2026-01-01T00:00:00"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_undecodable_bytes_are_counted_and_the_encoding_option_reads_them(spark, tmp_path, fmt):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    if fmt == "csv":
+        text = "id,name,qty,ts\n" + "\n".join(LATIN) + "\n"
+    else:
+        text = "\n".join(json.dumps({"id": int(i), "name": n}, ensure_ascii=False)
+                         for i, n, *_ in (ln.split(",") for ln in LATIN)) + "\n"
+    (folder / f"a.{fmt}").write_bytes(text.encode("latin-1"))
+    non_ascii = sum(ord(c) > 127 for c in text)
+    got = read_source(spark, source(folder, fmt=fmt), str(tmp_path))
+    assert [w for w in got.warnings if f"{non_ascii} character(s) could not be decoded" in w
+            and "encoding" in w]
+    assert sum(r["name"].count("\ufffd") for r in got.df.collect()) == non_ascii
+    fixed = read_source(spark, source(folder, fmt=fmt, encoding="ISO-8859-1"), str(tmp_path))
+    assert fixed.warnings == () and fixed.malformed == 0
+    assert sorted(r["name"] for r in fixed.df.collect()) == ["José Ñandú", "Müller"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le"])
+def test_a_utf16_file_is_refused_naming_the_encoding_option(spark, tmp_path, codec):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(("id,name,qty,ts\n" + "\n".join(LATIN) + "\n").encode(codec))
+    with pytest.raises(DataError) as err:
+        read_source(spark, source(folder, policy="drop"), str(tmp_path))
+    assert "looks UTF-16 encoded" in err.value.message and "a.csv" in err.value.message
+    assert "encoding: UTF-16" in err.value.hint and "\x00" not in err.value.message
+    encoding = "UTF-16" if codec == "utf-16" else "UTF-16LE"
+    got = read_source(spark, source(folder, policy="fail", encoding=encoding), str(tmp_path))
+    assert sorted(r["name"] for r in got.df.collect()) == ["José Ñandú", "Müller"]
+
+
+# -- headers with other columns (issue 10, item 16) -----------------------------------------------
+
+
+@pytest.mark.parametrize(("header", "shown"), [
+    ("id,name,qty,ts,extra", "id, name, qty, ts, extra"),  # one column more
+    ("id,name,qty", "id, name, qty"),  # one column less
+    ("id,name,amount,ts", "id, name, amount, ts"),  # renamed
+])
+@pytest.mark.parametrize(("policy", "several"), [("fail", False), ("fail", True),
+                                                ("quarantine", True)])
+def test_a_header_with_other_columns_names_both_lists_and_the_file(spark, tmp_path, header,
+                                                                    shown, policy, several):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    if several:
+        write_csv(folder, GOOD_CSV[:2], name="a-good.csv")
+    (folder / "b-drift.csv").write_text(header + "\n" + "1,ann,10,2026-01-01T10:00:00,x\n")
+    with pytest.raises(DataError) as err:
+        read_source(spark, source(folder, policy=policy), str(tmp_path))
+    message = err.value.message
+    assert "b-drift.csv" in message
+    assert f"header {shown}; declared id, name, qty, ts" in message
+    assert "Py4J" not in message and "FAILED_READ_FILE" not in message
+    assert err.value.exit_code == 1
+
+
+def test_a_header_quoting_terminal_escapes_is_shown_escaped(spark, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id,\x1b[2J\x1b[31mname,qty,ts,x\n1,a,1,2026-01-01,x\n")
+    with pytest.raises(DataError) as err:
+        read_source(spark, source(folder), str(tmp_path))
+    assert "\x1b" not in err.value.format() and "\\x1b[2J\\x1b[31mname" in err.value.message
+
+
+def test_an_escape_sequence_in_a_malformed_row_never_reaches_the_message_raw(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", GOOD_CSV + ["9,\x1b]0;pwned\x07\x1b[31m,many,\u202eX"])
+    with pytest.raises(DataError) as err:
+        read_source(spark, source(folder, policy="fail"), str(tmp_path))
+    text = err.value.format() + str(err.value.details)
+    assert not any(c in text for c in "\x1b\x07\u202e")
+    assert "\\x1b]0;pwned\\x07\\x1b[31m" in err.value.message and "\\u202eX" in err.value.message
+
+
+def test_json_lines_in_utf16_are_refused_rather_than_read_as_one_document(spark, tmp_path):
+    folder = tmp_path / "json"
+    folder.mkdir()
+    (folder / "a.json").write_bytes("\n".join(JSON_GOOD).encode("utf-16"))
+    with pytest.raises(DataError) as err:  # multiLine would keep the first record only
+        read_source(spark, source(folder, fmt="json", encoding="UTF-16"), str(tmp_path))
+    assert "cannot be read line by line" in err.value.message
+    assert "iconv -f UTF-16 -t UTF-8" in err.value.hint
+    with pytest.raises(DataError, match="looks UTF-16 encoded"):
+        read_source(spark, source(folder, fmt="json"), str(tmp_path))
+
+
+@pytest.mark.parametrize("policy", ["drop", "quarantine"])
+def test_control_character_lines_of_a_compressed_csv_are_found_by_spark_s_text_reader(
+        spark, tmp_path, policy):
+    import gzip
+
+    folder = tmp_path / "in"
+    folder.mkdir()  # a byte scan cannot see into it: Spark reads its lines and counts them
+    body = GOOD_CSV[:2] + CONTROL_LINES + [" "] + GOOD_CSV[2:]
+    with gzip.open(folder / "a.csv.gz", "wt") as fh:
+        fh.write("id,name,qty,ts\n" + "\n".join(body) + "\n")
+    write_csv(folder, BAD_CSV[:1], name="b.csv")
+    got = read_source(spark, source(folder, policy=policy), str(tmp_path), run_id="r1")
+    assert got.malformed == len(CONTROL_LINES) + 1 and got.rows == len(GOOD_CSV)
+    if policy == "quarantine":
+        assert sorted(r["record"] for r in quarantined(got)) == sorted(CONTROL_LINES
+                                                                       + BAD_CSV[:1])
+
+
+def test_control_character_lines_are_found_in_the_files_spark_reads_whatever_their_names(
+        spark, tmp_path):
+    wanted = tmp_path / "proj [old] {v1} x%20y"
+    write_csv(wanted, GOOD_CSV + CONTROL_LINES[:1] + BAD_CSV[:1], name="a b.csv")
+    write_csv(tmp_path / "proj o v1 x%20y", CONTROL_LINES[1:])  # what a pattern would match
+    got = read_source(spark, source(wanted, policy="quarantine"), str(tmp_path), run_id="r1")
+    assert got.malformed == 2 and got.rows == len(GOOD_CSV)
+    files = {r["record"]: r["file"] for r in quarantined(got)}
+    assert files[CONTROL_LINES[0]] == files[BAD_CSV[0]]  # named as Spark names the file
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_an_encoding_given_as_a_reader_option_is_the_source_s_encoding(spark, tmp_path, fmt):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    text = ("id,name,qty,ts\n1,Müller,1,2026-01-01T00:00:00\n" if fmt == "csv"
+            else '{"id": 1, "name": "Müller"}\n')
+    (folder / f"a.{fmt}").write_bytes(text.encode("latin-1"))
+    got = read_source(spark, source(folder, fmt=fmt, options={"encoding": "ISO-8859-1"}),
+                      str(tmp_path))
+    assert [r["name"] for r in got.df.collect()] == ["Müller"] and got.warnings == ()

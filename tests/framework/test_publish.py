@@ -264,3 +264,23 @@ def test_a_dangling_table_link_says_which_version_to_point_it_back_at(publish):
     with pytest.raises(EtlError) as info:
         current_version_dir(wh, "fact_orders")
     assert f"ln -sfn .versions/fact_orders/{os.path.basename(first)}" in info.value.hint
+
+
+@pytest.mark.parametrize("mode", ["overwrite", "append"])
+def test_an_empty_string_partition_value_is_refused_and_the_old_table_kept(publish, mode):
+    """Spark writes '' and null alike as __HIVE_DEFAULT_PARTITION__: '' would read back null."""
+    publish(DAY1)
+    link = Path(publish.warehouse) / "fact_orders"
+    target = os.readlink(link)
+    with pytest.raises(EtlError) as err:
+        publish(DAY2 + [(7, "", 7.0), (8, "", 8.0), (9, None, 9.0)], mode=mode, run_id="r2")
+    assert "2 row(s) have an empty string in partition column 'day'" in err.value.message
+    assert "nullif(day, '')" in err.value.hint
+    assert os.readlink(link) == target and table_rows(link) == sorted(DAY1)
+    assert os.listdir(Path(publish.warehouse) / ".staging") == []
+
+
+def test_a_null_partition_value_is_still_published(publish):
+    res = publish(DAY1 + [(9, None, 9.0)])
+    assert res.rows == 3
+    assert sorted(r[0] for r in table_rows(res.path)) == [1, 2, 9]
