@@ -10,6 +10,7 @@ import this module to read the schemas and must not start a JVM.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -82,9 +83,14 @@ class _ViewBinder:
             self.ref(name)
 
     def view_name(self, name: str) -> str:
-        """`__etl_<step>__<name>`: unique per step and input, stable across reruns."""
+        """`__etl_<step>__<name>__<hash>`: readable, stable across reruns, and never shared by
+        two steps or two inputs. The hash of the exact (step, name) pair keeps apart what the
+        readable part alone would not (step `a` reading `b__c` and step `a__b` reading `c`,
+        names differing only in case, which Spark's view names ignore): steps run side by side
+        on one session, so a shared view could hand a step another step's rows."""
         step, table = (re.sub(r"\W", "_", s) for s in (self.ctx.step_id, name))
-        return f"__etl_{step}__{table}"
+        digest = hashlib.sha256(f"{self.ctx.step_id}\0{name}".encode()).hexdigest()[:12]
+        return f"__etl_{step}__{table}__{digest}"
 
     def ref(self, name: str) -> str:
         if name not in self.bound:
