@@ -271,22 +271,28 @@ def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[s
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
               help="Override a pipeline variable (a small scale is enough). Repeatable.")
+@click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False),
+              help=f"Where sources with a relative path are read from, as for `etl run` "
+                   f"(default ./data, or ${DATA_DIR_ENV}); nothing is written there.")
 @click.option("--if-missing", is_flag=True,
               help="Do nothing when an archive for this Java and Spark already exists.")
 @click.option("--prune", is_flag=True,
               help="Also delete archives recorded for another Java or Spark (~180 MB each).")
 @handle_errors
-def warmup(file: str, vars_: tuple[str, ...], if_missing: bool, prune: bool) -> None:
+def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: bool,
+           prune: bool) -> None:
     """Record a class-data archive so later runs start Spark about twice as fast.
 
-    Runs FILE once in a scratch folder (your data is not touched) and keeps the JVM's archive of
-    the classes it loaded, keyed by Java and Spark version. Set ETL_CLASS_ARCHIVE=off to not use it.
+    Runs FILE once in a scratch folder (your data is not touched; sources with a relative path
+    are read from --data-dir) and keeps the JVM's archive of the classes it loaded, keyed by Java
+    and Spark version. Set ETL_CLASS_ARCHIVE=off to not use it.
     """
     from framework.richconsole import RichConsole
     from framework.runtime import classarchive
     from framework.runtime.warmup import warmup as record_archive
 
     spec = _load(file, vars_)
+    directory = _data_dir(data_dir)
     existing = classarchive.archive_path()
     if if_missing and existing and os.path.isfile(existing):
         _terminal().print(f"class-data archive: {existing} (already recorded)")
@@ -294,7 +300,7 @@ def warmup(file: str, vars_: tuple[str, ...], if_missing: bool, prune: bool) -> 
         console = RichConsole(_terminal())
         with _hiding_output(_secrets()):
             try:
-                result = record_archive(spec, _HidingConsole(console, _secrets()))
+                result = record_archive(spec, _HidingConsole(console, _secrets()), directory)
             finally:
                 console.close()
         _terminal().print(f"class-data archive: {result.archive} "
