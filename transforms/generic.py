@@ -198,8 +198,17 @@ def dedupe(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Dat
     _require_columns(df, keys, ctx.step_id, "dedupe keys")
     if not params.get("order_by"):
         return df.dropDuplicates(keys)
-    rank = f"row_number() over ({_window_spec(keys, params['order_by'])}) as __etl_rn"
-    return df.selectExpr("*", rank).filter("__etl_rn = 1").drop("__etl_rn")
+    rn = _unused_column(df, "__etl_rn")
+    rank = f"row_number() over ({_window_spec(keys, params['order_by'])}) as {_quote(rn)}"
+    return df.selectExpr("*", rank).filter(f"{_quote(rn)} = 1").drop(rn)
+
+
+def _unused_column(df: DataFrame, base: str) -> str:
+    """`base`, or `base_2`, `base_3`...: a helper column name the input does not have (in any
+    case: Spark resolves names that way), so it never takes or drops one of the user's."""
+    taken = {c.casefold() for c in df.columns}
+    return next(n for n in (base, *(f"{base}_{i}" for i in range(2, len(taken) + 3)))
+                if n.casefold() not in taken)
 
 
 def _window_spec(partition_by: list[str], order_by: list[str]) -> str:

@@ -193,6 +193,14 @@ def test_dedupe_whole_rows_and_by_key_with_order(spark, ctx):
     assert generic.dedupe(ctx, {"d": df}, {"keys": ["k"]}).count() == 2
 
 
+def test_dedupe_with_order_keeps_a_column_named_like_its_helper(spark, ctx):
+    data = [(1, 7, 3), (1, 8, 4), (2, 9, 5)]  # k, __etl_rn (the user's), ts
+    df = spark.createDataFrame(data, "k int, __ETL_RN int, ts int")
+    out = generic.dedupe(ctx, {"d": df}, {"keys": ["k"], "order_by": ["ts desc"]})
+    assert out.columns == ["k", "__ETL_RN", "ts"]
+    assert rows(out) == [(1, 8, 4), (2, 9, 5)]
+
+
 def test_aggregate_groups_and_global(ctx, orders):
     out = generic.aggregate(ctx, {"o": orders}, {
         "group_by": ["customer"], "aggregations": {"n": "count(*)", "total": "sum(amount)"}})
