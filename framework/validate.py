@@ -496,6 +496,8 @@ class _Checker:
             self.identifier(step.id, "step id", where, path)
         for src in self.spec.sources:
             self.identifier(src.id, "source id", src.loc, format_path(("sources", src.id)))
+        for gen in self.spec.generators:  # names its task, its logs and warmup's landing folder
+            self.identifier(gen.id, "generator id", gen.loc, format_path(("generators", gen.id)))
         for sink in self.spec.sinks:
             self.identifier(sink.table, "table name", sink.loc, format_path(("sinks", sink.table)))
         self.unique_in_any_case(

@@ -77,7 +77,8 @@ def scratch_spec(spec: PipelineSpec, scratch: str, data_dir: str) -> PipelineSpe
     data directory (runs/, quarantine/), but may climb out of it with `..`: every output is
     moved, not only absolute ones. Other sources are only read, from where `etl run` with
     `data_dir` would read them: a relative path becomes `data_dir`'s."""
-    landing = {g.id: f"generated/{g.id}" for g in spec.generators}
+    landing = {g.id: f"generated/{i}-{re.sub(r'[^A-Za-z0-9_]', '_', g.id)}"  # never climbs out
+               for i, g in enumerate(spec.generators)}
     sources = tuple(
         replace(s, path=f"{landing[s.generated_by]}/{s.table}")
         if s.generated_by in landing and s.table else replace(s, path=data_path(data_dir, s.path))

@@ -82,3 +82,21 @@ def test_etl_warmup_refuses_an_empty_data_dir_before_any_work(tmp_path):
                     "sinks:\n  t: {from: s}\n")
     out = CliRunner().invoke(cli, ["warmup", str(file), "--data-dir", " "])
     assert out.exit_code == 2 and "--data-dir is empty" in out.output
+
+
+def test_a_generator_id_never_takes_its_scratch_landing_folder_outside(tmp_path):
+    """Validation refuses such an id; the scratch copy does not rely on it."""
+    from dataclasses import replace
+
+    file = tmp_path / "p.yaml"
+    file.write_text(PIPELINE.replace("REAL", str(tmp_path / "real")))
+    REGISTRY.load_plugins()
+    spec = load_pipeline(str(file), registry=REGISTRY)
+    hostile = {"abs": "../../..", "climbing": "A/../../b"}
+    spec = replace(spec, generators=tuple(replace(g, id=hostile[g.id]) for g in spec.generators),
+                   sources=tuple(replace(s, generated_by=hostile.get(s.generated_by or ""))
+                                 if s.generated_by else s for s in spec.sources))
+    scratch = tmp_path / "scratch"
+    copy = scratch_spec(spec, str(scratch), str(tmp_path / "data"))
+    landings = [os.path.join(scratch, g.landing_path) for g in copy.generators]
+    assert len(set(landings)) == 2 and all(_inside(p, str(scratch / "generated")) for p in landings)

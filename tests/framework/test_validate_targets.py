@@ -67,3 +67,10 @@ def test_a_declared_column_postgres_would_cut_is_refused_at_the_sink(tmp_path: P
     assert f"{tmp_path / 'p.yaml'}:6:" in problem and "sinks.t.from" in problem
     assert f"sink 't' loads column '{long_name}' of source 's' into PostgreSQL" in problem
     assert "65 bytes" in problem and "rename the column in a step" in problem
+
+
+def test_a_generator_id_is_an_identifier(tmp_path: Path) -> None:
+    text = ("pipeline: x\ngenerators:\n  '../../out': {generator: shop, params: {users: 5}, "
+            "landing: {path: raw}}\n")
+    [problem] = _problems(tmp_path, text)
+    assert ":3:" in problem and "'../../out' is not a valid generator id" in problem
