@@ -7,10 +7,11 @@ the transforms) are deferred so `etl --help` is instant.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -37,7 +38,7 @@ def handle_errors(func: Callable) -> Callable:
         except EtlError as exc:
             if debug:
                 raise
-            _report(exc)
+            _report(exc, _secrets())
             sys.exit(exc.exit_code)
         except OSError as exc:  # a file-system fault no check above foresaw: still no traceback
             if debug:
@@ -45,7 +46,7 @@ def handle_errors(func: Callable) -> Callable:
             from framework.runtime.folders import os_problem
 
             problem = os_problem(exc)
-            _report(problem)
+            _report(problem, _secrets())
             sys.exit(problem.exit_code)
         except KeyboardInterrupt:
             _terminal(stderr=True).print("[yellow]interrupted[/]: published tables are unchanged")
@@ -54,18 +55,92 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def _report(exc: EtlError) -> None:
+def _report(exc: EtlError, secrets: list[str]) -> None:
     from rich.markup import escape
+
+    from framework.masking import hide
+
+    def shown(text: str) -> str:
+        return escape(hide(text, secrets))
 
     err = _terminal(stderr=True)
     if isinstance(exc, SpecError):
         for problem in exc.problems:
-            err.print(f"[red]error[/] {escape(problem.format())}")
-        err.print(f"[red]{escape(exc.message)}[/]")
+            err.print(f"[red]error[/] {shown(problem.format())}")
+        err.print(f"[red]{shown(exc.message)}[/]")
         return
-    err.print(f"[red]error:[/] {escape(exc.message)}")
+    err.print(f"[red]error:[/] {shown(exc.message)}")
     if exc.hint:
-        err.print(f"  [dim]hint:[/] {escape(exc.hint)}")
+        err.print(f"  [dim]hint:[/] {shown(exc.hint)}")
+
+
+# -- secret values: once a pipeline is loaded, nothing the CLI prints shows them ---------------
+def _secrets() -> list[str]:
+    """The loaded pipeline's secret values (see `_load`); none before a pipeline is loaded."""
+    return click.get_current_context().find_root().meta.get("etl.secrets", [])
+
+
+def _hidden(value: Any, secrets: list[str]) -> Any:
+    """`value` with every text in it (in lists, tuples and dicts too) through `masking.hide`."""
+    from framework.masking import hide
+
+    if isinstance(value, str):
+        return hide(value, secrets)
+    if isinstance(value, list | tuple):
+        return type(value)(_hidden(v, secrets) for v in value)
+    if isinstance(value, dict):
+        return {k: _hidden(v, secrets) for k, v in value.items()}
+    return value
+
+
+class _HidingConsole:
+    """A `Console` that hides the pipeline's secret values in every message, before the
+    terminal wraps a line (which could split a value)."""
+
+    def __init__(self, inner: Any, secrets: list[str]):
+        self.inner, self.secrets = inner, secrets
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+        return lambda *args, **kw: method(*_hidden(args, self.secrets),
+                                          **_hidden(kw, self.secrets))
+
+
+class _HidingStream:
+    """sys.stdout / sys.stderr with the secret values hidden in every write: the last line of
+    defence for what libraries print themselves (pyspark logs a failed query's text, say)."""
+
+    def __init__(self, inner: Any, secrets: list[str]):
+        self.inner, self.secrets = inner, secrets
+
+    def write(self, text: str) -> int:
+        from framework.masking import hide
+
+        self.inner.write(hide(text, self.secrets))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, flush, encoding, ...
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def _hiding_output(secrets: list[str]) -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _HidingStream(saved[0], secrets), _HidingStream(saved[1], secrets)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _hidden_plan(plan: Any, secrets: list[str]) -> Any:
+    """The plan with its tasks' details (params, SQL, paths) hidden, as `etl plan` shows it."""
+    from dataclasses import replace
+
+    return replace(plan, stages=tuple(
+        replace(stage, tasks=tuple(replace(t, detail=_hidden(t.detail, secrets))
+                                   for t in stage.tasks))
+        for stage in plan.stages))
 
 
 def parse_vars(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -108,11 +183,15 @@ def pipeline_options(func: Callable) -> Callable:
 
 
 def _load(path: str, vars_: tuple[str, ...]):
+    from framework.masking import secret_values
     from framework.registry import REGISTRY
     from framework.validate import load_pipeline
 
     REGISTRY.load_plugins()
-    return load_pipeline(path, overrides=parse_vars(vars_), registry=REGISTRY)
+    spec = load_pipeline(path, overrides=parse_vars(vars_), registry=REGISTRY)
+    click.get_current_context().find_root().meta["etl.secrets"] = secret_values(
+        spec.vars, spec.secret_vars)
+    return spec
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -154,7 +233,7 @@ def plan(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[
     from framework.plan import build_plan
 
     spec = _load(file, vars_)
-    the_plan = build_plan(spec, _data_dir(data_dir), list(select))
+    the_plan = _hidden_plan(build_plan(spec, _data_dir(data_dir), list(select)), _secrets())
     if fmt == "json":
         click.echo(plan_json_text(the_plan))
     else:
@@ -180,10 +259,11 @@ def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[s
     options = RunOptions(data_dir=directory, select=tuple(select), regenerate=regenerate,
                          vars=dict(spec.vars), overrides=tuple(vars_))
     console = RichConsole(_terminal())
-    try:
-        record = run_pipeline(spec, the_plan, options, console)
-    finally:
-        console.close()
+    with _hiding_output(_secrets()):
+        try:
+            record = run_pipeline(spec, the_plan, options, _HidingConsole(console, _secrets()))
+        finally:
+            console.close()
     _terminal().print(f"[dim]run record: {os.path.join(record.folder, 'run.json')}[/]")
 
 
@@ -191,31 +271,38 @@ def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[s
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
               help="Override a pipeline variable (a small scale is enough). Repeatable.")
+@click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False),
+              help=f"Where sources with a relative path are read from, as for `etl run` "
+                   f"(default ./data, or ${DATA_DIR_ENV}); nothing is written there.")
 @click.option("--if-missing", is_flag=True,
               help="Do nothing when an archive for this Java and Spark already exists.")
 @click.option("--prune", is_flag=True,
               help="Also delete archives recorded for another Java or Spark (~180 MB each).")
 @handle_errors
-def warmup(file: str, vars_: tuple[str, ...], if_missing: bool, prune: bool) -> None:
+def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: bool,
+           prune: bool) -> None:
     """Record a class-data archive so later runs start Spark about twice as fast.
 
-    Runs FILE once in a scratch folder (your data is not touched) and keeps the JVM's archive of
-    the classes it loaded, keyed by Java and Spark version. Set ETL_CLASS_ARCHIVE=off to not use it.
+    Runs FILE once in a scratch folder (your data is not touched; sources with a relative path
+    are read from --data-dir) and keeps the JVM's archive of the classes it loaded, keyed by Java
+    and Spark version. Set ETL_CLASS_ARCHIVE=off to not use it.
     """
     from framework.richconsole import RichConsole
     from framework.runtime import classarchive
     from framework.runtime.warmup import warmup as record_archive
 
     spec = _load(file, vars_)
+    directory = _data_dir(data_dir)
     existing = classarchive.archive_path()
     if if_missing and existing and os.path.isfile(existing):
         _terminal().print(f"class-data archive: {existing} (already recorded)")
     else:
         console = RichConsole(_terminal())
-        try:
-            result = record_archive(spec, console)
-        finally:
-            console.close()
+        with _hiding_output(_secrets()):
+            try:
+                result = record_archive(spec, _HidingConsole(console, _secrets()), directory)
+            finally:
+                console.close()
         _terminal().print(f"class-data archive: {result.archive} "
                           f"({result.size / 2**20:.0f} MB, recorded in {result.seconds:.0f} s); "
                           f"later runs on this Java and Spark start from it")

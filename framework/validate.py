@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -447,12 +448,25 @@ def _repartition(value: Any) -> S.Repartition | None:
                          by=_names(value.get("by")), coalesce=value.get("coalesce") is True)
 
 
+def _overlap(a: str, b: str, same: bool = False) -> bool:
+    """Folders `a` and `b` are one, or (unless `same`) one lies inside the other, in any case.
+    Relative and absolute paths are compared only with their own kind: the data dir is not
+    known here."""
+    def parts(p: str) -> tuple[bool, tuple[str, ...]]:
+        absolute = "://" in p or p.startswith("/")
+        return absolute, tuple(x for x in posixpath.normpath(p).casefold().split("/")
+                               if x not in ("", "."))
+    (abs_a, pa), (abs_b, pb) = parts(a), parts(b)
+    n = min(len(pa), len(pb))
+    return abs_a == abs_b and pa[:n] == pb[:n] and (not same or len(pa) == len(pb))
+
+
 def check_spec(spec: S.PipelineSpec, registry: Registry,
                broken: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
     """Checks that need the whole pipeline; `broken` names steps (steps[i]) the schema rejected."""
     checker = _Checker(spec, registry, broken)
     for check in (checker.ids, checker.step_inputs, checker.sinks, checker.sources,
-                  checker.column_lists):
+                  checker.column_lists, checker.landings):
         check()
     return checker.problems + find_cycles(spec)
 
@@ -484,6 +498,8 @@ class _Checker:
             self.identifier(step.id, "step id", where, path)
         for src in self.spec.sources:
             self.identifier(src.id, "source id", src.loc, format_path(("sources", src.id)))
+        for gen in self.spec.generators:  # names its task, its logs and warmup's landing folder
+            self.identifier(gen.id, "generator id", gen.loc, format_path(("generators", gen.id)))
         for sink in self.spec.sinks:
             self.identifier(sink.table, "table name", sink.loc, format_path(("sinks", sink.table)))
         self.unique_in_any_case(
@@ -573,6 +589,7 @@ class _Checker:
                          "step", sink.locs.get("from", sink.loc), f"{base}.from",
                          did_you_mean(sink.source, self.outputs, "`from:` names a step or source"))
             self.partition_columns(sink, base)
+            self.pg_columns(sink, base)
             if "postgres" in sink.targets and (reason := pg_identifier_problem(sink.table)):
                 self.add(f"table name {sink.table!r} {reason}", sink.loc, base,
                          "shorten the sink's name: it names the PostgreSQL table")
@@ -581,6 +598,43 @@ class _Checker:
                          "not set", sink.locs.get("targets", sink.loc), f"{base}.targets",
                          "add `warehouse: {postgres: {dsn: \"${PG_DSN}\"}}` and export PG_DSN="
                          "postgresql://user@host/db (never write a password into the file)")
+
+    def pg_columns(self, sink: S.SinkSpec, base: str) -> None:
+        """Declared columns a postgres sink would load under a name PostgreSQL cuts short."""
+        src = self.spec.source(sink.source)
+        if "postgres" not in sink.targets or src is None or src.schema is None:
+            return
+        for col in src.schema.names():
+            reason = pg_identifier_problem(col)
+            if reason and column_name_problem(col) is None:  # else reported at the column
+                self.add(f"sink {sink.table!r} loads column {col!r} of source {src.id!r} into "
+                         f"PostgreSQL, and the name {reason}", sink.locs.get("from", sink.loc),
+                         f"{base}.from", "rename the column in a step and let the sink read "
+                                         "that step")
+
+    def landings(self) -> None:
+        """Generators' landing folders: each is a generator's own (its manifest says what it
+        wrote there and what it may replace), so no two may share one or lie one inside the
+        other, nor inside a folder the run writes (warehouse, runs, quarantine). Compared as
+        written, in any case: file systems that ignore case make `raw` and `RAW` one folder."""
+        owned = [("the warehouse", self.spec.warehouse.path, None, "warehouse.path"),
+                 ("the runs folder", "runs", None, ""),
+                 ("the quarantine folder", "quarantine", None, "")]
+        for gen in self.spec.generators:
+            where = gen.locs.get("landing.path", gen.loc)
+            path = format_path(("generators", gen.id, "landing", "path"))
+            for what, other, other_loc, _ in owned:
+                if gen.landing_path and _overlap(gen.landing_path, other):
+                    line = f", line {other_loc.line}" if other_loc else ""
+                    how = "the folder of" if _overlap(other, gen.landing_path, same=True) \
+                        else "a folder overlapping"
+                    self.add(f"generator {gen.id!r} lands in {gen.landing_path!r}, {how} {what} "
+                             f"({other!r}{line})", where, path,
+                             "give each generator a landing folder of its own, outside every "
+                             "other generator's and the run's folders")
+                    break
+            owned.append((f"the landing folder of generator {gen.id!r}", gen.landing_path,
+                          where, path))
 
     def partition_columns(self, sink: S.SinkSpec, base: str) -> None:
         src = self.spec.source(sink.source)

@@ -10,6 +10,7 @@ import this module to read the schemas and must not start a JVM.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -82,9 +83,14 @@ class _ViewBinder:
             self.ref(name)
 
     def view_name(self, name: str) -> str:
-        """`__etl_<step>__<name>`: unique per step and input, stable across reruns."""
+        """`__etl_<step>__<name>__<hash>`: readable, stable across reruns, and never shared by
+        two steps or two inputs. The hash of the exact (step, name) pair keeps apart what the
+        readable part alone would not (step `a` reading `b__c` and step `a__b` reading `c`,
+        names differing only in case, which Spark's view names ignore): steps run side by side
+        on one session, so a shared view could hand a step another step's rows."""
         step, table = (re.sub(r"\W", "_", s) for s in (self.ctx.step_id, name))
-        return f"__etl_{step}__{table}"
+        digest = hashlib.sha256(f"{self.ctx.step_id}\0{name}".encode()).hexdigest()[:12]
+        return f"__etl_{step}__{table}__{digest}"
 
     def ref(self, name: str) -> str:
         if name not in self.bound:
@@ -192,8 +198,17 @@ def dedupe(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Dat
     _require_columns(df, keys, ctx.step_id, "dedupe keys")
     if not params.get("order_by"):
         return df.dropDuplicates(keys)
-    rank = f"row_number() over ({_window_spec(keys, params['order_by'])}) as __etl_rn"
-    return df.selectExpr("*", rank).filter("__etl_rn = 1").drop("__etl_rn")
+    rn = _unused_column(df, "__etl_rn")
+    rank = f"row_number() over ({_window_spec(keys, params['order_by'])}) as {_quote(rn)}"
+    return df.selectExpr("*", rank).filter(f"{_quote(rn)} = 1").drop(rn)
+
+
+def _unused_column(df: DataFrame, base: str) -> str:
+    """`base`, or `base_2`, `base_3`...: a helper column name the input does not have (in any
+    case: Spark resolves names that way), so it never takes or drops one of the user's."""
+    taken = {c.casefold() for c in df.columns}
+    return next(n for n in (base, *(f"{base}_{i}" for i in range(2, len(taken) + 3)))
+                if n.casefold() not in taken)
 
 
 def _window_spec(partition_by: list[str], order_by: list[str]) -> str:

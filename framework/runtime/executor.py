@@ -420,11 +420,13 @@ class Executor:
         self._set_output(task, repartitioned(result, step.repartition), rec)
 
     def _run_sink(self, task: Task, rec: TaskRecord) -> None:
-        from framework.runtime.pgload import read_published
+        from framework.runtime.pgload import check_columns, read_published
         from framework.runtime.publish import publish_table
 
         sink = next(s for s in self.spec.sinks if s.table == task.id)
         df, expected = self.outputs[sink.source], None
+        if "postgres" in sink.targets:  # before Parquet too: the sink is all or nothing
+            check_columns(df.columns, sink)
         if "parquet" in sink.targets:
             compression = sink.compression or self.spec.warehouse.compression
             result = publish_table(df, self._warehouse_dir(), sink, compression,

@@ -120,6 +120,7 @@ def _ensure_schema(cur: Any, schema: str) -> None:
 def load_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_root: str,
                expected_rows: int | None = None) -> LoadResult:
     """Load `df` into `<schema>.<sink.table>` as the sink's mode says; all or nothing."""
+    check_columns(df.columns, sink)
     t0 = time.monotonic()
     folder = os.path.join(staging_root, f"{sink.table}-postgres-{secrets.token_hex(4)}")
     try:
@@ -134,6 +135,20 @@ def load_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_ro
         shutil.rmtree(folder, ignore_errors=True)
     return LoadResult(f"{target.schema}.{sink.table}", loaded,
                       round(time.monotonic() - t0, 3), views)
+
+
+def check_columns(columns: list[str], sink: SinkSpec) -> None:
+    """Refuse, before anything is written, a column PostgreSQL would not keep as written: it
+    cuts names to 63 bytes, so a long name would change and two sharing their first 63 bytes
+    would be one column."""
+    from framework.validate import pg_identifier_problem
+
+    for name in columns:
+        if name == ROW_MARK or (reason := pg_identifier_problem(name)):
+            why = "is a name the load uses for itself" if name == ROW_MARK else reason
+            raise EtlError(f"sink {sink.table!r}: column {name!r} {why}",
+                           hint="rename the column in a step before the sink (transform: "
+                                "rename, or `as` in SQL); nothing was loaded")
 
 
 # -- Spark side ------------------------------------------------------------------------------------

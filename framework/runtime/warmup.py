@@ -3,7 +3,8 @@
 The run is a real one (same engine, same transforms), so the archive holds exactly the classes such
 runs load. It runs a copy of the spec whose every output lives in the scratch folder
 (`scratch_spec`), which is removed after: the user's data directory, warehouse, landing folders and
-databases are never written to. Sources are read where they are (read only).
+databases are never written to. Sources are read where they are (read only): a relative source
+path resolves against the data directory given (`etl warmup --data-dir`, as for `etl run`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from framework.console import Console
 from framework.errors import EtlError
-from framework.plan import build_plan
+from framework.plan import build_plan, data_path
 from framework.runtime import classarchive
 from framework.runtime.executor import Executor, RunOptions
 from framework.spec import PipelineSpec
@@ -34,7 +35,9 @@ class WarmupResult:
     seconds: float
 
 
-def warmup(spec: PipelineSpec, console: Console) -> WarmupResult:
+def warmup(spec: PipelineSpec, console: Console, data_dir: str) -> WarmupResult:
+    """Record the archive from a run of `spec` in a scratch folder; sources that no generator
+    produces are read from `data_dir`, where `etl run` would read them."""
     target = classarchive.archive_path()
     if target is None:
         raise EtlError("cannot record a class-data archive: Java or Spark's jars were not found",
@@ -47,7 +50,7 @@ def warmup(spec: PipelineSpec, console: Console) -> WarmupResult:
         options = RunOptions(data_dir=scratch, vars=dict(spec.vars), stop_session=False,
                              class_archive=False,
                              java_options=tuple(classarchive.recording_options(recorded)))
-        spec = scratch_spec(spec, scratch)
+        spec = scratch_spec(spec, scratch, data_dir)
         executor = Executor(spec, build_plan(spec, scratch, []), options, console)
         try:
             executor.run()
@@ -66,17 +69,20 @@ def warmup(spec: PipelineSpec, console: Console) -> WarmupResult:
     return WarmupResult(target, os.path.getsize(target), time.monotonic() - t0)
 
 
-def scratch_spec(spec: PipelineSpec, scratch: str) -> PipelineSpec:
+def scratch_spec(spec: PipelineSpec, scratch: str, data_dir: str) -> PipelineSpec:
     """`spec` with every place a run writes to inside `scratch`: the warehouse (and with it its
     staging folder and lock), each generator's landing folder (and the sources reading it),
     Spark's own folders; no PostgreSQL at all (a sink publishes Parquet into the scratch
     warehouse instead). Relative data locations already resolve against `scratch`, the run's
     data directory (runs/, quarantine/), but may climb out of it with `..`: every output is
-    moved, not only absolute ones. Other sources keep their paths: they are only read."""
-    landing = {g.id: f"generated/{g.id}" for g in spec.generators}
+    moved, not only absolute ones. Other sources are only read, from where `etl run` with
+    `data_dir` would read them: a relative path becomes `data_dir`'s."""
+    landing = {g.id: f"generated/{i}-{re.sub(r'[^A-Za-z0-9_]', '_', g.id)}"  # never climbs out
+               for i, g in enumerate(spec.generators)}
     sources = tuple(
         replace(s, path=f"{landing[s.generated_by]}/{s.table}")
-        if s.generated_by in landing and s.table else s for s in spec.sources)
+        if s.generated_by in landing and s.table else replace(s, path=data_path(data_dir, s.path))
+        for s in spec.sources)
     conf = dict(spec.spark.conf)
     for key in SPARK_FOLDERS:
         if key in conf:

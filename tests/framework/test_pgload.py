@@ -183,6 +183,25 @@ def test_a_staged_row_count_other_than_expected_is_refused_before_postgres(load,
     assert pg_query(pg_dsn, "select to_regclass(%s)", (f'"{pg_schema}".orders',)) == [(None,)]
 
 
+def test_column_names_postgres_would_cut_are_refused_before_anything_is_loaded(load, pg_dsn,
+                                                                               pg_schema):
+    load([(1, "kept")], ddl="id int, name string")
+    prefix = "a_rather_long_column_name_" + "x" * 37  # 63 bytes: all PostgreSQL keeps
+    assert len(prefix.encode()) == 63
+    ddl = f"id int, {prefix}_first string, {prefix}_second string"  # one column once cut
+    with pytest.raises(EtlError) as err:
+        load([(2, "a", "b")], ddl=ddl)
+    assert "'orders'" in err.value.message and f"{prefix}_first" in err.value.message
+    assert "rename" in err.value.hint
+    assert pg_query(pg_dsn, f'select id, name from "{pg_schema}".orders') == [(1, "kept")]
+    assert not load.staging.exists() or not any(load.staging.iterdir())  # nothing staged
+    with pytest.raises(EtlError, match="é"):  # one name, 64 bytes in UTF-8, 63 characters
+        load([(3, "c")], ddl=f"id int, `{'é' + 'y' * 62}` string")
+    with pytest.raises(EtlError, match="'__etl_row' is a name the load uses for itself"):
+        load([(4, 1)], ddl="id int, __etl_row int")
+    assert pg_query(pg_dsn, f'select id, name from "{pg_schema}".orders') == [(1, "kept")]
+
+
 def test_a_server_that_cannot_be_reached_is_named_without_its_password():
     target = PostgresTarget("postgresql://etl:s3cret@127.0.0.1:1/test", "public")
     with pytest.raises(EnvironmentProblem) as info:

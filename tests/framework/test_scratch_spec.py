@@ -18,6 +18,7 @@ sources:
   events: {generated: abs.events}
   users: {generated: climbing.users}
   orders: {path: REAL/input/orders.csv, format: csv}
+  customers: {path: input/customers.csv, format: csv}
 spark:
   conf: {spark.sql.warehouse.dir: REAL/spark-warehouse, spark.eventLog.dir: REAL/events,
          spark.sql.shuffle.partitions: "3"}
@@ -25,6 +26,7 @@ sinks:
   both: {from: events, targets: [parquet, postgres]}
   pg_only: {from: users, targets: [postgres]}
   parquet_only: {from: orders, mode: append}
+  relative: {from: customers}
 warehouse:
   path: REAL/warehouse
   postgres: {dsn: "postgresql://127.0.0.1:5432/test", schema: real}
@@ -43,7 +45,8 @@ def test_every_output_of_the_warmup_run_is_in_its_scratch_folder(tmp_path):
     file = tmp_path / "p.yaml"
     file.write_text(PIPELINE.replace("REAL", str(real)))
     REGISTRY.load_plugins()
-    spec = scratch_spec(load_pipeline(str(file), registry=REGISTRY), str(scratch))
+    data = tmp_path / "data"  # etl warmup --data-dir: where relative sources are read
+    spec = scratch_spec(load_pipeline(str(file), registry=REGISTRY), str(scratch), str(data))
 
     plan = build_plan(spec, str(scratch))
     written = list(plan.prepare)  # the warehouse (its staging folder and lock) and runs/
@@ -54,7 +57,7 @@ def test_every_output_of_the_warmup_run_is_in_its_scratch_folder(tmp_path):
             written.append(task.detail["path"])
             assert task.detail["targets"] == ["parquet"] and "postgres_table" not in task.detail
     written += [spec.spark.conf["spark.sql.warehouse.dir"], spec.spark.conf["spark.eventLog.dir"]]
-    assert len(written) == 2 + 2 + 3 + 2
+    assert len(written) == 2 + 2 + 4 + 2
     outside = [p for p in written if not _inside(p, str(scratch))]
     assert outside == []
     assert spec.warehouse.postgres_dsn is None
@@ -66,3 +69,34 @@ def test_every_output_of_the_warmup_run_is_in_its_scratch_folder(tmp_path):
     assert sources["events"] == os.path.join(landing["abs"], "events")  # the copy it landed
     assert sources["users"] == os.path.join(landing["climbing"], "users")
     assert sources["orders"] == str(real / "input" / "orders.csv")  # read where it is
+    assert sources["customers"] == str(data / "input" / "customers.csv")  # as `etl run` would
+
+
+def test_etl_warmup_refuses_an_empty_data_dir_before_any_work(tmp_path):
+    from click.testing import CliRunner
+
+    from framework.cli import cli
+
+    file = tmp_path / "p.yaml"
+    file.write_text("pipeline: p\nsources:\n  s: {path: in.csv, format: csv}\n"
+                    "sinks:\n  t: {from: s}\n")
+    out = CliRunner().invoke(cli, ["warmup", str(file), "--data-dir", " "])
+    assert out.exit_code == 2 and "--data-dir is empty" in out.output
+
+
+def test_a_generator_id_never_takes_its_scratch_landing_folder_outside(tmp_path):
+    """Validation refuses such an id; the scratch copy does not rely on it."""
+    from dataclasses import replace
+
+    file = tmp_path / "p.yaml"
+    file.write_text(PIPELINE.replace("REAL", str(tmp_path / "real")))
+    REGISTRY.load_plugins()
+    spec = load_pipeline(str(file), registry=REGISTRY)
+    hostile = {"abs": "../../..", "climbing": "A/../../b"}
+    spec = replace(spec, generators=tuple(replace(g, id=hostile[g.id]) for g in spec.generators),
+                   sources=tuple(replace(s, generated_by=hostile.get(s.generated_by or ""))
+                                 if s.generated_by else s for s in spec.sources))
+    scratch = tmp_path / "scratch"
+    copy = scratch_spec(spec, str(scratch), str(tmp_path / "data"))
+    landings = [os.path.join(scratch, g.landing_path) for g in copy.generators]
+    assert len(set(landings)) == 2 and all(_inside(p, str(scratch / "generated")) for p in landings)

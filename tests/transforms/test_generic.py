@@ -111,7 +111,34 @@ def test_sql_views_are_step_scoped(spark, orders, ctx):
     ctx.step_id = "step-a"
     out = generic.sql(ctx, {"orders": orders}, {"__sql__": "select * from {{ ref('orders') }}"})
     assert out.count() == len(ORDERS)
-    assert spark.catalog.tableExists("__etl_step_a__orders")
+    views = [t.name for t in spark.catalog.listTables() if t.name.startswith("__etl_step_a__")]
+    assert len(views) == 1 and views[0].startswith("__etl_step_a__orders__")
+
+
+def test_sql_steps_side_by_side_read_their_own_inputs_when_names_would_collide(
+        spark, ctx, monkeypatch):
+    """Step `a` reads `b__c`, step `a__b` reads `c`: `a`__`b__c` and `a__b`__`c` spell the same
+    text. Step `a__b` runs entirely between `a` binding its view and `a` running its query,
+    as two steps on two threads of one session may; each must still read its own rows."""
+    from framework import templating
+    from framework.runtime.context import TransformContext
+
+    b_c = spark.createDataFrame([(i,) for i in range(3)], "n int")  # 3 rows
+    c = spark.createDataFrame([(i,) for i in range(7)], "n int")  # 7 rows
+    query = {"__sql__": "select count(*) as rows from {{ ref('b__c') }}"}
+    other = {"__sql__": "select count(*) as rows from {{ ref('c') }}"}
+    real_render, results = templating.render_sql, {}
+
+    def interleaved(text, ref, **kw):
+        if "b__c" in text and "a__b" not in results:
+            other_ctx = TransformContext(spark=spark, step_id="a__b", data_dir=ctx.data_dir)
+            results["a__b"] = generic.sql(other_ctx, {"c": c}, other).collect()[0]["rows"]
+        return real_render(text, ref, **kw)
+
+    monkeypatch.setattr(templating, "render_sql", interleaved)
+    ctx.step_id = "a"
+    results["a"] = generic.sql(ctx, {"b__c": b_c}, query).collect()[0]["rows"]
+    assert results == {"a": 3, "a__b": 7}
 
 
 def test_sql_unknown_ref_suggests_the_close_name(ctx, orders):
@@ -164,6 +191,14 @@ def test_dedupe_whole_rows_and_by_key_with_order(spark, ctx):
     assert rows(latest) == sorted(expected.values())
     assert latest.columns == ["k", "v", "ts"]
     assert generic.dedupe(ctx, {"d": df}, {"keys": ["k"]}).count() == 2
+
+
+def test_dedupe_with_order_keeps_a_column_named_like_its_helper(spark, ctx):
+    data = [(1, 7, 3), (1, 8, 4), (2, 9, 5)]  # k, __etl_rn (the user's), ts
+    df = spark.createDataFrame(data, "k int, __ETL_RN int, ts int")
+    out = generic.dedupe(ctx, {"d": df}, {"keys": ["k"], "order_by": ["ts desc"]})
+    assert out.columns == ["k", "__ETL_RN", "ts"]
+    assert rows(out) == [(1, 8, 4), (2, 9, 5)]
 
 
 def test_aggregate_groups_and_global(ctx, orders):
