@@ -7,11 +7,10 @@ the transforms) are deferred so `etl --help` is instant.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -80,65 +79,14 @@ def _secrets() -> list[str]:
     return click.get_current_context().find_root().meta.get("etl.secrets", [])
 
 
-def _hidden(value: Any, secrets: list[str]) -> Any:
-    """`value` with every text in it (in lists, tuples and dicts too) through `masking.hide`."""
-    from framework.masking import hide
-
-    if isinstance(value, str):
-        return hide(value, secrets)
-    if isinstance(value, list | tuple):
-        return type(value)(_hidden(v, secrets) for v in value)
-    if isinstance(value, dict):
-        return {k: _hidden(v, secrets) for k, v in value.items()}
-    return value
-
-
-class _HidingConsole:
-    """A `Console` that hides the pipeline's secret values in every message, before the
-    terminal wraps a line (which could split a value)."""
-
-    def __init__(self, inner: Any, secrets: list[str]):
-        self.inner, self.secrets = inner, secrets
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.inner, name)
-        return lambda *args, **kw: method(*_hidden(args, self.secrets),
-                                          **_hidden(kw, self.secrets))
-
-
-class _HidingStream:
-    """sys.stdout / sys.stderr with the secret values hidden in every write: the last line of
-    defence for what libraries print themselves (pyspark logs a failed query's text, say)."""
-
-    def __init__(self, inner: Any, secrets: list[str]):
-        self.inner, self.secrets = inner, secrets
-
-    def write(self, text: str) -> int:
-        from framework.masking import hide
-
-        self.inner.write(hide(text, self.secrets))
-        return len(text)
-
-    def __getattr__(self, name: str) -> Any:  # isatty, fileno, flush, encoding, ...
-        return getattr(self.inner, name)
-
-
-@contextlib.contextmanager
-def _hiding_output(secrets: list[str]) -> Iterator[None]:
-    saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _HidingStream(saved[0], secrets), _HidingStream(saved[1], secrets)
-    try:
-        yield
-    finally:
-        sys.stdout, sys.stderr = saved
-
-
 def _hidden_plan(plan: Any, secrets: list[str]) -> Any:
     """The plan with its tasks' details (params, SQL, paths) hidden, as `etl plan` shows it."""
     from dataclasses import replace
 
+    from framework.masking import hide_all
+
     return replace(plan, stages=tuple(
-        replace(stage, tasks=tuple(replace(t, detail=_hidden(t.detail, secrets))
+        replace(stage, tasks=tuple(replace(t, detail=hide_all(t.detail, secrets))
                                    for t in stage.tasks))
         for stage in plan.stages))
 
@@ -249,6 +197,7 @@ def plan(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[
 def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[str, ...],
         regenerate: bool) -> None:
     """Run a pipeline: generate, read, transform and publish its tables."""
+    from framework.masking import HidingConsole, hiding_output
     from framework.plan import build_plan
     from framework.richconsole import RichConsole
     from framework.runtime.executor import RunOptions, run_pipeline
@@ -259,9 +208,9 @@ def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[s
     options = RunOptions(data_dir=directory, select=tuple(select), regenerate=regenerate,
                          vars=dict(spec.vars), overrides=tuple(vars_))
     console = RichConsole(_terminal())
-    with _hiding_output(_secrets()):
+    with hiding_output(_secrets()):
         try:
-            record = run_pipeline(spec, the_plan, options, _HidingConsole(console, _secrets()))
+            record = run_pipeline(spec, the_plan, options, HidingConsole(console, _secrets()))
         finally:
             console.close()
     _terminal().print(f"[dim]run record: {os.path.join(record.folder, 'run.json')}[/]")
@@ -287,6 +236,7 @@ def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: 
     are read from --data-dir) and keeps the JVM's archive of the classes it loaded, keyed by Java
     and Spark version. Set ETL_CLASS_ARCHIVE=off to not use it.
     """
+    from framework.masking import HidingConsole, hiding_output
     from framework.richconsole import RichConsole
     from framework.runtime import classarchive
     from framework.runtime.warmup import warmup as record_archive
@@ -298,9 +248,9 @@ def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: 
         _terminal().print(f"class-data archive: {existing} (already recorded)")
     else:
         console = RichConsole(_terminal())
-        with _hiding_output(_secrets()):
+        with hiding_output(_secrets()):
             try:
-                result = record_archive(spec, _HidingConsole(console, _secrets()), directory)
+                result = record_archive(spec, HidingConsole(console, _secrets()), directory)
             finally:
                 console.close()
         _terminal().print(f"class-data archive: {result.archive} "

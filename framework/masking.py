@@ -3,8 +3,10 @@ the pipeline variables the loader found to be secrets (their names and their lit
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 MASK = "***"
@@ -118,3 +120,53 @@ def _hide_in(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, list):
         return [_hide_in(v, secrets) for v in value]
     return hide(value, secrets) if isinstance(value, str) and value != MASK else value
+
+
+# -- output that hides secret values: what the CLI prints once a pipeline is loaded ----------
+def hide_all(value: Any, secrets: list[str]) -> Any:
+    """`value` with every text in it (in lists, tuples and dicts too) through `masking.hide`."""
+    if isinstance(value, str):
+        return hide(value, secrets)
+    if isinstance(value, list | tuple):
+        return type(value)(hide_all(v, secrets) for v in value)
+    if isinstance(value, dict):
+        return {k: hide_all(v, secrets) for k, v in value.items()}
+    return value
+
+
+class HidingConsole:
+    """A `Console` that hides the pipeline's secret values in every message, before the
+    terminal wraps a line (which could split a value)."""
+
+    def __init__(self, inner: Any, secrets: list[str]):
+        self.inner, self.secrets = inner, secrets
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.inner, name)
+        return lambda *args, **kw: method(*hide_all(args, self.secrets),
+                                          **hide_all(kw, self.secrets))
+
+
+class HidingStream:
+    """sys.stdout / sys.stderr with the secret values hidden in every write: the last line of
+    defence for what libraries print themselves (pyspark logs a failed query's text, say)."""
+
+    def __init__(self, inner: Any, secrets: list[str]):
+        self.inner, self.secrets = inner, secrets
+
+    def write(self, text: str) -> int:
+        self.inner.write(hide(text, self.secrets))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, flush, encoding, ...
+        return getattr(self.inner, name)
+
+
+@contextlib.contextmanager
+def hiding_output(secrets: list[str]) -> Iterator[None]:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = HidingStream(saved[0], secrets), HidingStream(saved[1], secrets)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved

@@ -73,19 +73,28 @@ def _python_log_to(path: str):
     """Python logging of the run (py4j's complaints when the JVM dies, say) and library warnings
     (pyspark's UserWarnings) go to `path` in the run's folder, not the terminal; the handlers
     and warning display the process had come back afterwards."""
+    from pyspark.logger import PySparkLogger
+
     root = logging.getLogger()
-    saved, show = root.handlers[:], warnings.showwarning
+    # pyspark's loggers of a failed query's context write JSON to stderr and never propagate
+    quiet = [PySparkLogger.getLogger(name) for name in _PYSPARK_STDERR_LOGGERS]
+    saved, show = [lg.handlers[:] for lg in (root, *quiet)], warnings.showwarning
     handler = _LogFile(path, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.handlers = [handler]
+    for lg in (root, *quiet):
+        lg.handlers = [handler]
     logging.captureWarnings(True)  # warnings become records of the `py.warnings` logger
     try:
         yield
     finally:
         logging.captureWarnings(False)
         warnings.showwarning = show
-        root.handlers = saved
+        for lg, handlers in zip((root, *quiet), saved, strict=True):
+            lg.handlers = handlers
         handler.close()
+
+
+_PYSPARK_STDERR_LOGGERS = ("SQLQueryContextLogger", "DataFrameQueryContextLogger")
 
 
 def _short(exc: BaseException) -> str:

@@ -105,3 +105,24 @@ def test_library_warnings_go_to_the_run_log_not_the_terminal(tmp_path):
     with open(log) as fh:
         text = fh.read()
     assert "py.warnings" in text and "UserWarning: a library would like to say something" in text
+
+
+def test_a_failed_querys_context_goes_to_the_run_log_not_the_terminal(tmp_path):
+    """pyspark logs a failed query's context as JSON straight to stderr (its own handler, no
+    propagation): during a run that belongs in python.log, the console says it once."""
+    path = _write(tmp_path)
+    with open(path, encoding="utf-8") as fh:
+        spec = yaml.safe_load(fh)
+    spec["steps"].append({"id": "broken", "transform": "filter", "input": "valid_orders",
+                          "params": {"condition": "no_such_column = 1"}})
+    spec["sinks"]["broken"] = {"from": "broken"}
+    with open(path, "w", encoding="utf-8") as fh:
+        yaml.safe_dump(spec, fh, sort_keys=False)
+    data_dir = str(tmp_path / "data")
+    out = run_etl("run", path, "--data-dir", data_dir, check=False)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "Traceback" not in out.stdout + out.stderr
+    assert '"logger"' not in out.stdout + out.stderr  # pyspark's JSON log line
+    (log,) = glob.glob(os.path.join(data_dir, "runs", "*", "python.log"))
+    with open(log) as fh:
+        assert "QueryContextLogger" in fh.read()
