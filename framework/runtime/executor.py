@@ -101,7 +101,7 @@ def _short(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     lines = [ln for ln in text.splitlines() if ln.strip()]
     head = " ".join(lines[:3])
-    # h-sources: the text may quote row data; a stack trace's tabs stay plain spaces
+    # the text may quote row data; a stack trace's tabs stay plain spaces
     return f"{type(exc).__name__}: {printable(head[:600].replace(chr(9), ' '))}"
 
 
@@ -400,7 +400,7 @@ class Executor:
         src = self.spec.source(task.id)
         result = read_source(self.spark, src, self.options.data_dir, self.record.run_id)
         rec.malformed, rec.quarantine = result.malformed, result.quarantine_path
-        rec.rows, rec.note = result.rows, "; ".join(result.notes)  # h-sources: issue 10
+        rec.rows, rec.note = result.rows, "; ".join(result.notes)
         for message in result.warnings:
             self.console.warn(message)
         rec.path = data_path(self.options.data_dir, src.path)

@@ -60,7 +60,7 @@ class PublishResult:
     bytes: int  # data bytes of the published version (hard-linked files included)
     files: int  # Parquet data files in the published version
     version: str
-    # h-landing: what this publish wrote itself (the rest is hard-linked from the previous
+    # what this publish wrote itself (the rest is hard-linked from the previous
     # version by append and overwrite_partitions): relative paths, and their rows
     written: tuple[str, ...] = ()
     written_rows: int = 0
@@ -77,7 +77,7 @@ def publish_table(
     staging = os.path.join(warehouse_dir, STAGING, f"{sink.table}-{version}")
     try:
         new_rows = _write(df, staging, sink, compression)
-        written = tuple(_data_files(staging))  # h-landing: before the current files join them
+        written = tuple(_data_files(staging))  # before the current files join them
         kept_rows = _merge_current(current, staging, sink)
         if sink.partition_by and not _data_files(staging):
             _write_empty(df, staging, compression)
