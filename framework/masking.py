@@ -13,7 +13,10 @@ MASK = "***"
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?=@)")
 _KV_PASSWORD = re.compile(r"(?P<head>\b(?:password|passwd|pwd)\s*=\s*)(?P<pw>'[^']*'|\S+)",
                           re.IGNORECASE)
-_SECRET_KEY = re.compile(r"pass(?:word|wd)?(?![a-z])|pwd|secret|token|credential|dsn|api[_-]?key",
+# a word of a setting's or variable's name: `pg_pass`, `PGPASSWORD`, `db_pwd`, `api_key`,
+# `access_token`; never `bypass_cache`, `compass_dir` or `max_tokens`
+_SECRET_KEY = re.compile(r"(?<![a-z])(?:pg|db)?(?:pass(?:word|wd)?|pwd)(?![a-z])|secret"
+                         r"|token(?!s)|credential|(?<![a-z])dsn(?![a-z])|api[_-]?key",
                          re.IGNORECASE)
 MIN_SECRET_CHARS = 4  # shorter values of secret variables are masked, not searched for in text
 
@@ -72,9 +75,10 @@ def mask_value(key: str, value: Any) -> Any:
     if isinstance(value, list):
         return [mask_value(key, v) for v in value]
     if isinstance(value, str):
-        if is_secret_key(key) and "://" not in value and "=" not in value:
-            return MASK if value else value
-        return mask_text(value)
+        masked = mask_text(value)
+        if is_secret_key(key) and value and masked == value:  # no DSN password found in it:
+            return MASK  # the whole value is the secret (a base64 key may well end in `=`)
+        return masked
     return value
 
 
@@ -84,10 +88,19 @@ def mask_mapping(data: dict[str, Any]) -> dict[str, Any]:
 
 def secret_values(variables: Mapping[str, Any], names: Iterable[str]) -> list[str]:
     """The text of each secret variable's value long enough to search for, longest first."""
-    texts = {str(variables[n]) for n in names
-             if n in variables and isinstance(variables[n], (str, int, float))
-             and not isinstance(variables[n], bool)}
-    return sorted((t for t in texts if len(t) >= MIN_SECRET_CHARS), key=len, reverse=True)
+    texts = {str(value) for n in names if n in variables
+             for value in [variables[n]] if _searchable(value)}
+    return sorted(texts, key=len, reverse=True)
+
+
+def _searchable(value: Any) -> bool:
+    """A secret value worth searching for in text: a number of a few digits (a port, say) would
+    garble every count that holds its digits."""
+    if isinstance(value, str):
+        return len(value) >= MIN_SECRET_CHARS
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return len(str(value)) >= 8
+    return False
 
 
 def hide(text: str, secrets: Iterable[str]) -> str:
@@ -111,15 +124,7 @@ def mask_vars(variables: Mapping[str, Any], secret_names: Iterable[str]) -> dict
     others (`b: "x-${password}"` holds the password too)."""
     names = set(secret_names)
     secrets = secret_values(variables, names)
-    return {k: _hide_in(mask_var(k, v, names), secrets) for k, v in variables.items()}
-
-
-def _hide_in(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, dict):
-        return {k: _hide_in(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_hide_in(v, secrets) for v in value]
-    return hide(value, secrets) if isinstance(value, str) and value != MASK else value
+    return {k: hide_all(mask_var(k, v, names), secrets) for k, v in variables.items()}
 
 
 # -- output that hides secret values: what the CLI prints once a pipeline is loaded ----------

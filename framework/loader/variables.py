@@ -9,8 +9,9 @@ a located error naming the path. A `--var` value is taken as written, never subs
 
 While substituting, the Document learns which variables each value came from (`var_uses`, so a
 wrong value can be reported where it was set) and which variables are secrets (`secret_vars`):
-those whose value flows, directly or through other variables, into `warehouse.postgres.dsn`,
-into a field named like a password, or into the password part of any DSN.
+those named like a secret (`api_token`), and those whose value flows, directly or through
+other variables, into a field named like a password, into the password part of any DSN, or
+makes up the whole of `warehouse.postgres.dsn` (its host and port are not secrets).
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class Substituter:
             origin = f"--var {name}={self.overrides[name]}" if name in self.overrides else \
                 self.doc.locate(("vars", name))
             self.doc.var_origins[name] = origin
+            if is_secret_key(name):  # `vars: {api_token: ...}` is a secret wherever it goes
+                self.secrets.add(name)
         for name in self.declared:
             self.variable(name, ("vars", name), 0)
         return {name: self.known.get(name, "") for name in self.declared}
@@ -182,10 +185,16 @@ class Substituter:
         if path[:1] == ("vars",) and len(path) > 1:
             self.deps.setdefault(str(path[1]), set()).update(names)
         keys = [p for p in path if isinstance(p, str)]
-        whole = path == _DSN or bool(keys and is_secret_key(keys[-1]))
+        whole = bool(keys and is_secret_key(keys[-1]) and path != _DSN)
         passwords = password_spans(result)
         for name, start, end in spans:
-            if name and (whole or any(s < end and start < e for s, e in passwords)):
+            if not name:
+                continue
+            # in a DSN: the variables in its password, or one holding the whole DSN; never
+            # the host or the port, which messages and the rerun command must still show
+            in_password = any(s < end and start < e for s, e in passwords)
+            whole_dsn = path == _DSN and start == 0 and end == len(result)
+            if whole or in_password or whole_dsn:
                 self.secrets.add(name)
 
     def secret_closure(self) -> frozenset[str]:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from framework.masking import hide, mask_mapping, mask_text, mask_vars, secret_values
+from framework.masking import hide_all, mask_mapping, mask_text, mask_vars, secret_values
 
 
 def new_run_id(pipeline: str) -> str:
@@ -90,12 +90,8 @@ class RunRecord:
         data.pop("secret_vars", None)
         data["spark"] = mask_mapping(data.get("spark", {}))
         data["vars"] = mask_vars(data.get("vars", {}), self.secret_vars)
-        secrets = secret_values(self.vars, self.secret_vars)
-        for part in [data, *data["tasks"]]:  # a secret variable's value, wherever it is quoted
-            for key in ("error", "hint", "note"):
-                if part.get(key):
-                    part[key] = hide(part[key], secrets)
-        return data
+        # a secret variable's value, wherever it is quoted (errors, notes, Spark settings, ...)
+        return hide_all(data, secret_values(self.vars, self.secret_vars))
 
     def save(self) -> str:
         """Write run.json (atomically). On a full disk, the record is written again compactly

@@ -382,7 +382,7 @@ vars:
   db_pwd: ${PG_PASSWORD}
   pg_pass: 'p${db_pwd}'
   pg_host: db
-  dsn_tail: '${pg_host}/wh'
+  db_target: '${pg_host}/wh'
   api: ${API}
   token_src: ${API}
   url_pw: ${URL_PW}
@@ -390,7 +390,7 @@ vars:
   plain: 7
   copy: 'v-${plain}'
 warehouse:
-  postgres: {dsn: "postgresql://etl:${pg_pass}@${dsn_tail}", schema: 's${plain}'}
+  postgres: {dsn: "postgresql://etl:${pg_pass}@${db_target}", schema: 's${plain}'}
 spark:
   conf:
     spark.hadoop.fs.s3a.secret.key: ${api}
@@ -404,11 +404,20 @@ def test_variables_flowing_into_a_dsn_or_a_password_are_secret_whatever_their_na
         write: Write) -> None:
     doc = load(write(SECRETS), env={"PG_PASSWORD": "hunter22", "API": "k", "URL_PW": "zz"})
     assert doc.data["warehouse"]["postgres"]["dsn"] == "postgresql://etl:phunter22@db/wh"
-    assert doc.secret_vars == {"db_pwd", "pg_pass", "pg_host", "dsn_tail", "api", "token_src",
-                               "url_pw"}  # url_host sits in a URL's host part, plain nowhere
+    # pg_host, db_target and url_host sit in a DSN's host part: messages and the rerun command
+    # must still show them; plain is plain everywhere
+    assert doc.secret_vars == {"db_pwd", "pg_pass", "api", "token_src", "url_pw"}
     overridden = load(write(SECRETS), env={"PG_PASSWORD": "x", "API": "k", "URL_PW": "zz"},
                       overrides={"pg_pass": "cli-secret"})
-    assert "pg_pass" in overridden.secret_vars and "db_pwd" not in overridden.secret_vars
+    assert "pg_pass" in overridden.secret_vars and "pg_host" not in overridden.secret_vars
+    assert "db_pwd" in overridden.secret_vars  # named like a secret, used or not
+
+
+def test_a_variable_holding_the_whole_dsn_is_secret_and_one_named_like_a_secret_too(
+        write: Write) -> None:
+    doc = load(write("pipeline: x\nvars: {conn: 'postgresql://u@h/db', api_token: abcd1234,"
+                     " port: 5432}\nwarehouse: {postgres: {dsn: '${conn}'}}\n"), env={})
+    assert doc.secret_vars == {"conn", "api_token"}
 
 
 def test_load_pipeline_puts_the_secret_variables_on_the_spec(write: Write) -> None:

@@ -70,3 +70,29 @@ def test_secret_variables_are_masked_whole_and_their_values_removed_elsewhere():
     assert secret_values(variables, {"db", "short", "n"}) == ["hunter22-x"]  # too short: kept
     assert hide("failed: hunter22-x at postgresql://u:pw@h/db", ["hunter22-x"]) == \
         f"failed: {MASK} at postgresql://u:{MASK}@h/db"
+
+
+def test_a_secret_setting_is_masked_whole_even_when_it_holds_an_equals_sign():
+    # base64 keys end in `=`; a value with no DSN password in it is the secret itself
+    conf = {"spark.hadoop.fs.s3a.secret.key": "wJalrXUtnFEMI/K7MDENG=",
+            "token": "dG9rZW4=", "dsn": "postgresql://u:pw@h/db", "note": "a=b"}
+    masked = mask_mapping(conf)
+    assert masked["spark.hadoop.fs.s3a.secret.key"] == MASK and masked["token"] == MASK
+    assert masked["dsn"] == "postgresql://u:***@h/db" and masked["note"] == "a=b"
+
+
+def test_secret_key_names_are_words_not_substrings():
+    from framework.masking import is_secret_key
+
+    for name in ("password", "PGPASSWORD", "pg_pass", "pgpass", "db_pwd", "passwd", "api_key",
+                 "access_token", "secret_key", "PG_DSN", "spark.hadoop.fs.s3a.secret.key"):
+        assert is_secret_key(name), name
+    for name in ("bypass_cache", "compass_dir", "max_tokens", "passenger_count", "users"):
+        assert not is_secret_key(name), name
+
+
+def test_short_numbers_are_not_searched_for_in_text():
+    from framework.masking import hide, secret_values
+
+    values = secret_values({"port": 5432, "pw": "hunter22", "pin": 12345678}, {"port", "pw", "pin"})
+    assert hide("154321 rows; hunter22; 12345678", values) == "154321 rows; ***; ***"

@@ -53,3 +53,13 @@ def test_variables_the_loader_found_secret_are_masked_whatever_their_name(tmp_pa
     assert data["hint"] == "rerun: etl run p.yaml --var db_pwd=***"
     assert data["tasks"][0]["error"] == "cannot use ***"
     assert "secret_vars" not in data
+
+
+def test_a_secret_variable_in_a_spark_setting_or_any_other_field_is_hidden(tmp_path):
+    rec = _record(tmp_path, "20260105T000000Z-p-ffff", vars={"s3": "AKIAxyz/abc+def="},
+                  secret_vars=frozenset({"s3"}),
+                  spark={"conf": {"spark.hadoop.fs.s3a.access.key": "AKIAxyz/abc+def="}})
+    rec.tasks[0].metrics = {"filter": "key = 'AKIAxyz/abc+def='"}
+    text = open(rec.save()).read()
+    assert "AKIAxyz/abc+def=" not in text
+    assert json.loads(text)["spark"]["conf"]["spark.hadoop.fs.s3a.access.key"] == "***"
