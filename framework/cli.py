@@ -58,9 +58,10 @@ def _report(exc: EtlError, secrets: list[str]) -> None:
     from rich.markup import escape
 
     from framework.masking import hide
+    from framework.text import printable_lines
 
-    def shown(text: str) -> str:
-        return escape(hide(text, secrets))
+    def shown(text: str) -> str:  # no secret, no markup, no control character
+        return escape(printable_lines(hide(text, secrets)))
 
     err = _terminal(stderr=True)
     if isinstance(exc, SpecError):

@@ -9,18 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
-def printable(text: object) -> str:
-    """`text` safe to show on a terminal: every character that is not printable (C0 and C1
-    controls such as ESC, DEL, line breaks inside data, bidi overrides and other format
-    characters, lone surrogates) as `\\xNN`, `\\uNNNN` or `\\UNNNNNNNN`; other Unicode is kept.
-    Use it for anything a message quotes from data or from the file system."""
-    return "".join(c if c.isprintable() else _escape(c) for c in str(text))
-
-
-def _escape(c: str) -> str:
-    n = ord(c)
-    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+from framework.text import printable  # noqa: F401  (messages that quote data use it)
 
 
 @dataclass(frozen=True, order=True)

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console as RichTerminal
-from rich.markup import escape
+from rich.markup import escape as _markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
+
+from framework.text import printable_lines
+
+
+def escape(text: str) -> str:
+    """Shown as written: rich markup escaped, control characters (ESC, say) as `\\x1b`."""
+    return _markup(printable_lines(text))
+
 
 _MARKS = {"succeeded": "[green]✓[/]", "skipped": "[cyan]↷[/]", "failed": "[red]✗[/]"}
 
