@@ -22,7 +22,7 @@ from typing import Any
 
 from framework.console import Console
 from framework.errors import EtlError, RunFailed, StepFailure, printable
-from framework.masking import mask_var
+from framework.masking import hide, mask_var, secret_values
 from framework.plan import Plan, Task, data_path
 from framework.registry import REGISTRY, Registry
 from framework.runtime.context import Observed, Summary, TransformContext, collect_observed
@@ -68,8 +68,20 @@ class _LogFile(logging.FileHandler):
         a traceback on the terminal instead."""
 
 
+class _Hiding(logging.Formatter):
+    """Log lines with the pipeline's secret values (and DSN passwords) masked: a failed query's
+    context quotes the SQL, which may hold a value built from a secret variable."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        return hide(super().format(record), self.secrets)
+
+
 @contextlib.contextmanager
-def _python_log_to(path: str):
+def _python_log_to(path: str, secrets: list[str]):
     """Python logging of the run (py4j's complaints when the JVM dies, say) and library warnings
     (pyspark's UserWarnings) go to `path` in the run's folder, not the terminal; the handlers
     and warning display the process had come back afterwards."""
@@ -80,7 +92,7 @@ def _python_log_to(path: str):
     quiet = [PySparkLogger.getLogger(name) for name in _PYSPARK_STDERR_LOGGERS]
     saved, show = [lg.handlers[:] for lg in (root, *quiet)], warnings.showwarning
     handler = _LogFile(path, encoding="utf-8", delay=True)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_Hiding(secrets))
     for lg in (root, *quiet):
         lg.handlers = [handler]
     logging.captureWarnings(True)  # warnings become records of the `py.warnings` logger
@@ -137,7 +149,8 @@ class Executor:
                 os.rmdir(self.record.folder)
             raise os_problem(exc, "cannot write the run record in", self.record.folder,
                              DATA_DIR_HINT) from exc
-        with _python_log_to(os.path.join(self.record.folder, "python.log")):
+        with _python_log_to(os.path.join(self.record.folder, "python.log"),
+                            secret_values(self.spec.vars, self.spec.secret_vars)):
             return self._run()
 
     def _run(self) -> RunRecord:

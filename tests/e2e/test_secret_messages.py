@@ -59,3 +59,10 @@ def test_a_failed_step_whose_error_quotes_a_secret_prints_it_masked(tmp_path) ->
     assert "step 'not_the_password' failed" in printed and "no_such_column" in printed
     assert "***" in printed  # Spark's message quotes the condition, with the value hidden
     assert SECRET not in printed
+    # nor in any file of the run: pyspark's failed-query context, now in python.log, quotes it
+    runs = tmp_path / "data" / "runs"
+    logged = [p for p in runs.rglob("*") if p.is_file()
+              and SECRET.encode() in p.read_bytes()]
+    assert logged == []
+    assert any("QueryContextLogger" in p.read_text(errors="replace")
+               for p in runs.rglob("python.log"))
