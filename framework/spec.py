@@ -26,7 +26,7 @@ COMPRESSIONS = ("snappy", "zstd", "gzip", "lz4", "none")
 # without an error, so two longer names sharing those bytes would be one table.
 PG_MAX_IDENTIFIER_BYTES = 63
 # A pipeline's name becomes part of its run ids, hence of folder names under `runs/`.
-PIPELINE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+PIPELINE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$(?![\s\S])"  # no final line break either
 
 
 @dataclass(frozen=True)

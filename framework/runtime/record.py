@@ -10,6 +10,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import secrets
 import threading
 import time
@@ -17,10 +18,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from framework.errors import UsageError, printable
 from framework.masking import hide_all, mask_mapping, mask_text, mask_vars, secret_values
+from framework.spec import PIPELINE_NAME_PATTERN
 
 
 def new_run_id(pipeline: str) -> str:
+    """`<UTC time>-<pipeline>-<4 hex>`: a folder name under runs/ (validation allows only names
+    that keep it one; this refuses the rest again rather than write elsewhere)."""
+    if not re.search(PIPELINE_NAME_PATTERN, pipeline):
+        raise UsageError(f"pipeline name {printable(pipeline)!r} cannot name a run folder",
+                         hint="use a letter, then up to 63 letters, digits, '_' or '-'")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"{stamp}-{pipeline}-{secrets.token_hex(2)}"
 

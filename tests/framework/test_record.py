@@ -63,3 +63,15 @@ def test_a_secret_variable_in_a_spark_setting_or_any_other_field_is_hidden(tmp_p
     text = open(rec.save()).read()
     assert "AKIAxyz/abc+def=" not in text
     assert json.loads(text)["spark"]["conf"]["spark.hadoop.fs.s3a.access.key"] == "***"
+
+
+def test_a_run_id_never_names_a_folder_outside_runs():
+    import pytest
+
+    from framework.errors import UsageError
+    from framework.runtime.record import new_run_id
+
+    assert new_run_id("country_revenue").split("-")[1] == "country_revenue"
+    for name in ("x/../../tmp/ESCAPED", "abc\n", "", ".."):
+        with pytest.raises(UsageError):
+            new_run_id(name)

@@ -175,7 +175,7 @@ def test_unknown_generator_names_the_command_that_lists_generators(tmp_path: Pat
 def test_pipeline_names_are_safe_folder_names(tmp_path: Path) -> None:
     good = ["a", "country_revenue", "Click-Stream_2", "a" + "b" * 63]
     bad = ["x/../../../../tmp/ESCAPED", "..", "a/b", "1abc", "-a", "_a", "a b", "a.b", "",
-           "a" + "b" * 64, "é", "a\\b", "a:b"]
+           "a" + "b" * 64, "é", "a\\b", "a:b", "abc\n", "abc\n\n"]
     for name in good + bad:
         problems = check(tmp_path, f"pipeline: {json.dumps(name)}\n")
         assert bool(problems) == (name in bad), (name, problems)
