@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from framework.errors import EnvironmentProblem
+from framework.errors import EnvironmentProblem, printable
 from framework.spec import Optimizations, SparkSpec
 
 JAVA_HINT = (
@@ -118,7 +118,8 @@ def _run_version(java: str, which: str, timeout: float) -> tuple[str, int | None
     except subprocess.TimeoutExpired:
         with contextlib.suppress(OSError):
             os.killpg(proc.pid, 9)
-        proc.communicate()
+        with contextlib.suppress(subprocess.TimeoutExpired):  # a child of its own session
+            proc.communicate(timeout=5)  # may hold the pipe open: never wait on it for ever
         raise EnvironmentProblem(
             f"{which} did not answer `java -version` within {timeout:g} s",
             hint=f"check that `{java} -version` prints a version and exits; {_fix(which)}"
@@ -126,7 +127,7 @@ def _run_version(java: str, which: str, timeout: float) -> tuple[str, int | None
     text = out.decode("utf-8", "replace")
     match = re.search(r'version "(\d+)(?:\.(\d+))?', text)
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    said = lines[-1][:200] if lines else ""
+    said = printable(lines[-1][:200]) if lines else ""
     if not match:
         return said, None
     major = int(match.group(1))
