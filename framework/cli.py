@@ -279,14 +279,11 @@ def schema(output: str) -> None:
     if output == "-":
         click.echo(json.dumps(editor_schema(REGISTRY), indent=2))
         return
-    existed = os.path.lexists(output)
     try:
-        written = write_schema(output, REGISTRY)
+        written = write_schema(output, REGISTRY)  # whole or not at all: an old file stays intact
     except OSError as exc:
         from framework.runtime.folders import reason
 
-        if not existed and os.path.isfile(output):  # what a full disk let through: not a schema
-            os.remove(output)
         where = os.fsdecode(exc.filename) if exc.filename else output
         raise EnvironmentProblem(
             f"cannot write the schema to {output}: {reason(exc)}"

@@ -18,6 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from framework.atomicfile import write_text
 from framework.errors import Problem
 from framework.loader import Document, KeyPath, did_you_mean, format_path
 from framework.registry import Registry
@@ -264,10 +265,10 @@ def editor_schema(registry: Registry) -> dict:
 
 
 def write_schema(path: str | os.PathLike[str], registry: Registry) -> Path:
-    """Write the editor schema as JSON (for `etl schema` and editors); returns the path."""
+    """Write the editor schema as JSON (for `etl schema` and editors); returns the path. Written
+    whole or not at all: a failed write keeps the file's old content and makes no folder."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(editor_schema(registry), indent=2) + "\n", encoding="utf-8")
+    write_text(target, json.dumps(editor_schema(registry), indent=2) + "\n", make_folders=True)
     return target
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +29,7 @@ from framework import spec as S
 from framework.errors import Location, Problem, SpecError
 from framework.graph import find_cycles
 from framework.loader import Document, KeyPath, did_you_mean, format_path, parse_file, read_document
+from framework.paths import overlap
 from framework.registry import REGISTRY, Registry
 from framework.schema import column_types_schema, validate_data, validate_document
 from framework.templating import dynamic_refs, find_refs, is_identifier
@@ -448,19 +448,6 @@ def _repartition(value: Any) -> S.Repartition | None:
                          by=_names(value.get("by")), coalesce=value.get("coalesce") is True)
 
 
-def _overlap(a: str, b: str, same: bool = False) -> bool:
-    """Folders `a` and `b` are one, or (unless `same`) one lies inside the other, in any case.
-    Relative and absolute paths are compared only with their own kind: the data dir is not
-    known here."""
-    def parts(p: str) -> tuple[bool, tuple[str, ...]]:
-        absolute = "://" in p or p.startswith("/")
-        return absolute, tuple(x for x in posixpath.normpath(p).casefold().split("/")
-                               if x not in ("", "."))
-    (abs_a, pa), (abs_b, pb) = parts(a), parts(b)
-    n = min(len(pa), len(pb))
-    return abs_a == abs_b and pa[:n] == pb[:n] and (not same or len(pa) == len(pb))
-
-
 def check_spec(spec: S.PipelineSpec, registry: Registry,
                broken: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
     """Checks that need the whole pipeline; `broken` names steps (steps[i]) the schema rejected."""
@@ -624,9 +611,9 @@ class _Checker:
             where = gen.locs.get("landing.path", gen.loc)
             path = format_path(("generators", gen.id, "landing", "path"))
             for what, other, other_loc, _ in owned:
-                if gen.landing_path and _overlap(gen.landing_path, other):
+                if gen.landing_path and overlap(gen.landing_path, other):
                     line = f", line {other_loc.line}" if other_loc else ""
-                    how = "the folder of" if _overlap(other, gen.landing_path, same=True) \
+                    how = "the folder of" if overlap(other, gen.landing_path, same=True) \
                         else "a folder overlapping"
                     self.add(f"generator {gen.id!r} lands in {gen.landing_path!r}, {how} {what} "
                              f"({other!r}{line})", where, path,

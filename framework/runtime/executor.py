@@ -31,7 +31,10 @@ from framework.runtime.folders import (
     full_disk_hint,
     is_disk_full,
     os_problem,
+    require_apart,
     require_writable,
+    written_by,
+    written_folders,
 )
 from framework.runtime.record import RunRecord, TaskRecord, new_run_id
 from framework.spec import PipelineSpec
@@ -141,7 +144,8 @@ class Executor:
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
-        require_writable(self._written_folders())  # before any work: exit 3 naming the folder
+        require_apart(self.spec, self.options.data_dir)  # before any work: exit 2 naming both
+        require_writable(written_folders(self.spec, self.plan, self.options.data_dir))  # exit 3
         try:
             self.record.save()
         except OSError as exc:
@@ -208,23 +212,6 @@ class Executor:
                 self._record_unsaved = True
                 self.console.warn(os_problem(exc, "the run record could not be written to",
                                              self.record.folder).message)
-
-    def _written_folders(self) -> list[tuple[str, str, str]]:
-        """Every local folder a run writes, with how to choose another place."""
-        data_dir = self.options.data_dir
-        elsewhere = DATA_DIR_HINT
-        folders = [("data folder", data_dir, elsewhere),
-                   ("runs folder", os.path.join(data_dir, "runs"), elsewhere)]
-        spec_path = {"warehouse": self.spec.warehouse.path}
-        for task in self.plan.tasks():
-            if task.kind == "generator":
-                spec_path[f"landing folder of generator {task.id!r}"] = \
-                    self.spec.generator(task.id).landing_path
-        for what, path in spec_path.items():
-            own = os.path.isabs(path)
-            folders.append((what, data_path(data_dir, path),
-                            "set another path for it in the pipeline" if own else elsewhere))
-        return folders
 
     def _groups(self) -> list[tuple[str, list[Task]]]:
         """The plan's stages as the scheduler runs them: generate, read, then the steps and
@@ -322,14 +309,15 @@ class Executor:
             raise
         except Exception as exc:  # user code: report it as this task's failure
             full = is_disk_full(exc)
-            short = f"no space left on device in {self._written_by(task, exc)}" if full \
-                else _short(exc)
+            where = written_by(self.spec, self.options.data_dir, task, exc, self.spark) \
+                if full else ""
+            short = f"no space left on device in {where}" if full else _short(exc)
             self._task_failed(rec, t0, short, jvm_gone=_jvm_gone(exc))
             message, hint = f"{task.kind} {task.id!r} failed: {short}", None
             if task.key in self._jvm_lost:
                 message, hint = self._jvm_gone_message(task, exc)
             elif full:
-                hint = full_disk_hint(self._written_by(task, exc))
+                hint = full_disk_hint(where)
             self._first_failed = self._first_failed or task
             raise StepError(message, hint=hint) from exc
         with self._lock:
@@ -338,21 +326,6 @@ class Executor:
             self.console.task_finished(task.key, rec.status, _detail(rec))
             self._report_observed()
             self._save()
-
-    def _written_by(self, task: Task, exc: Exception) -> str:
-        """The folder a task writes (where a full disk hit it): the file an OSError names, else
-        the task's own output folder (a step spills to Spark's local folder)."""
-        if isinstance(exc, OSError) and exc.filename:
-            return os.path.dirname(os.path.abspath(os.fsdecode(exc.filename)))
-        if task.kind == "generator":
-            return data_path(self.options.data_dir, self.spec.generator(task.id).landing_path)
-        if task.kind == "sink":
-            return self._warehouse_dir()
-        if task.kind == "source":
-            return os.path.join(self.options.data_dir, "quarantine")
-        import tempfile
-
-        return self.spark.conf.get("spark.local.dir", tempfile.gettempdir())
 
     def _jvm_gone_message(self, task: Task, exc: Exception) -> tuple[str, str]:
         """What to say when the JVM died under `task`. Tasks running beside it lose the JVM at

@@ -13,8 +13,13 @@ import errno
 import os
 import shutil
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from framework.errors import EnvironmentProblem
+from framework.errors import EnvironmentProblem, Location, Problem, SpecError
+from framework.loader import format_path
+from framework.paths import depth, overlap
+from framework.plan import Plan, Task, data_path
+from framework.spec import GeneratorSpec, PipelineSpec
 
 _REASONS = {
     errno.ENOSPC: "no space left on device",
@@ -30,6 +35,7 @@ _REASONS = {
 }
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 DATA_DIR_HINT = "choose another --data-dir (or ETL_DATA_DIR)"
+RUNS_DIR, QUARANTINE_DIR = "runs", "quarantine"  # under the data directory
 
 
 def reason(exc: OSError) -> str:
@@ -129,3 +135,88 @@ def _read_only(path: str) -> bool:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
         return False
+
+
+def written_folders(spec: PipelineSpec, plan: Plan, data_dir: str) -> list[tuple[str, str, str]]:
+    """Every local folder a run of `plan` writes, with how to choose another place (the
+    `require_writable` triples)."""
+    folders = [("data folder", data_dir, DATA_DIR_HINT),
+               ("runs folder", os.path.join(data_dir, RUNS_DIR), DATA_DIR_HINT)]
+    spec_path = {"warehouse": spec.warehouse.path}
+    for task in plan.tasks():
+        if task.kind == "generator":
+            spec_path[f"landing folder of generator {task.id!r}"] = \
+                spec.generator(task.id).landing_path
+    for what, path in spec_path.items():
+        own = os.path.isabs(path)
+        folders.append((what, data_path(data_dir, path),
+                        "set another path for it in the pipeline" if own else DATA_DIR_HINT))
+    return folders
+
+
+def written_by(spec: PipelineSpec, data_dir: str, task: Task, exc: BaseException,
+               spark=None) -> str:
+    """The folder a task writes (where a full disk hit it): the file an OSError names, else
+    the task's own output folder (a step spills to Spark's local folder)."""
+    if isinstance(exc, OSError) and exc.filename:
+        return os.path.dirname(os.path.abspath(os.fsdecode(exc.filename)))
+    if task.kind == "generator":
+        return data_path(data_dir, spec.generator(task.id).landing_path)
+    if task.kind == "sink":
+        return data_path(data_dir, spec.warehouse.path)
+    if task.kind == "source":
+        return os.path.join(data_dir, QUARANTINE_DIR)
+    import tempfile
+
+    local = spark.conf.get("spark.local.dir", None) if spark is not None else None
+    return local or tempfile.gettempdir()
+
+
+def require_apart(spec: PipelineSpec, data_dir: str) -> None:
+    """No generator's landing folder is, holds or lies inside another's, the warehouse, `runs/`
+    or `quarantine/`, once resolved against `data_dir` (links followed): a landing folder is its
+    generator's own (its swap replaces it whole). Validation compares the paths as written, so
+    a relative path and an absolute one into the data directory meet only here. SpecError
+    (exit 2) at the later landing folder's line, naming the other; before any work."""
+    owned = [_Owned("the warehouse", spec.warehouse.path, None),
+             _Owned("the runs folder", RUNS_DIR, None),
+             _Owned("the quarantine folder", QUARANTINE_DIR, None)]
+    for gen in spec.generators:
+        if gen.landing_path:
+            where = gen.locs.get("landing.path", gen.loc)
+            _refuse_overlap(data_dir, gen, where, owned)
+            owned.append(_Owned(f"the landing folder of generator {gen.id!r}", gen.landing_path,
+                                where))
+
+
+class _Owned(NamedTuple):
+    what: str
+    path: str  # as written
+    loc: Location | None
+
+
+def _refuse_overlap(data_dir: str, gen: GeneratorSpec, where: Location | None,
+                    others: list[_Owned]) -> None:
+    a = _resolved(data_dir, gen.landing_path)
+    for other in others:
+        b = _resolved(data_dir, other.path)
+        if not overlap(a, b):
+            continue
+        how = "the same folder as" if overlap(a, b, same=True) \
+            else "inside" if depth(a) > depth(b) else "a folder holding"
+        line = f", line {other.loc.line}" if other.loc and other.loc.line else ""
+        which = f", which is {b}" if b != other.path else ""
+        mine = f" ({a})" if a != gen.landing_path else ""
+        raise SpecError([Problem(
+            f"generator {gen.id!r} lands in {gen.landing_path!r}{mine}, {how} {other.what} "
+            f"({other.path!r}{line}{which}): its landing would replace or remove the other's "
+            "files", where, format_path(("generators", gen.id, "landing", "path")),
+            "give each generator a landing folder of its own, outside every other generator's, "
+            f"the warehouse, runs/ and quarantine/ (relative paths are under {data_dir})")])
+
+
+def _resolved(data_dir: str, path: str) -> str:
+    """Where `path` from the pipeline is: under the data directory unless absolute, links
+    followed (a URI as written)."""
+    full = data_path(data_dir, path)
+    return full if "://" in full else os.path.realpath(full)

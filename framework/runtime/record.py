@@ -6,18 +6,17 @@ and reports read records, never engine state. Secrets are masked before anything
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import os
 import re
 import secrets
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from framework.atomicfile import write_text
 from framework.errors import UsageError, printable
 from framework.masking import hide_all, mask_mapping, mask_text, mask_vars, secret_values
 from framework.spec import PIPELINE_NAME_PATTERN
@@ -118,15 +117,7 @@ class RunRecord:
 def write_json(path: str, data: Any) -> None:
     """Write JSON beside `path`, then rename it in: a reader never sees half a file, and a
     failed write (a full disk) leaves no partial file behind."""
-    tmp = f"{path}.{threading.get_ident()}.tmp"  # one per thread: sinks publish in parallel
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True, default=str)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(tmp)
-        raise
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
 def _rewrite_in_place(path: str, data: dict[str, Any]) -> bool:

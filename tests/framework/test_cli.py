@@ -199,6 +199,44 @@ def test_schema_on_a_full_disk_leaves_no_partial_file(runner, tmp_path):
         assert not os.path.exists(target)
 
 
+def test_schema_on_a_full_disk_keeps_the_old_file_and_makes_no_folder(runner, tmp_path):
+    from tests.disks import fill, small_disk
+
+    with small_disk(tmp_path / "disk", "64k") as disk:
+        target = os.path.join(disk, "pipeline.schema.json")
+        old = '{"title": "the schema of yesterday"}\n'
+        with open(target, "w") as fh:
+            fh.write(old)
+        fill(disk)
+        result = runner.invoke(cli, ["schema", "-o", target])
+        assert result.exit_code == 3, result.output
+        assert f"cannot write the schema to {target}: no space left on device" in result.output
+        with open(target) as fh:
+            assert fh.read() == old
+        nested = os.path.join(disk, "new", "deeper", "pipeline.schema.json")
+        result = runner.invoke(cli, ["schema", "-o", nested])
+        assert result.exit_code == 3, result.output
+        assert sorted(os.listdir(disk)) == ["filler", "pipeline.schema.json"]  # no .tmp, no new/
+
+
+def test_run_refuses_landing_folders_that_overlap_once_resolved_before_any_work(runner,
+                                                                              tmp_path):
+    d = tmp_path / "d"
+    path = tmp_path / "p.yaml"
+    b_line = f"  b: {{generator: clickstream, landing: {{path: {d}/raw/users}}}}"
+    path.write_text("pipeline: overlap\ngenerators:\n"
+                    "  a: {generator: clickstream, landing: {path: raw}}\n"
+                    f"{b_line}\nwarehouse: {{path: {d}/wh}}\n")
+    assert runner.invoke(cli, ["validate", str(path)]).exit_code == 0  # written: no overlap
+    result = runner.invoke(cli, ["run", str(path), "--data-dir", str(d)], env={"COLUMNS": "300"})
+    assert result.exit_code == 2, result.output
+    col = b_line.index(str(d)) + 1
+    assert (f"{path}:4:{col} generators.b.landing.path: generator 'b' lands in '{d}/raw/users', "
+            f"inside the landing folder of generator 'a' ('raw', line 3, which is {d}/raw)"
+            ) in result.output
+    assert not d.exists()  # no run record, no landing: refused before any work
+
+
 def test_run_on_a_full_disk_exits_3_before_any_work(runner, tmp_path):
     from tests.disks import fill, small_disk
     from tests.framework.test_executor import _write

@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from framework import atomicfile
 from framework.runtime import record as record_module
 from framework.runtime.record import RunRecord, TaskRecord
 from tests.disks import fill, small_disk
@@ -82,11 +83,25 @@ def test_the_compact_fallback_drops_details_only_when_it_must(tmp_path, monkeypa
 def test_a_failed_write_removes_its_temporary_file(tmp_path, monkeypatch):
     target = tmp_path / "run.json"
 
-    def dump(data, fh, **kw):
-        fh.write('{"half": ')
-        raise OSError(errno.ENOSPC, "No space left on device")
+    class HalfWritten:  # a file that takes part of the text, then finds the disk full
+        def __init__(self, path, mode, encoding):
+            self.fh = open(path, mode, encoding=encoding)  # noqa: SIM115
 
-    monkeypatch.setattr(record_module.json, "dump", dump)
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def write(self, text):
+            self.fh.write(text[:len(text) // 2])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomicfile, "open", HalfWritten, raising=False)
     with pytest.raises(OSError):
         record_module.write_json(str(target), {"a": 1})
     assert os.listdir(tmp_path) == []
+    target.write_text('{"a": 0}')  # an older record stays as it was
+    with pytest.raises(OSError):
+        record_module.write_json(str(target), {"a": 1})
+    assert os.listdir(tmp_path) == ["run.json"] and target.read_text() == '{"a": 0}'

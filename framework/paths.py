@@ -1,0 +1,30 @@
+"""Folder paths compared as text: one folder, or one inside the other.
+
+Pure functions on paths as strings (no file system), shared by validation, which sees the paths as
+written, and the run, which compares them resolved against the data directory.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+
+def overlap(a: str, b: str, same: bool = False) -> bool:
+    """Folders `a` and `b` are one, or (unless `same`) one lies inside the other, in any case
+    (file systems that ignore case make `raw` and `RAW` one folder). Relative and absolute paths
+    are compared only with their own kind: resolve them first to compare across kinds."""
+    (abs_a, pa), (abs_b, pb) = _parts(a), _parts(b)
+    n = min(len(pa), len(pb))
+    return abs_a == abs_b and pa[:n] == pb[:n] and (not same or len(pa) == len(pb))
+
+
+def depth(path: str) -> int:
+    """How many folder names `path` has, as `overlap` counts them: the longer of two
+    overlapping paths lies inside the other."""
+    return len(_parts(path)[1])
+
+
+def _parts(path: str) -> tuple[bool, tuple[str, ...]]:
+    absolute = "://" in path or path.startswith("/")
+    return absolute, tuple(x for x in posixpath.normpath(path).casefold().split("/")
+                           if x not in ("", "."))
