@@ -75,7 +75,10 @@ def _add_task(branch: Tree, task: Task) -> None:
     elif task.kind == "source":
         node = branch.add(f"[green]{escape(task.id)}[/] {d['format']} {escape(d['path'])}")
         node.add(f"schema: {escape(_columns(d['schema']))}")
-        node.add(f"malformed rows: {d['on_malformed']}")
+        node.add(f"malformed rows: {d['on_malformed']}; "
+                 + ("0 rows allowed" if d["allow_empty"] else "0 rows refuse the run"))
+        if d.get("encoding"):
+            node.add(f"encoding: {escape(d['encoding'])}")
     elif task.kind == "step":
         node = branch.add(f"[green]{escape(task.id)}[/] = [bold]{escape(d['transform'])}[/]"
                           f"({escape(', '.join(d['inputs']))})")

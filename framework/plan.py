@@ -137,8 +137,10 @@ def _cache_decision(spec: PipelineSpec, step: StepSpec | None,
 
 def _source_detail(src: SourceSpec, data_dir: str) -> dict:
     detail = {"format": src.format, "path": data_path(data_dir, src.path),
-              "on_malformed": src.on_malformed,
+              "on_malformed": src.on_malformed, "allow_empty": src.allow_empty,
               "schema": src.schema.ddl() if src.schema else "inferred"}
+    if src.encoding:
+        detail["encoding"] = src.encoding
     if src.generated_by:
         detail["generated_by"] = f"{src.generated_by}.{src.table}"
     if src.options:

@@ -123,3 +123,23 @@ def test_plan_of_the_clickstream_pipeline_never_loads_spark(tmp_path):
     plan = json.loads(out.stdout)
     assert plan["pipeline"] == "clickstream"
     assert [t["key"] for t in plan["stages"][4]["tasks"]][0] == "sink:fact_events"
+
+
+def test_the_plan_shows_a_sources_encoding_and_what_an_empty_read_does(tmp_path):
+    from rich.console import Console
+
+    path = tmp_path / "p.yaml"
+    path.write_text("pipeline: p\nsources:\n"
+                    "  a: {path: a.csv, format: csv, schema: {columns: {x: string}},"
+                    " encoding: ISO-8859-1, allow_empty: true}\n"
+                    "  b: {path: b.csv, format: csv, schema: {columns: {x: string}}}\n"
+                    "sinks:\n  ta: {from: a}\n  tb: {from: b}\n")
+    plan = build_plan(load_pipeline(str(path)), str(tmp_path))
+    a, b = plan.task("source:a").detail, plan.task("source:b").detail
+    assert (a["encoding"], a["allow_empty"], b["allow_empty"]) == ("ISO-8859-1", True, False)
+    assert "encoding" not in b
+    console = Console(record=True, width=200)
+    console.print(plan_tree(plan))
+    text = console.export_text()
+    assert "encoding: ISO-8859-1" in text and "0 rows allowed" in text
+    assert "0 rows refuse the run" in text
