@@ -20,3 +20,12 @@ def _escape(c: str) -> str:
 def printable_lines(text: object) -> str:
     """`printable` for each line of a message: its own line breaks kept, nothing else."""
     return "\n".join(printable(line) for line in str(text).split("\n"))
+
+
+def human_size(n: float) -> str:
+    """1536 -> '1.5 KB': bytes as a person reads them (B, KB, MB, GB; 1024 each)."""
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"

@@ -38,6 +38,7 @@ from framework.runtime.folders import (
 )
 from framework.runtime.record import RunRecord, TaskRecord, new_run_id
 from framework.spec import PipelineSpec
+from framework.text import human_size
 
 
 @dataclass(frozen=True)
@@ -657,13 +658,7 @@ def _detail(rec: TaskRecord) -> str:
 
 
 def _size(n: int | None) -> str:
-    if n is None:
-        return ""
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
+    return "" if n is None else human_size(n)
 
 
 def run_pipeline(spec: PipelineSpec, plan: Plan, options: RunOptions, console: Console,

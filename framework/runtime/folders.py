@@ -20,6 +20,7 @@ from framework.loader import format_path
 from framework.paths import depth, overlap
 from framework.plan import Plan, Task, data_path
 from framework.spec import GeneratorSpec, PipelineSpec
+from framework.text import human_size
 
 _REASONS = {
     errno.ENOSPC: "no space left on device",
@@ -57,11 +58,7 @@ def free_space(path: str) -> str:
         free = shutil.disk_usage(_existing(path)).free
     except OSError:
         return "unknown"
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if free < 1024 or unit == "GB":
-            return f"{free:.0f} {unit}" if unit == "bytes" else f"{free:.1f} {unit}"
-        free /= 1024
-    return str(free)
+    return human_size(free)
 
 
 def full_disk_hint(path: str, elsewhere: str | None = DATA_DIR_HINT) -> str:

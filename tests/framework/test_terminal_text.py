@@ -46,3 +46,10 @@ def test_the_cli_error_report_escapes_messages_hints_and_problems(capsys, monkey
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err
     assert err.count("\\x1bc") == 3 and "hint:" in err
+
+
+def test_human_size_reads_as_a_person_would():
+    from framework.text import human_size
+
+    assert [human_size(n) for n in (0, 1023, 1536, 5 * 1024**2, 3 * 1024**3, 2048 * 1024**3)] == \
+        ["0 B", "1023 B", "1.5 KB", "5.0 MB", "3.0 GB", "2048.0 GB"]
