@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
-from framework.errors import Location, Problem, SpecError, UsageError
-from framework.loader import did_you_mean, format_path
+from framework.errors import Location, Problem, SpecError, UsageError, did_you_mean, format_path
 from framework.spec import PipelineSpec, StepSpec
 
 KINDS = ("generator", "source", "step", "sink")

@@ -26,9 +26,9 @@ from typing import Any
 import jinja2
 
 from framework import spec as S
-from framework.errors import Location, Problem, SpecError
+from framework.errors import KeyPath, Location, Problem, SpecError, did_you_mean, format_path
 from framework.graph import find_cycles
-from framework.loader import Document, KeyPath, did_you_mean, format_path, parse_file, read_document
+from framework.loader import Document, parse_file, read_document
 from framework.paths import overlap
 from framework.registry import REGISTRY, Registry
 from framework.schema import column_types_schema, validate_data, validate_document
