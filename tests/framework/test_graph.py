@@ -124,7 +124,8 @@ def test_build_graph_refuses_cycles_and_dangling_references() -> None:
         build_graph(_spec(_step("a", "b"), _step("b", "a"),
                           sinks=(SinkSpec(table="t", source="ghost"),)))
     messages = [p.message for p in info.value.problems]
-    assert "cycle: a -> b -> a" in messages and "'ghost' is not a source or step" in messages
+    assert "cycle: a -> b -> a" in messages
+    assert "sink 't' reads 'ghost', which is not a source or step" in messages
 
 
 def test_a_duplicated_id_counts_as_its_first_step_only() -> None:
