@@ -2,8 +2,10 @@
 
 Owns the whole `load_pipeline` pass: load (source map, substitution) -> JSON Schema -> build the
 spec dataclasses (resolving schema files, `sql_file`, templates and report against the pipeline's
-folder; `ref()`s become inputs) -> semantic checks that need the whole pipeline (ids, inputs,
-input counts, generated tables, broadcast hints, partition columns, identifiers, cycles).
+folder; `ref()`s become inputs) -> semantic checks that need the whole pipeline (ids, input
+counts, generated tables, broadcast hints, partition columns, identifiers), with references to
+nothing and cycles found where the graph is built (`graph.check_graph`), once: `load_checked`
+hands that graph on to the planner.
 Names are checked for what they become: ids and columns must differ in more than case (Spark
 ignores case), names PostgreSQL holds must fit its 63 bytes, and column names must survive the
 engine's backtick quoting.
@@ -72,7 +74,7 @@ def load_checked(
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
 ) -> Checked:
-    """`load_pipeline`, with the graph validation built (pass it to `build_plan`)."""
+    """`load_pipeline`, and the graph validation built (pass it to `build_plan`)."""
     registry = registry or default_registry()
     doc, problems = read_document(path, overrides, env)
     if doc is None:
