@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-
 from rich.console import Group
 from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
-from framework.errors import UsageError
+from framework.errors import UsageError, did_you_mean
 from framework.registry import GeneratorDef, Registry, TransformDef
 
 
@@ -53,10 +51,8 @@ def show_transform(registry: Registry, name: str) -> Group:
                                                 or registry.generators.get(name))
     if item is None:
         known = list(registry.transforms) + list(registry.generators)
-        close = difflib.get_close_matches(name, known, n=1)
-        raise UsageError(f"no transform or generator named {name!r}",
-                         hint=f"did you mean {close[0]!r}?" if close
-                         else "run `etl transforms` to list them")
+        raise UsageError(f"no transform or generator named {name!r}", hint=did_you_mean(
+            name, known, otherwise="run `etl transforms` to list them"))
     parts = [f"[bold]{escape(item.name)}[/]  [dim]{escape(item.module)}[/]", escape(item.doc),
              _params_table(item.params)]
     if item.example:

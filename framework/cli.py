@@ -132,15 +132,16 @@ def pipeline_options(func: Callable) -> Callable:
 
 
 def _load(path: str, vars_: tuple[str, ...]):
+    """The valid spec and its graph, built once: `plan` and `run` hand it to `build_plan`."""
     from framework.masking import secret_values
     from framework.registry import REGISTRY
-    from framework.validate import load_pipeline
+    from framework.validate import load_checked
 
     REGISTRY.load_plugins()
-    spec = load_pipeline(path, overrides=parse_vars(vars_), registry=REGISTRY)
+    checked = load_checked(path, overrides=parse_vars(vars_), registry=REGISTRY)
     click.get_current_context().find_root().meta["etl.secrets"] = secret_values(
-        spec.vars, spec.secret_vars)
-    return spec
+        checked.spec.vars, checked.spec.secret_vars)
+    return checked
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,7 +160,7 @@ def validate(files: tuple[str, ...], vars_: tuple[str, ...]) -> None:
     out, problems = _terminal(), []
     for path in files:
         try:
-            spec = _load(path, vars_)
+            spec = _load(path, vars_).spec
         except SpecError as exc:
             problems.extend(exc.problems)
             continue
@@ -181,8 +182,9 @@ def plan(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[
     from framework.explain import plan_json_text, plan_tree
     from framework.plan import build_plan
 
-    spec = _load(file, vars_)
-    the_plan = _hidden_plan(build_plan(spec, _data_dir(data_dir), list(select)), _secrets())
+    spec, graph = _load(file, vars_)
+    the_plan = _hidden_plan(build_plan(spec, _data_dir(data_dir), list(select), graph),
+                            _secrets())
     if fmt == "json":
         click.echo(plan_json_text(the_plan))
     else:
@@ -203,9 +205,9 @@ def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[s
     from framework.richconsole import RichConsole
     from framework.runtime.executor import RunOptions, run_pipeline
 
-    spec = _load(file, vars_)
+    spec, graph = _load(file, vars_)
     directory = _data_dir(data_dir)
-    the_plan = build_plan(spec, directory, list(select))
+    the_plan = build_plan(spec, directory, list(select), graph)
     options = RunOptions(data_dir=directory, select=tuple(select), regenerate=regenerate,
                          vars=dict(spec.vars), overrides=tuple(vars_))
     console = RichConsole(_terminal())
@@ -242,7 +244,7 @@ def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: 
     from framework.runtime import classarchive
     from framework.runtime.warmup import warmup as record_archive
 
-    spec = _load(file, vars_)
+    spec = _load(file, vars_).spec
     directory = _data_dir(data_dir)
     existing = classarchive.archive_path()
     if if_missing and existing and os.path.isfile(existing):

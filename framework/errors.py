@@ -7,9 +7,37 @@ pass) and raises one `SpecError` carrying the list.
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from framework.text import printable  # noqa: F401  (messages that quote data use it)
+
+KeyPath = tuple[str | int, ...]
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def format_path(path: KeyPath) -> str:
+    """('steps', 3, 'params', 'keys') -> 'steps[3].params.keys'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _NAME.fullmatch(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
+def did_you_mean(word: str, choices: Iterable[object], hint: str = "", *, otherwise: str = "",
+                 shown: Callable[[str], str] = repr) -> str:
+    """'did you mean 'x'?' when a choice is close to `word`, then `hint`; `otherwise` is said
+    only when none is close. `shown` writes the guess ('x' by default)."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    guess = f"did you mean {shown(close[0])}?" if close else otherwise
+    return " ".join(p for p in (guess, hint) if p)
 
 
 @dataclass(frozen=True, order=True)

@@ -2,8 +2,9 @@
 
 Node keys are "<kind>:<id>" (kinds: generator, source, step, sink; sinks are keyed by table).
 An edge points from what a node reads to the node: a source reads its generator, a step its
-inputs, a sink its `from`. `build_graph` refuses cycles and dangling references; `Graph.select`
-returns a NEW graph of the selected nodes plus `required_inputs`, the outside nodes they read.
+inputs, a sink its `from`. `check_graph` is the one place references to nothing and cycles are
+found (validation reports its problems; `build_graph` refuses them); `Graph.select` returns a NEW
+graph of the selected nodes plus `required_inputs`, the outside nodes they read.
 """
 
 from __future__ import annotations
@@ -13,8 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
-from framework.errors import Location, Problem, SpecError, UsageError
-from framework.loader import did_you_mean, format_path
+from framework.errors import Location, Problem, SpecError, UsageError, did_you_mean, format_path
 from framework.spec import PipelineSpec, StepSpec
 
 KINDS = ("generator", "source", "step", "sink")
@@ -165,48 +165,66 @@ def spec_nodes(spec: PipelineSpec) -> dict[str, Node]:
 
 
 def spec_edges(spec: PipelineSpec) -> tuple[list[Edge], list[Problem]]:
-    """Every edge of the spec, and a Problem for each reference to nothing."""
+    """Every edge of the spec, and a Problem for each reference to nothing. An empty name is
+    the schema's to report, so it makes neither."""
     edges: list[Edge] = []
     problems: list[Problem] = []
+    outputs = [s.id for s in spec.sources] + [s.id for s in spec.steps if s.id]
     for src in spec.sources:
         if src.generated_by:
-            key = f"generator:{src.generated_by}"
+            where = src.locs.get("generated", src.loc)
             if spec.generator(src.generated_by) is None:
-                problems.append(Problem(f"unknown generator {src.generated_by!r}",
-                                        src.locs.get("generated", src.loc)))
+                ids = [g.id for g in spec.generators]
+                problems.append(Problem(
+                    f"no generator {src.generated_by!r} is declared under generators:", where,
+                    format_path(("sources", src.id, "generated")),
+                    did_you_mean(src.generated_by, ids,
+                                 f"declared generators: {', '.join(ids) or 'none'}")))
             else:
-                edges.append(Edge(key, f"source:{src.id}", src.locs.get("generated", src.loc)))
+                edges.append(Edge(f"generator:{src.generated_by}", f"source:{src.id}", where))
     for i, step in enumerate(spec.steps):
         for j, name in enumerate(step.inputs):
+            what = f"ref({name!r})" if step.transform == "sql" else f"input {name!r}"
             _link(spec, name, f"step:{step.id}", step.locs.get(f"inputs[{j}]", step.loc),
-                  f"steps[{i}].inputs[{j}]", edges, problems)
+                  f"steps[{i}].inputs[{j}]", edges, problems,
+                  f"unknown {what}: no source or step has this id",
+                  did_you_mean(name, outputs, "an input names a source or a step"))
     for sink in spec.sinks:
         _link(spec, sink.source, f"sink:{sink.table}", sink.locs.get("from", sink.loc),
-              format_path(("sinks", sink.table, "from")), edges, problems)
+              format_path(("sinks", sink.table, "from")), edges, problems,
+              f"sink {sink.table!r} reads {sink.source!r}, which is not a source or step",
+              did_you_mean(sink.source, outputs, "`from:` names a step or source"))
     return edges, problems
 
 
 def _link(spec: PipelineSpec, name: str, consumer: str, loc: Location | None, path: str,
-          edges: list[Edge], problems: list[Problem]) -> None:
+          edges: list[Edge], problems: list[Problem], unknown: str, hint: str) -> None:
     producer = _resolve(spec, name)
-    if producer is None:
-        problems.append(Problem(f"{name!r} is not a source or step", loc, path))
-    else:
+    if producer is not None:
         edges.append(Edge(producer, consumer, loc, path))
+    elif name:
+        problems.append(Problem(unknown, loc, path, hint))
 
 
-def build_graph(spec: PipelineSpec) -> Graph:
-    """The DAG of `spec`; raises SpecError on a cycle or a reference to nothing."""
+def check_graph(spec: PipelineSpec) -> tuple[Graph, list[Problem]]:
+    """The DAG of `spec` and a Problem for each reference to nothing and each cycle among steps:
+    the one place both are checked. The graph holds the edges that resolve."""
     nodes = spec_nodes(spec)
     edges, problems = spec_edges(spec)
     problems += find_cycles(spec)
-    if problems:
-        raise SpecError(problems)
     deps: dict[str, list[str]] = {key: [] for key in nodes}
     for edge in edges:
         if edge.producer not in deps[edge.consumer]:
             deps[edge.consumer].append(edge.producer)
-    return Graph(nodes, {k: tuple(v) for k, v in deps.items()})
+    return Graph(nodes, {k: tuple(v) for k, v in deps.items()}), problems
+
+
+def build_graph(spec: PipelineSpec) -> Graph:
+    """The DAG of `spec`; raises SpecError on a cycle or a reference to nothing."""
+    graph, problems = check_graph(spec)
+    if problems:
+        raise SpecError(problems)
+    return graph
 
 
 def find_cycles(spec: PipelineSpec) -> list[Problem]:

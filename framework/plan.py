@@ -85,7 +85,7 @@ def selected_keys(spec: PipelineSpec, graph: Graph, select: list[str] | None) ->
 
 def build_plan(spec: PipelineSpec, data_dir: str, select: list[str] | None = None,
                graph: Graph | None = None) -> Plan:
-    graph = graph or build_graph(spec)
+    graph = build_graph(spec) if graph is None else graph
     keys = selected_keys(spec, graph, select)
     order = [k for k in graph.order() if k in keys]
     consumers = {k: tuple(c for c in graph.consumers(k) if c in keys) for k in order}

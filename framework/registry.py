@@ -4,13 +4,13 @@ A transform is a plain function `fn(ctx, inputs, params)`: `inputs` maps each in
 upstream step or source id, in declared order) to a DataFrame; it returns one DataFrame, or a
 mapping of extra named outputs. Its parameters are declared once, as a JSON Schema next to the
 function, and the pipeline schema is assembled from these. A generator is `fn(ctx, params)` that
-returns a mapping of table name to DataFrame. Other packages add theirs through the `etl.transforms`
-entry-point group (each entry point names a module to import; importing it registers).
+returns a mapping of table name to DataFrame. Every package adds its own through the
+`etl.transforms` entry-point group (each entry point names a module to import; importing it
+registers), the built-ins too (`builtin = "transforms"`): the engine never imports them by name.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -88,14 +88,11 @@ class Registry:
         self.generators[gdef.name] = gdef
 
     def load_plugins(self) -> None:
-        """Import the built-in transforms and every `etl.transforms` entry point, once."""
+        """Import every `etl.transforms` entry point (the built-ins' among them), once."""
         if self._loaded:
             return
         self._loaded = True
-        importlib.import_module("transforms")
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.value == "transforms":
-                continue
             try:
                 ep.load()
             except Exception as exc:  # a broken plugin is reported and skipped

@@ -19,8 +19,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from framework.atomicfile import write_text
-from framework.errors import Problem
-from framework.loader import Document, KeyPath, did_you_mean, format_path
+from framework.errors import KeyPath, Problem, did_you_mean, format_path
+from framework.loader import Document
 from framework.registry import Registry
 from framework.spec import (
     COMPRESSIONS,

@@ -2,8 +2,10 @@
 
 Owns the whole `load_pipeline` pass: load (source map, substitution) -> JSON Schema -> build the
 spec dataclasses (resolving schema files, `sql_file`, templates and report against the pipeline's
-folder; `ref()`s become inputs) -> semantic checks that need the whole pipeline (ids, inputs,
-input counts, generated tables, broadcast hints, partition columns, identifiers, cycles).
+folder; `ref()`s become inputs) -> semantic checks that need the whole pipeline (ids, input
+counts, generated tables, broadcast hints, partition columns, identifiers), with references to
+nothing and cycles found where the graph is built (`graph.check_graph`), once: `load_checked`
+hands that graph on to the planner.
 Names are checked for what they become: ids and columns must differ in more than case (Spark
 ignores case), names PostgreSQL holds must fit its 63 bytes, and column names must survive the
 engine's backtick quoting.
@@ -21,14 +23,14 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 
 from framework import spec as S
-from framework.errors import Location, Problem, SpecError
-from framework.graph import find_cycles
-from framework.loader import Document, KeyPath, did_you_mean, format_path, parse_file, read_document
+from framework.errors import KeyPath, Location, Problem, SpecError, did_you_mean, format_path
+from framework.graph import Graph, check_graph
+from framework.loader import Document, parse_file, read_document
 from framework.paths import overlap
 from framework.registry import REGISTRY, Registry
 from framework.schema import column_types_schema, validate_data, validate_document
@@ -49,6 +51,13 @@ def default_registry() -> Registry:
     return REGISTRY
 
 
+class Checked(NamedTuple):
+    """A valid pipeline and its DAG, built once by validation for the planner to reuse."""
+
+    spec: S.PipelineSpec
+    graph: Graph
+
+
 def load_pipeline(
     path: str | os.PathLike[str],
     overrides: Mapping[str, str] | None = None,
@@ -56,6 +65,16 @@ def load_pipeline(
     registry: Registry | None = None,
 ) -> S.PipelineSpec:
     """Load, validate and build the spec of the pipeline at `path`; raise SpecError on problems."""
+    return load_checked(path, overrides, env, registry).spec
+
+
+def load_checked(
+    path: str | os.PathLike[str],
+    overrides: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    registry: Registry | None = None,
+) -> Checked:
+    """`load_pipeline`, and the graph validation built (pass it to `build_plan`)."""
     registry = registry or default_registry()
     doc, problems = read_document(path, overrides, env)
     if doc is None:
@@ -66,11 +85,12 @@ def load_pipeline(
     builder = _Builder(doc, registry)
     spec = builder.pipeline()
     rejected = _rejected_values(schema_problems, doc)
-    problems += builder.problems + [p for p in check_spec(spec, registry, broken)
+    graph, found = check_spec(spec, registry, broken)
+    problems += builder.problems + [p for p in found
                                     if not any(_within(p.path, r) for r in rejected)]
     if problems:  # a schema file two sources share is checked twice: say each thing once
         raise SpecError(list(dict.fromkeys(problems)))
-    return spec
+    return Checked(spec, graph)
 
 
 def _without_unresolved(problems: list[Problem], doc: Document) -> list[Problem]:
@@ -449,20 +469,21 @@ def _repartition(value: Any) -> S.Repartition | None:
 
 
 def check_spec(spec: S.PipelineSpec, registry: Registry,
-               broken: set[str] | frozenset[str] = frozenset()) -> list[Problem]:
-    """Checks that need the whole pipeline; `broken` names steps (steps[i]) the schema rejected."""
+               broken: set[str] | frozenset[str] = frozenset()) -> tuple[Graph, list[Problem]]:
+    """Checks that need the whole pipeline, and its graph (`check_graph` owns references and
+    cycles); `broken` names steps (steps[i]) the schema rejected."""
     checker = _Checker(spec, registry, broken)
     for check in (checker.ids, checker.step_inputs, checker.sinks, checker.sources,
                   checker.column_lists, checker.landings):
         check()
-    return checker.problems + find_cycles(spec)
+    graph, problems = check_graph(spec)
+    return graph, checker.problems + problems
 
 
 class _Checker:
     def __init__(self, spec: S.PipelineSpec, registry: Registry, broken: set[str] | frozenset[str]):
         self.spec, self.registry, self.broken = spec, registry, broken
         self.problems: list[Problem] = []
-        self.outputs = [s.id for s in spec.sources] + [s.id for s in spec.steps if s.id]
 
     def add(self, message: str, loc: Location | None, path: str, hint: str) -> None:
         self.problems.append(Problem(message, loc, path, hint))
@@ -528,14 +549,8 @@ class _Checker:
             self.add(f"{name!r} is not a valid {what}", loc, path, _IDENT_HINT)
 
     def step_inputs(self) -> None:
+        """Input counts and broadcast hints; inputs naming nothing are `check_graph`'s."""
         for i, step in enumerate(self.spec.steps):
-            for j, name in enumerate(step.inputs):
-                if name and name not in self.outputs:  # an empty name is a schema error
-                    hint = did_you_mean(name, self.outputs, "an input names a source or a step")
-                    what = f"ref({name!r})" if step.transform == "sql" else f"input {name!r}"
-                    self.add(f"unknown {what}: no source or step has this id",
-                             step.locs.get(f"inputs[{j}]", step.loc), f"steps[{i}].inputs[{j}]",
-                             hint)
             if f"steps[{i}]" not in self.broken:
                 self.input_count(i, step)
                 self.broadcast(i, step)
@@ -571,10 +586,6 @@ class _Checker:
     def sinks(self) -> None:
         for sink in self.spec.sinks:
             base = format_path(("sinks", sink.table))
-            if sink.source and sink.source not in self.outputs:
-                self.add(f"sink {sink.table!r} reads {sink.source!r}, which is not a source or "
-                         "step", sink.locs.get("from", sink.loc), f"{base}.from",
-                         did_you_mean(sink.source, self.outputs, "`from:` names a step or source"))
             self.partition_columns(sink, base)
             self.pg_columns(sink, base)
             if "postgres" in sink.targets and (reason := pg_identifier_problem(sink.table)):
@@ -651,11 +662,7 @@ class _Checker:
     def generated(self, src: S.SourceSpec, base: str) -> None:
         where, path = src.locs.get("generated", src.loc), f"{base}.generated"
         gen = self.spec.generator(src.generated_by or "")
-        if gen is None:
-            ids = [g.id for g in self.spec.generators]
-            self.add(f"no generator {src.generated_by!r} is declared under generators:", where,
-                     path, did_you_mean(src.generated_by, ids,
-                                        f"declared generators: {', '.join(ids) or 'none'}"))
+        if gen is None:  # `check_graph` reports it
             return
         gdef = self.registry.generators.get(gen.generator)
         if gdef is not None and src.table not in gdef.outputs:

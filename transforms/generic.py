@@ -9,12 +9,11 @@ import this module to read the schemas and must not start a JVM.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
-from framework.errors import EtlError
+from framework.errors import EtlError, did_you_mean
 from framework.registry import transform
 
 if TYPE_CHECKING:
@@ -43,8 +42,7 @@ def _require_columns(df: DataFrame, names: list[str], step: str, what: str) -> N
     have = df.columns
     for name in names:
         if name not in have:
-            close = difflib.get_close_matches(name, have, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"columns are: {', '.join(have)}"
+            hint = did_you_mean(name, have, otherwise=f"columns are: {', '.join(have)}")
             raise EtlError(f"step {step!r}: {what} names unknown column {name!r}", hint=hint)
 
 
@@ -104,9 +102,8 @@ class _ViewBinder:
 
     def _unknown(self, name: str) -> EtlError:
         known = sorted({*self.inputs, *self.ctx.views})
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = (f"did you mean ref({close[0]!r})?" if close
-                else f"ref() takes one of: {', '.join(known) or '(nothing yet)'}")
+        hint = did_you_mean(name, known, shown=lambda c: f"ref({c!r})",
+                            otherwise=f"ref() takes one of: {', '.join(known) or '(nothing yet)'}")
         return EtlError(f"step {self.ctx.step_id!r}: ref({name!r}) names no input or step", hint)
 
 

@@ -13,15 +13,15 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from framework.errors import Problem, SpecError
-from framework.loader.document import Document, KeyPath, did_you_mean, format_path, parse_scalar
+from framework.errors import KeyPath, Problem, SpecError, format_path
+from framework.loader.document import Document, parse_scalar
 from framework.loader.parse import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, parse_yaml
 from framework.loader.variables import substitute
 from framework.masking import literal_passwords
 
 __all__ = [
-    "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "KeyPath", "did_you_mean",
-    "format_path", "load_document", "parse_file", "parse_scalar", "read_document",
+    "MAX_DEPTH", "MAX_FILE_BYTES", "MAX_NODES", "Document", "load_document",
+    "parse_file", "parse_scalar", "read_document",
 ]
 
 

@@ -1,27 +1,21 @@
 """The `Document` a pipeline file becomes: plain data, where each key and value is written, and
-which variables each substituted value came from. Plus the small helpers every later check uses
-to name a place (`format_path`) and suggest a fix (`did_you_mean`)."""
+which variables each substituted value came from."""
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.nodes import ScalarNode
 
-from framework.errors import Location, Problem
+from framework.errors import KeyPath, Location, Problem, format_path
 from framework.masking import hide, secret_values
-
-KeyPath = tuple[str | int, ...]
 
 SCALAR_TAGS = {
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
 }
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass
@@ -109,26 +103,6 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _within(path: str, prefix: str) -> bool:
     return bool(path) and (path == prefix or path.startswith((prefix + ".", prefix + "[")))
-
-
-def format_path(path: KeyPath) -> str:
-    """('steps', 3, 'params', 'keys') -> 'steps[3].params.keys'."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _NAME.fullmatch(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{part!r}]"
-    return out
-
-
-def did_you_mean(word: str, choices: Any, hint: str = "") -> str:
-    """'did you mean 'x'?' (plus `hint`) when a close match exists, else just `hint`."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    guess = f"did you mean {close[0]!r}?" if close else ""
-    return " ".join(p for p in (guess, hint) if p)
 
 
 def parse_scalar(text: str) -> Any:

@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from framework.errors import Location, Problem
-from framework.loader.document import SCALAR_TAGS, Document, KeyPath, format_path
+from framework.errors import KeyPath, Location, Problem, format_path
+from framework.loader.document import SCALAR_TAGS, Document
 
 MAX_FILE_BYTES = 2_000_000  # a pipeline file is a few KB; the clickstream one is 5 KB
 MAX_DEPTH = 64  # nested mappings and lists

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from framework.errors import Location, Problem
-from framework.loader.document import Document, KeyPath, did_you_mean, format_path, parse_scalar
+from framework.errors import KeyPath, Location, Problem, did_you_mean, format_path
+from framework.loader.document import Document, parse_scalar
 from framework.masking import is_secret_key, password_spans
 
 _REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")

@@ -15,8 +15,7 @@ import shutil
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from framework.errors import EnvironmentProblem, Location, Problem, SpecError
-from framework.loader import format_path
+from framework.errors import EnvironmentProblem, Location, Problem, SpecError, format_path
 from framework.paths import depth, overlap
 from framework.plan import Plan, Task, data_path
 from framework.spec import GeneratorSpec, PipelineSpec

@@ -77,6 +77,26 @@ def test_plan_tree_shows_the_steps(runner):
     assert "sessionize" in result.output and "fact_events" in result.output
 
 
+@pytest.mark.parametrize("select", [[], ["--select", "sessions+"]])
+def test_plan_builds_the_graph_once_and_checks_it_once(runner, monkeypatch, select):
+    """Validation builds the graph (references, cycles) and `plan` reuses it."""
+    import framework.graph as graph
+    import framework.validate as validate
+
+    calls: list[str] = []
+
+    def counted(name):
+        real = getattr(graph, name)
+        return lambda spec: calls.append(name) or real(spec)
+
+    for name in ("spec_edges", "find_cycles"):
+        monkeypatch.setattr(graph, name, counted(name))
+        monkeypatch.setattr(validate, name, getattr(graph, name), raising=False)
+    result = runner.invoke(cli, ["plan", CLICKSTREAM, "--format", "json", *select])
+    assert result.exit_code == 0, result.output
+    assert sorted(calls) == ["find_cycles", "spec_edges"]
+
+
 def test_unknown_selection_gets_did_you_mean(runner):
     result = runner.invoke(cli, ["plan", CLICKSTREAM, "--select", "sesions"])
     assert result.exit_code == 2

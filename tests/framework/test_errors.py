@@ -1,10 +1,11 @@
-"""`printable`: what a message may quote from data or the file system."""
+"""`printable`: what a message may quote from data or the file system; `did_you_mean`: the one
+wording of a suggestion."""
 
 from __future__ import annotations
 
 import pytest
 
-from framework.errors import printable
+from framework.errors import did_you_mean, printable
 
 
 @pytest.mark.parametrize(("raw", "shown"), [
@@ -40,3 +41,15 @@ def test_a_stack_trace_s_tabs_stay_spaces_in_the_run_error():
 
     shown = _short(RuntimeError("An error occurred\n\tat org.apache.spark.Foo(Foo.scala:1)"))
     assert shown == "RuntimeError: An error occurred  at org.apache.spark.Foo(Foo.scala:1)"
+
+
+@pytest.mark.parametrize(("word", "kwargs", "said"), [
+    ("ordrs", {"hint": "inputs name a step"}, "did you mean 'orders'? inputs name a step"),
+    ("zzz", {"hint": "inputs name a step"}, "inputs name a step"),
+    ("ordrs", {"otherwise": "columns are: orders, users"}, "did you mean 'orders'?"),
+    ("zzz", {"otherwise": "columns are: orders, users"}, "columns are: orders, users"),
+    ("ordrs", {"shown": lambda c: f"ref({c!r})"}, "did you mean ref('orders')?"),
+    ("zzz", {}, ""),
+])
+def test_did_you_mean_guesses_then_hints_or_says_otherwise(word, kwargs, said):
+    assert did_you_mean(word, ["orders", "users"], **kwargs) == said

@@ -8,7 +8,7 @@ import pytest
 
 from fixtures.testplugin import make_registry
 from framework.errors import Location, SpecError, UsageError
-from framework.graph import Graph, build_graph, find_cycles
+from framework.graph import Graph, build_graph, check_graph, find_cycles
 from framework.spec import PipelineSpec, SinkSpec, SourceSpec, StepSpec
 from framework.validate import load_pipeline
 
@@ -124,7 +124,8 @@ def test_build_graph_refuses_cycles_and_dangling_references() -> None:
         build_graph(_spec(_step("a", "b"), _step("b", "a"),
                           sinks=(SinkSpec(table="t", source="ghost"),)))
     messages = [p.message for p in info.value.problems]
-    assert "cycle: a -> b -> a" in messages and "'ghost' is not a source or step" in messages
+    assert "cycle: a -> b -> a" in messages
+    assert "sink 't' reads 'ghost', which is not a source or step" in messages
 
 
 def test_a_duplicated_id_counts_as_its_first_step_only() -> None:
@@ -133,3 +134,24 @@ def test_a_duplicated_id_counts_as_its_first_step_only() -> None:
     assert find_cycles(_spec(_step("a", "src"), _step("a", "a"), _step("b", "a"))) == []
     [problem] = find_cycles(_spec(_step("a", "b"), _step("a", "src"), _step("b", "a")))
     assert problem.message == "cycle: a -> b -> a"
+
+
+def test_check_graph_reports_references_to_nothing_as_validation_does() -> None:
+    """One owner, one wording: the same problems whether validation or the planner asks."""
+    spec = PipelineSpec(
+        name="p", file="p.yaml", base_dir="/",
+        sources=(SourceSpec(id="src", format="csv", path="x", generated_by="shpo", table="t",
+                            locs={"generated": Location("p.yaml", 3, 16)}),),
+        steps=(_step("a", "sr", line=10), StepSpec(id="q", transform="sql", inputs=("zzz",))),
+        sinks=(SinkSpec(table="t", source="a"),))
+    graph, problems = check_graph(spec)
+    assert [(p.message, p.path, p.hint) for p in problems] == [
+        ("no generator 'shpo' is declared under generators:", "sources.src.generated",
+         "declared generators: none"),
+        ("unknown input 'sr': no source or step has this id", "steps[0].inputs[0]",
+         "did you mean 'src'? an input names a source or a step"),
+        ("unknown ref('zzz'): no source or step has this id", "steps[1].inputs[0]",
+         "an input names a source or a step"),
+    ]
+    assert problems[1].location == Location("p.yaml", 10, 5)
+    assert graph.deps("sink:t") == ("step:a",) and graph.deps("step:a") == ()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from framework.errors import Location, SpecError
-from framework.loader import Document, format_path, load_document, parse_scalar
+from framework.errors import Location, SpecError, format_path
+from framework.loader import Document, load_document, parse_scalar
 
 Write = Callable[[str], Path]
 

@@ -64,3 +64,19 @@ def test_a_broken_plugin_is_reported_and_the_rest_still_load(monkeypatch):
     assert len(reg.load_errors) == 1
     assert "broken" in reg.load_errors[0] and "etl_no_such_module_xyz" in reg.load_errors[0]
     assert "from_plugin" in reg.transforms
+
+
+def test_the_built_ins_load_through_their_entry_point_only(monkeypatch):
+    """The engine imports no transform module by name: the built-ins come from the package's own
+    `builtin` entry point like any plugin's, so with no entry point nothing is imported."""
+    import importlib
+
+    declared = {ep.name: ep.value for ep in registry_module.entry_points(group="etl.transforms")}
+    assert declared.get("builtin") == "transforms"
+    imported: list[str] = []
+    real = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module",
+                        lambda name, *a: imported.append(name) or real(name, *a))
+    monkeypatch.setattr(registry_module, "entry_points", lambda group: [])
+    Registry().load_plugins()
+    assert imported == []
