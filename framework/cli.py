@@ -315,9 +315,9 @@ def transforms(name: str | None) -> None:
 @handle_errors
 def runs(data_dir: str | None, limit: int) -> None:
     """List recent runs with their status and tables."""
-    from rich.markup import escape
     from rich.table import Table
 
+    from framework.richconsole import escape  # a record may hold anything: shown escaped
     from framework.runtime.record import list_runs
 
     records = list_runs(_data_dir(data_dir), limit)
@@ -331,7 +331,8 @@ def runs(data_dir: str | None, limit: int) -> None:
         secs = f"{r['seconds']:.1f}s" if r.get("seconds") is not None else ""
         error = str(r.get("error") or "")
         unreadable = r["status"] == "unreadable"
-        table.add_row(escape(r["run_id"]), escape(r["pipeline"]), escape(r["status"]), secs,
+        table.add_row(escape(str(r["run_id"])), escape(str(r["pipeline"])),
+                      escape(str(r["status"])), secs,
                       "" if unreadable else f"{done}/{len(sinks)}",
                       "(below)" if unreadable else escape(error[:80]))
     term = _terminal()

@@ -6,12 +6,13 @@ import json
 import re
 from typing import Any
 
-from rich.markup import escape
+from rich.markup import escape as _markup
 from rich.syntax import Syntax
 from rich.tree import Tree
 
 from framework.plan import Plan, Task
 from framework.templating import render_sql
+from framework.text import printable, printable_lines
 
 _TITLES = {
     "generate": "Generate raw data",
@@ -19,6 +20,12 @@ _TITLES = {
     "transform": "Transform",
     "publish": "Publish warehouse tables",
 }
+
+
+def escape(text: str) -> str:
+    """Shown as written: markup escaped, control characters and line breaks (which would break
+    the tree) escaped too; a value in a step's params may hold anything."""
+    return _markup(printable(text))
 
 
 def rendered_sql(task: Task) -> str | None:
@@ -109,7 +116,7 @@ def _add_step_facts(node: Tree, task: Task) -> None:
         node.add(_repartition_text(d["repartition"]))
     sql = rendered_sql(task)
     if sql:
-        node.add(Syntax(sql.strip(), "sql", theme="ansi_dark", word_wrap=True))
+        node.add(Syntax(printable_lines(sql.strip()), "sql", theme="ansi_dark", word_wrap=True))
 
 
 def _columns(ddl: str) -> str:

@@ -53,3 +53,43 @@ def test_human_size_reads_as_a_person_would():
 
     assert [human_size(n) for n in (0, 1023, 1536, 5 * 1024**2, 3 * 1024**3, 2048 * 1024**3)] == \
         ["0 B", "1023 B", "1.5 KB", "5.0 MB", "3.0 GB", "2048.0 GB"]
+
+
+def test_the_plan_tree_shows_params_and_sql_escaped(tmp_path):
+    from rich.console import Console
+
+    from framework.explain import plan_tree
+    from framework.plan import build_plan
+    from framework.validate import load_pipeline
+
+    path = tmp_path / "p.yaml"
+    path.write_text("pipeline: p\nvars: {v: x}\nsources:\n"
+                    "  a: {path: a.csv, format: csv, schema: {columns: {c: string}}}\n"
+                    "steps:\n  - {id: f, transform: filter, input: a,"
+                    " params: {condition: \"c = '\\e[31m${v}'\"}}\n"
+                    "  - {id: s, sql: \"select '\\e]0;t\\a' as t from {{ ref('f') }}\"}\n"
+                    "sinks:\n  t: {from: s}\n")
+    spec = load_pipeline(str(path), overrides={"v": "1\n\x1b[2J"})
+    console = Console(record=True, width=300, force_terminal=False)
+    console.print(plan_tree(build_plan(spec, str(tmp_path))))
+    text = console.export_text()
+    assert "\x1b" not in text and "\x07" not in text
+    assert "\\x1b[31m1\\x0a\\x1b[2J" in text and "\\x1b]0;t\\x07" in text
+
+
+def test_etl_runs_shows_a_hostile_record_escaped(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from framework.cli import cli
+
+    folder = tmp_path / "runs" / "d"
+    folder.mkdir(parents=True)
+    (folder / "run.json").write_text(json.dumps(
+        {"run_id": "d\x1b[2J", "status": "succeeded\x1b]0;x\x07", "pipeline": "p\u202e",
+         "error": "bad \x1bc", "tasks": []}))
+    out = CliRunner().invoke(cli, ["runs", "--data-dir", str(tmp_path)])
+    assert out.exit_code == 0, out.output
+    assert "\x1b" not in out.output and "\u202e" not in out.output and "\x07" not in out.output
+    assert "\\x1b[2J" in out.output and "\\u202e" in out.output
