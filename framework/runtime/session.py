@@ -177,6 +177,9 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
         "spark.sql.autoBroadcastJoinThreshold": str(opts.broadcast_threshold),
         "spark.sql.sources.partitionOverwriteMode": "static",
         "spark.sql.parquet.compression.codec": "snappy",
+        # SQL is Jinja-rendered by the engine: Spark's own ${...} substitution would expand
+        # `${env:X}` (a secret into a table) and turn a written `$${` into something else
+        "spark.sql.variable.substitute": "false",
     }
     java_opts = ["-Duser.timezone=UTC"]
     if opts.jit == "quick":

@@ -392,3 +392,14 @@ def test_a_read_only_landing_folder_is_named_as_the_generators(tmp_path):
     assert error.message == (f"the landing folder of generator 'shop' {view}/raw cannot be "
                              f"created: {view} is on a read-only file system")
     assert error.hint == "set another path for it in the pipeline"
+
+
+def test_sql_text_is_never_substituted_by_spark(tmp_path, monkeypatch):
+    """`$${` writes a literal `${`: Spark's own variable substitution must not expand it (it
+    would put an environment variable, a secret say, into a published table)."""
+    monkeypatch.setenv("ETL_TEST_SECRET", "Sup3r-s3cret")
+    path = _write(tmp_path, ("count(*) as orders",
+                             "count(*) as orders, '$${env:ETL_TEST_SECRET}' as literal"))
+    data_dir = str(tmp_path / "data")
+    _run(path, data_dir)
+    assert set(_table(data_dir, "fact_country_revenue")["literal"]) == {"${env:ETL_TEST_SECRET}"}
