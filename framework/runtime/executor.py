@@ -372,6 +372,7 @@ class Executor:
         wanted = {"generator": gen.generator, "params": gen.params, "format": gen.landing_format}
         rec.path = folder
         if not self.options.regenerate and landed_with(folder, wanted):
+            check_landing(folder, gen, landed=True)  # a file dropped in since is not its own
             rec.status, rec.note = "skipped", "raw data already landed for these parameters"
             rec.bytes = path_size(folder)
             return

@@ -566,19 +566,23 @@ def landed_with(folder: str, wanted: dict[str, Any]) -> bool:
     return all(k in manifest for k in wanted) and {k: manifest[k] for k in wanted} == wanted
 
 
-def check_landing(folder: str, gen: GeneratorSpec) -> None:
+def check_landing(folder: str, gen: GeneratorSpec, landed: bool = False) -> None:
     """Refuse to land into `folder` while it holds files the generator did not write: landing
     would replace the folders they are in (or the files themselves), and they would be gone.
-    An empty folder, or one holding only empty folders, is fine."""
+    An empty folder, or one holding only empty folders, is fine. With `landed` (generation is
+    skipped: the data is already there), refuse the same files because the sources would read
+    them as the generator's rows."""
     foreign = _foreign_files(folder)
     if not foreign:
         return
     loc = gen.locs.get("landing.path", gen.loc)
     shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    what = ("Its sources would read them as generated rows; nothing was read" if landed else
+            "Landing replaces the folders there and would delete them; nothing was changed")
     raise EtlError(
         f"{f'{loc}: ' if loc else ''}generator {gen.id!r} lands its tables in {folder}, which "
         f"holds {len(foreign)} file{'s' if len(foreign) != 1 else ''} it did not write: {shown}. "
-        f"Landing replaces the folders there and would delete them; nothing was changed",
+        f"{what}",
         hint=f"move those files out of {folder}, or give the generator a landing folder of its "
              f"own (landing: {{path: ...}}, a new or empty folder)")
 

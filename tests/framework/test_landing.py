@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 
@@ -171,3 +172,14 @@ def test_a_run_never_replaces_a_users_file_in_the_landing_folder(tmp_path):
     _run(tmp_path, str(data))
     record = _run(tmp_path, str(data), regenerate=True)
     assert {t.key: t.status for t in record.tasks}["generator:shop"] == "succeeded"
+
+
+def test_a_file_dropped_into_landed_data_is_refused_when_generation_is_skipped(tmp_path):
+    data = tmp_path / "data"
+    _run(tmp_path, str(data))  # lands
+    stray = sorted(f for f in os.listdir(data / "raw" / "users") if f.startswith("part-"))[0]
+    shutil.copy(data / "raw" / "users" / stray, data / "raw" / "users" / "stray.csv")
+    with pytest.raises(EtlError) as info:
+        _run(tmp_path, str(data))  # same parameters: the landed data would be read as it is
+    assert "1 file it did not write: users/stray.csv" in info.value.message
+    assert "would read them as generated rows" in info.value.message
