@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -225,6 +226,9 @@ class _Builder:
         pg = _dict(raw.get("postgres"))
         if isinstance(pg.get("schema"), str):
             self.pg_schema(pg["schema"])
+        if climbs_out(_text(raw.get("path"))):
+            self.fail(f"warehouse path {raw['path']!r} climbs out of the data directory",
+                      ("warehouse", "path"), CLIMB_HINT)
         return S.WarehouseSpec(
             path=_text(raw.get("path")) or "warehouse",
             compression=_text(raw.get("compression")) or "snappy",
@@ -468,6 +472,17 @@ def _repartition(value: Any) -> S.Repartition | None:
                          by=_names(value.get("by")), coalesce=value.get("coalesce") is True)
 
 
+CLIMB_HINT = ("a relative folder a run writes stays inside the data directory (--data-dir); "
+              "to write elsewhere, give an absolute path")
+
+
+def climbs_out(path: str | None) -> bool:
+    """A relative path that leaves the folder it is relative to (`../x`, `a/../../x`)."""
+    if not path or posixpath.isabs(path) or "://" in path:
+        return False
+    return posixpath.normpath(path).split("/")[0] == ".."
+
+
 def check_spec(spec: S.PipelineSpec, registry: Registry,
                broken: set[str] | frozenset[str] = frozenset()) -> tuple[Graph, list[Problem]]:
     """Checks that need the whole pipeline, and its graph (`check_graph` owns references and
@@ -621,6 +636,9 @@ class _Checker:
         for gen in self.spec.generators:
             where = gen.locs.get("landing.path", gen.loc)
             path = format_path(("generators", gen.id, "landing", "path"))
+            if climbs_out(gen.landing_path):
+                self.add(f"generator {gen.id!r} lands in {gen.landing_path!r}, which climbs out "
+                         "of the data directory", where, path, CLIMB_HINT)
             for what, other, other_loc, _ in owned:
                 if gen.landing_path and overlap(gen.landing_path, other):
                     line = f", line {other_loc.line}" if other_loc else ""

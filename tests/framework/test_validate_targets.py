@@ -74,3 +74,22 @@ def test_a_generator_id_is_an_identifier(tmp_path: Path) -> None:
             "landing: {path: raw}}\n")
     [problem] = _problems(tmp_path, text)
     assert ":3:" in problem and "'../../out' is not a valid generator id" in problem
+
+
+def test_folders_a_run_writes_never_climb_out_of_the_data_dir(tmp_path: Path) -> None:
+    text = ("pipeline: x\nwarehouse: {path: '../../ESCWH'}\ngenerators:\n"
+            "  one: {generator: shop, params: {users: 5}, landing: {path: 'raw/../../up'}}\n"
+            "  two: {generator: shop, params: {users: 5}, landing: {path: '/abs/ok'}}\n")
+    problems = _problems(tmp_path, text)
+    assert any(":2:" in p and "'../../ESCWH' climbs out of the data directory" in p
+               for p in problems), problems
+    assert any(":4:" in p and "'raw/../../up', which climbs out" in p for p in problems)
+    assert not any("'/abs/ok'" in p for p in problems)
+
+
+def test_a_relative_folder_that_stays_inside_is_fine() -> None:
+    from framework.validate import climbs_out
+
+    assert [climbs_out(p) for p in ("raw", "a/../b", "./x", "/abs/..", "..", "a/../../b",
+                                    "s3a://b/../x", "")] == \
+        [False, False, False, False, True, True, False, False]
