@@ -8,9 +8,9 @@ files (`land_tables`; a generator's folder, its manifest and what it may replace
 Malformed records. CSV and JSON are read in PERMISSIVE mode with the declared schema plus an
 internal corrupt-record column: a record that does not fit (a bad value, a wrong column count,
 broken JSON) keeps its raw text there instead of failing the read or turning into nulls. One
-check pass parses every column of every record and yields the count and an example (for
-`quarantine`, the pass *is* the quarantine write, and the count is read back from its small
-output). Then:
+check pass (one Spark job, its counts observed) parses every column of every record and yields
+the counts and an example; only when it finds malformed records of a `quarantine` source does
+a second pass write them (the quarantine count is read back from its small output). Then:
 
 * no malformed record: the good rows are a plain read with the declared schema, which Spark may
   prune freely (a record that parsed whole also parses in part);
@@ -22,12 +22,14 @@ output). Then:
 
 The check pass also counts every record, so a source that reads 0 rows is known (and refused
 unless `allow_empty`), and the U+FFFD characters of bytes that did not decode (a warning naming
-the `encoding` option). Records Spark's readers would lose without a word are counted apart
-(`sourcelines`): JSON lines are parsed one row per line, and a line-based CSV source's files are
-searched for the lines of control characters Spark's CSV reader skips. So good +
-malformed always equals the records in the files, at the cost of one extra parse for the check;
-nothing is cached here (the executor caches a source read by several steps). Parquet has no
-malformed records. Quarantined records go to a folder of their run, never replaced by a later one.
+the `encoding` option; a local UTF-8 CSV file whose bytes all decode and hold no U+FFFD cannot
+give one, so its check pass does not count them). Records Spark's readers would lose without a
+word are counted apart (`sourcelines`): JSON lines are parsed one row per line, and a line-based
+CSV source's files are searched for the lines of control characters Spark's CSV reader skips.
+So good + malformed always equals the records in the files, at the cost of one extra parse for
+the check; nothing is cached here (the executor caches a source read by several steps). Parquet
+has no malformed records. Quarantined records go to a folder of their run, never replaced by a
+later one.
 """
 
 from __future__ import annotations
@@ -200,37 +202,43 @@ def _read_with(
 def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: StructType,
                   quarantine: str) -> SourceRead:
     """Count every input record as good, malformed (`on_malformed`) or skipped by the reader
-    (malformed too), in one pass over the parsed records plus, for line-based CSV, a byte scan
-    of local files (or a pass over the lines of other files)."""
+    (malformed too), in one pass over the parsed records (one Spark job) plus, for line-based
+    CSV, a byte scan of local files (or a pass over the lines of other files). Only when some
+    are malformed and the source quarantines them does a second pass write them."""
+    from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     parsed = _read_with(spark, source, path, schema, permissive=True)
     is_bad = F.col(CORRUPT_COLUMN).isNotNull()
     options = _reader_options(source)
     line_csv = source.format == "csv" and lines.line_based(source, options)
-    scanned = lines.control_lines(parsed.inputFiles(), options, _encoding(source)) \
-        if line_csv else None
+    files = parsed.inputFiles() if line_csv else []
+    scanned = lines.control_lines(files, options, _encoding(source)) if line_csv else None
     csv_lines = (lines.csv_line_flags(lines.text_lines(spark, source, path, options), options)
                  if line_csv and scanned is None else None)
-    tallies = [F.count(F.lit(1)).alias("total"), F.sum(_replaced(schema)).alias("replaced")]
+    # no U+FFFD to count when the files cannot produce one (known from their bytes)
+    replaced = F.lit(0) if line_csv and lines.replacement_free(files, options, _encoding(source)) \
+        else _replaced(schema)
     quarantined = None
     with _header_mismatch(source):  # the first pass over the files checks their headers
-        if source.on_malformed == "quarantine":
-            bad, counted, example, count = _quarantine(parsed, csv_lines, scanned, source,
-                                                       schema, quarantine, tallies, options)
+        tallies = [F.count(F.lit(1)).alias("total"), F.sum(replaced).alias("replaced"),
+                   F.count_if(is_bad).alias("bad"),
+                   F.first(F.when(is_bad, F.col(CORRUPT_COLUMN)), ignorenulls=True).alias("ex")]
+        # observed on a query that parses every column and returns nothing: one job of one
+        # stage (an aggregation would add a shuffle, which adaptive execution runs as a job)
+        seen = Observation(f"check_{source.id}_{uuid.uuid4().hex[:8]}")
+        parsed.observe(seen, *tallies).filter(~_every_column(schema)).collect()
+        counted = dict(seen.get)
+        count = lines.line_count(csv_lines.agg(*lines.csv_count_columns(options)).first()) \
+            if csv_lines is not None else _scan_count(scanned)
+        parsed_bad, example = int(counted["bad"]), counted["ex"]
+        bad = parsed_bad + (count.skipped if count else 0)
+        example = example if example is not None else (count.example if count else None)
+        if bad and source.on_malformed == "quarantine":
+            bad, example = _quarantine(parsed, csv_lines, scanned, source, schema, quarantine)
             quarantined = quarantine if bad else None
-        else:
-            counted = parsed.filter(_every_column(schema)).agg(
-                *tallies, F.count_if(is_bad).alias("bad"),
-                F.first(F.when(is_bad, F.col(CORRUPT_COLUMN)), ignorenulls=True).alias("ex"),
-            ).first().asDict()
-            count = lines.line_count(csv_lines.agg(*lines.csv_count_columns(options)).first()) \
-                if csv_lines is not None else _scan_count(scanned)
-            bad, example = int(counted["bad"]), counted["ex"]
-            bad += count.skipped if count else 0
-            example = example if example is not None else (count.example if count else None)
     total = int(counted["total"] or 0)
-    good = total - (bad - (count.skipped if count else 0))
+    good = total - parsed_bad
     # records the reader lost otherwise (counted when the lines were read by Spark)
     unseen = max(count.records - total, 0) if count and count.records is not None else 0
     malformed = bad + unseen
@@ -404,30 +412,21 @@ def _reason(source: SourceSpec, schema: StructType) -> Column:
 
 def _quarantine(parsed: DataFrame, csv_lines: DataFrame | None,
                 scanned: list[tuple[str, str]] | None, source: SourceSpec, schema: StructType,
-                target: str, tallies: list[Column], options: dict[str, str],
-                ) -> tuple[int, dict, str | None, lines.LineCount | None]:
+                target: str) -> tuple[int, str | None]:
     """Write the raw bad records (JSON lines: source, the URI of the file it came from, reason,
-    record) to this run's folder `target`, counting every record on the way (the `tallies` of
-    the parsed records; the lines of a CSV source read by Spark), plus the `scanned` lines of
-    control characters. Returns how many were written, the tallies, one bad record and the
-    line count. An empty result leaves no folder."""
-    from pyspark.sql import Observation
+    record) to this run's folder `target`: the malformed parsed records, the lines of a CSV
+    source read by Spark that its reader skips, and the `scanned` lines of control characters.
+    Returns how many were written and one of them. An empty result leaves no folder."""
     from pyspark.sql import functions as F
 
-    seen = Observation(f"quarantine_{source.id}_{uuid.uuid4().hex[:8]}")
-    observed = parsed.observe(seen, *tallies)
-    out = observed.filter(F.col(CORRUPT_COLUMN).isNotNull()).select(
+    out = parsed.filter(F.col(CORRUPT_COLUMN).isNotNull()).select(
         F.lit(source.id).alias("source"), F.col(lines.FILE_COLUMN).alias("file"),
         _reason(source, schema).alias("reason"), F.col(CORRUPT_COLUMN).alias("record"))
-    line_seen = None
     if csv_lines is not None:
-        line_seen = Observation(f"lines_{source.id}_{uuid.uuid4().hex[:8]}")
-        skipped = csv_lines.observe(line_seen, *lines.csv_count_columns(options)) \
-            .filter(F.col("skipped")).select(
-                F.lit(source.id).alias("source"), F.col(lines.FILE_COLUMN).alias("file"),
-                F.lit(f"malformed csv record; {lines.SKIPPED_REASON}").alias("reason"),
-                F.col("line").alias("record"))
-        out = out.unionByName(skipped)
+        out = out.unionByName(csv_lines.filter(F.col("skipped")).select(
+            F.lit(source.id).alias("source"), F.col(lines.FILE_COLUMN).alias("file"),
+            F.lit(f"malformed csv record; {lines.SKIPPED_REASON}").alias("reason"),
+            F.col("line").alias("record")))
     try:
         out.write.mode("errorifexists").json(target)  # no coalesce: it would serialise the parse
     except BaseException:
@@ -442,9 +441,7 @@ def _quarantine(parsed: DataFrame, csv_lines: DataFrame | None,
     count, example = _read_back(target)
     if not count:
         shutil.rmtree(target, ignore_errors=True)
-    line_count = lines.line_count(line_seen.get) if line_seen is not None \
-        else _scan_count(scanned)
-    return count, dict(seen.get), example, line_count
+    return count, example
 
 
 def _scan_count(scanned: list[tuple[str, str]] | None) -> lines.LineCount | None:

@@ -46,6 +46,7 @@ _BLANK_JSON = r"^[ \t\r\n]*$"  # JSON whitespace: Spark's JSON reader skips such
 _JSON_STRING = r'"(?:[^"\\]|\\.)*+"'
 _COMPRESSED = (".gz", ".bz2", ".deflate", ".lz4", ".snappy", ".zst", ".zstd", ".xz", ".br")
 _SNIFF_FILES = 1000  # local files looked at for their encoding (the first bytes of each)
+_BLOCK = 1 << 24  # bytes numpy looks at in one go in a byte scan (16 MB)
 
 
 def option(options: dict[str, str], name: str) -> str | None:
@@ -172,6 +173,21 @@ def control_lines(files: list[str], options: dict[str, str],
     text): a byte scan, quick since such characters are rare in text files. None when the
     files cannot be scanned this way (not local, compressed, a custom `lineSep`): then
     `csv_line_flags` over Spark's text reader finds them, and counts every record too."""
+    local = _local_paths(files, options)
+    if local is None:
+        return None
+    found = []
+    for uri, path in local:
+        if os.path.getsize(path):
+            with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                found += [(uri, line.decode(encoding or "utf-8", "replace"))
+                          for line in _control_only(data)]
+    return found
+
+
+def _local_paths(files: list[str], options: dict[str, str]) -> list[tuple[str, str]] | None:
+    """(URI as Spark shows it, local path) of each of `files` (the URIs Spark reads); None when
+    one is not a local uncompressed file, or lines end with a custom `lineSep`."""
     from urllib.parse import unquote, urlparse
 
     if option(options, "lineSep"):
@@ -182,13 +198,50 @@ def control_lines(files: list[str], options: dict[str, str],
         if parsed.scheme not in ("", "file") or _compressed(parsed.path):
             return None
         local.append((f"file:{parsed.path}", unquote(parsed.path)))  # `file:/x`, as Spark shows
-    found = []
-    for uri, path in local:
+    return local
+
+
+def replacement_free(files: list[str], options: dict[str, str], encoding: str | None) -> bool:
+    """True when Spark's CSV reader cannot produce a U+FFFD from `files` (the URIs it reads):
+    they are local UTF-8 files whose bytes all decode and hold no U+FFFD of their own (a CSV
+    field has no escape that could make one). Then the count of replaced characters is 0
+    without a pass over the parsed records. False when that is not known."""
+    if re.sub(r"[^a-z0-9]", "", (encoding or "utf-8").lower()) != "utf8":
+        return False
+    local = _local_paths(files, options)
+    if local is None:
+        return False
+    for _uri, path in local:
         if os.path.getsize(path):
-            with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                found += [(uri, line.decode(encoding or "utf-8", "replace"))
-                          for line in _control_only(data)]
-    return found
+            with open(path, "rb") as fh, \
+                    mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                if not _decodes_clean(data):
+                    return False
+    return True
+
+
+def _decodes_clean(data) -> bool:
+    """`data` (a memory map) is valid UTF-8 without U+FFFD: numpy skips the 16 MB blocks of
+    ASCII only (about 1 GB/s); the others go through Python's strict decoder."""
+    import codecs
+
+    import numpy as np
+
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = np.frombuffer(data, np.uint8)
+    try:
+        step, pending = _BLOCK, False
+        for block in range(0, len(view), step):
+            if not pending and not (view[block:block + step] >= 0x80).any():
+                continue  # ASCII, with no sequence open from the block before
+            decoder.decode(data[block:block + step])
+            pending = decoder.getstate()[0] != b""
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    finally:
+        del view  # a memory map cannot close while numpy holds a view of it
+    return data.find(b"\xef\xbf\xbd") == -1  # U+FFFD in UTF-8
 
 
 def _control_only(data) -> list[bytes]:
@@ -200,7 +253,7 @@ def _control_only(data) -> list[bytes]:
     found: list[bytes] = []
     view = np.frombuffer(data, np.uint8)
     try:
-        pos, step = 0, 1 << 24
+        pos, step = 0, _BLOCK
         for block in range(0, len(view), step):
             part = view[block:block + step]
             if not ((part < 32) & (part != 9) & (part != 10) & (part != 13)).any():

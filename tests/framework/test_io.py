@@ -520,3 +520,70 @@ def test_an_encoding_given_as_a_reader_option_is_the_source_s_encoding(spark, tm
     got = read_source(spark, source(folder, fmt=fmt, options={"encoding": "ISO-8859-1"}),
                       str(tmp_path))
     assert [r["name"] for r in got.df.collect()] == ["Müller"] and got.warnings == ()
+
+
+# -- the check pass: exact counts, no work that cannot find anything --------------------------
+
+
+def test_a_clean_quarantine_source_is_read_in_one_pass_without_a_quarantine_write(
+        spark, tmp_path, monkeypatch):
+    """Counting is one aggregation; the quarantine is written only when it finds bad records
+    (writing it for every source cost a default run about half a second)."""
+    from framework.runtime import io
+
+    def no_write(*args, **kwargs):
+        raise AssertionError("the quarantine was written for a clean source")
+
+    monkeypatch.setattr(io, "_quarantine", no_write)
+    folder = write_csv(tmp_path / "in", GOOD_CSV)
+    got = read_source(spark, source(folder, policy="quarantine"), str(tmp_path), "r1")
+    assert (got.rows, got.malformed, got.quarantine_path) == (len(GOOD_CSV), 0, None)
+    assert not (tmp_path / "quarantine").exists()
+
+
+def test_replacement_characters_already_in_utf8_files_are_still_counted(spark, tmp_path):
+    """Valid UTF-8 holding U+FFFD itself (in a good row and in a malformed one) is counted; valid
+    UTF-8 without it gives no warning."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = ["1,M\ufffdller,1,2026-01-01T00:00:00", "2,Zoë,2,2026-01-01T00:00:00",
+            "3,x\ufffd,many,2026-01-01T00:00:00"]  # the last is malformed (qty)
+    (folder / "a.csv").write_bytes(("id,name,qty,ts\n" + "\n".join(rows) + "\n").encode())
+    got = read_source(spark, source(folder, policy="quarantine"), str(tmp_path), "r1")
+    assert (got.rows, got.malformed) == (2, 1)
+    assert [w for w in got.warnings if "2 character(s) could not be decoded" in w]
+    (folder / "a.csv").write_bytes(("id,name,qty,ts\n" + "\n".join(rows[1:2]) + "\n").encode())
+    clean = read_source(spark, source(folder, policy="quarantine"), str(tmp_path), "r2")
+    assert (clean.rows, clean.malformed, clean.warnings) == (1, 0, ())
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"id,name\n1,ann\n", True),  # ASCII
+    ("id,name\n1,Zoë 日本 🙂\n".encode(), True),  # UTF-8, sequences across every block edge
+    (b"", True),
+    ("id,name\n1,M\ufffdller\n".encode(), False),  # a U+FFFD of its own
+    ("id,name\n1,Müller\n".encode("latin-1"), False),  # a byte that does not decode
+    ("id,name\n1,日".encode()[:-1], False),  # a sequence cut at the end of the file
+])
+def test_replacement_free_knows_from_the_bytes_whether_spark_could_make_a_u_fffd(
+        tmp_path, monkeypatch, data, expected):
+    from framework.runtime import sourcelines
+
+    monkeypatch.setattr(sourcelines, "_BLOCK", 3)  # many blocks, so sequences straddle them
+    (tmp_path / "a.csv").write_bytes(data)
+    (tmp_path / "b.csv").write_bytes(b"id,name\n2,bob\n")
+    uris = [f"file://{tmp_path}/b.csv", f"file://{tmp_path}/a.csv"]
+    assert sourcelines.replacement_free(uris, {}, None) is expected
+    assert sourcelines.replacement_free(uris, {}, "UTF8") is expected
+
+
+def test_replacement_free_is_false_when_the_bytes_cannot_tell(tmp_path):
+    from framework.runtime.sourcelines import replacement_free
+
+    (tmp_path / "a.csv").write_bytes(b"id\n1\n")
+    (tmp_path / "a.csv.gz").write_bytes(b"")
+    local = f"file://{tmp_path}/a.csv"
+    assert replacement_free([local], {}, "ISO-8859-1") is False  # other encodings: Spark counts
+    assert replacement_free([local], {"lineSep": ";"}, None) is False
+    assert replacement_free([local, f"file://{tmp_path}/a.csv.gz"], {}, None) is False
+    assert replacement_free(["s3a://bucket/a.csv"], {}, None) is False
