@@ -313,7 +313,7 @@ class Executor:
             where = written_by(self.spec, self.options.data_dir, task, exc, self.spark) \
                 if full else ""
             short = f"no space left on device in {where}" if full else _short(exc)
-            self._task_failed(rec, t0, short, jvm_gone=_jvm_gone(exc))
+            self._task_failed(rec, t0, short, jvm_gone=_jvm_gone(exc) or not self._jvm_answers())
             message, hint = f"{task.kind} {task.id!r} failed: {short}", None
             if task.key in self._jvm_lost:
                 message, hint = self._jvm_gone_message(task, exc)
@@ -327,6 +327,17 @@ class Executor:
             self.console.task_finished(task.key, rec.status, _detail(rec))
             self._report_observed()
             self._save()
+
+    def _jvm_answers(self) -> bool:
+        """The driver JVM still answers a call. A task whose call was cut off when the JVM died
+        may see a plain Py4JError (an empty answer) rather than a lost connection."""
+        if self.spark is None:
+            return True
+        try:
+            self.spark.sparkContext._jvm.java.lang.System.nanoTime()
+        except Exception:  # noqa: BLE001 (any failure to get an answer means no JVM)
+            return False
+        return True
 
     def _jvm_gone_message(self, task: Task, exc: Exception) -> tuple[str, str]:
         """What to say when the JVM died under `task`. Tasks running beside it lose the JVM at

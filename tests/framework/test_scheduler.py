@@ -159,3 +159,23 @@ def test_spark_progress_is_reported_for_the_task_whose_jobs_run(tmp_path):
     assert all(0 <= done <= total for _, done, total in progress)
     sevens = {key for key, _, total in progress if total == 7}
     assert sevens == {"step:right"}  # its job's progress, and only under its name
+
+
+def test_a_jvm_that_no_longer_answers_counts_as_gone_whatever_the_error_said():
+    """A sink whose call was cut off by the JVM's death may see a plain Py4JError, not a lost
+    connection: the executor asks the JVM once more before it words the failure."""
+    from types import SimpleNamespace
+
+    from framework.runtime.executor import Executor
+
+    def dead():
+        raise RuntimeError("Answer from Java side is empty")
+
+    ex = Executor.__new__(Executor)
+    ex.spark = None
+    assert ex._jvm_answers()  # no session yet: nothing to have lost
+    ex.spark = SimpleNamespace(sparkContext=SimpleNamespace(_jvm=SimpleNamespace(
+        java=SimpleNamespace(lang=SimpleNamespace(System=SimpleNamespace(nanoTime=dead))))))
+    assert not ex._jvm_answers()
+    ex.spark.sparkContext._jvm.java.lang.System.nanoTime = lambda: 1
+    assert ex._jvm_answers()
