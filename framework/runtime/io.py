@@ -287,7 +287,7 @@ def _checked_rows(source: SourceSpec, path: str, read: SourceRead) -> SourceRead
     if read.rows != 0:
         return read
     why = f" ({read.malformed} malformed record(s) set aside)" if read.malformed else ""
-    where = f" (declared at {source.loc})" if source.loc else ""
+    where = lines.declared_at(source)
     if not source.allow_empty:
         raise DataError(
             message=f"source {source.id!r}{where}: read 0 rows from {printable(path)}{why}",
@@ -325,7 +325,7 @@ def _header_mismatch(source: SourceSpec) -> Iterator[None]:
             header = header or f"{length.group(1) if length else '?'} columns"
         else:
             raise
-        where = f" (declared at {source.loc})" if source.loc else ""
+        where = lines.declared_at(source)
         shown = printable(file.group(1)) if file else "a file"
         wide = " (this file looks UTF-16 encoded: set encoding: UTF-16 on the source)" \
             if "\x00" in header else ""
@@ -388,7 +388,7 @@ def _has_map(dtype) -> bool:
 def _malformed_error(source: SourceSpec, count: int, example: str | None) -> DataError:
     shown = (example or "").strip()
     shown = printable(shown if len(shown) <= 200 else shown[:200] + "...")
-    where = f" (declared at {source.loc})" if source.loc else ""
+    where = lines.declared_at(source)
     return DataError(
         message=(f"source {source.id!r}{where}: {count} malformed {source.format} record"
                  f"{'s' if count != 1 else ''}; for example: {shown}"),

@@ -46,9 +46,11 @@ JAVA_TIMEOUT = 30.0  # seconds `java -version` may take before it counts as hang
 
 def java_binary() -> str | None:
     """The `java` Spark would use ($JAVA_HOME/bin/java, else the PATH's), or None."""
-    home = os.environ.get("JAVA_HOME")
-    java = os.path.join(home, "bin", "java") if home else shutil.which("java")
-    return java if java and os.path.exists(java) else None
+    try:
+        java = _find_java()[0]
+    except EnvironmentProblem:
+        return None
+    return java if os.path.exists(java) else None
 
 
 def java_version(timeout: float | None = None) -> int | None:

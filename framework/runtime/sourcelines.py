@@ -83,8 +83,8 @@ def check_encoding(source: SourceSpec, local_path: str, encoding: str | None) ->
         wide = _looks_wide(head)
         if wide:
             raise DataError(
-                message=(f"source {source.id!r}{_where(source)}: {printable(path)} looks {wide} "
-                         f"encoded, not {encoding or 'UTF-8'}"),
+                message=(f"source {source.id!r}{declared_at(source)}: {printable(path)} looks "
+                         f"{wide} encoded, not {encoding or 'UTF-8'}"),
                 hint=(f"set encoding: {wide} on the source" + (
                     " (UTF-16LE or UTF-16BE when the file has no byte-order mark)"
                     if wide == "UTF-16" else "")
@@ -130,7 +130,8 @@ def _compressed(path: str) -> bool:
     return path.lower().endswith(_COMPRESSED)
 
 
-def _where(source: SourceSpec) -> str:
+def declared_at(source: SourceSpec) -> str:
+    """` (declared at file:line)` for a message about `source`, or nothing."""
     return f" (declared at {source.loc})" if source.loc else ""
 
 
