@@ -18,6 +18,11 @@ KeyPath = tuple[str | int, ...]
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def within_path(path: str, prefix: str) -> bool:
+    """`path` is `prefix` or lies under it: 'steps[1].params' is within 'steps[1]'."""
+    return bool(path) and (path == prefix or path.startswith((prefix + ".", prefix + "[")))
+
+
 def format_path(path: KeyPath) -> str:
     """('steps', 3, 'params', 'keys') -> 'steps[3].params.keys'."""
     out = ""

@@ -29,7 +29,15 @@ from typing import Any, NamedTuple
 import jinja2
 
 from framework import spec as S
-from framework.errors import KeyPath, Location, Problem, SpecError, did_you_mean, format_path
+from framework.errors import (
+    KeyPath,
+    Location,
+    Problem,
+    SpecError,
+    did_you_mean,
+    format_path,
+    within_path,
+)
 from framework.graph import Graph, check_graph
 from framework.loader import Document, parse_file, read_document
 from framework.paths import overlap
@@ -88,7 +96,7 @@ def load_checked(
     rejected = _rejected_values(schema_problems, doc)
     graph, found = check_spec(spec, registry, broken)
     problems += builder.problems + [p for p in found
-                                    if not any(_within(p.path, r) for r in rejected)]
+                                    if not any(within_path(p.path, r) for r in rejected)]
     if problems:  # a schema file two sources share is checked twice: say each thing once
         raise SpecError(list(dict.fromkeys(problems)))
     return Checked(spec, graph)
@@ -97,7 +105,7 @@ def load_checked(
 def _without_unresolved(problems: list[Problem], doc: Document) -> list[Problem]:
     """Drop schema complaints about values whose substitution already failed."""
     bad = {format_path(p) for p in doc.unresolved}
-    return [p for p in problems if not any(_within(p.path, b) for b in bad)]
+    return [p for p in problems if not any(within_path(p.path, b) for b in bad)]
 
 
 def _rejected_values(problems: list[Problem], doc: Document) -> set[str]:
@@ -106,10 +114,6 @@ def _rejected_values(problems: list[Problem], doc: Document) -> set[str]:
     at_value = {format_path(path): loc for path, loc in doc.values.items()}
     rejected = {p.path for p in problems if p.path and at_value.get(p.path) == p.location}
     return rejected | {r + "s" for r in rejected if r.endswith(".input")}  # input: inputs[0]
-
-
-def _within(path: str, prefix: str) -> bool:
-    return path == prefix or path.startswith((prefix + ".", prefix + "["))
 
 
 def _dict(value: Any) -> dict[str, Any]:

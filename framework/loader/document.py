@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from yaml.nodes import ScalarNode
 
-from framework.errors import KeyPath, Location, Problem, format_path
+from framework.errors import KeyPath, Location, Problem, format_path, within_path
 from framework.masking import hide, secret_values
 
 SCALAR_TAGS = {
@@ -90,7 +90,7 @@ class Document:
         secrets = secret_values(_dict(self.data.get("vars")), self.secret_vars)
         out = []
         for problem in problems:
-            names = next((n for path, n in used.items() if _within(problem.path, path)), ())
+            names = next((n for path, n in used.items() if within_path(problem.path, path)), ())
             why = "; ".join(f"from variable {n!r}, {self.var_origin(n)}" for n in names)
             message = hide(f"{problem.message} ({why})" if why else problem.message, secrets)
             out.append(Problem(message, problem.location, problem.path, problem.hint))
@@ -99,10 +99,6 @@ class Document:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _within(path: str, prefix: str) -> bool:
-    return bool(path) and (path == prefix or path.startswith((prefix + ".", prefix + "[")))
 
 
 def parse_scalar(text: str) -> Any:
