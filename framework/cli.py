@@ -87,7 +87,7 @@ def _hidden_plan(plan: Any, secrets: list[str]) -> Any:
     from framework.masking import hide_all
 
     return replace(plan, stages=tuple(
-        replace(stage, tasks=tuple(replace(t, detail=hide_all(t.detail, secrets))
+        replace(stage, tasks=tuple(t.map_facts(lambda v: hide_all(v, secrets))
                                    for t in stage.tasks))
         for stage in plan.stages))
 

@@ -122,6 +122,11 @@ class EnvironmentProblem(EtlError):
     exit_code = 3
 
 
+class StepError(EtlError):
+    """User code (a transform, a generator, a source or a write) failed. The run adds the
+    command that reruns what did not finish once the tasks running beside it have ended."""
+
+
 @dataclass
 class StepFailure:
     step_id: str

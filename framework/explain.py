@@ -1,9 +1,12 @@
-"""Explains a plan without running it: a rich tree for people, a JSON document for machines."""
+"""Explains a plan without running it: a rich tree for people, a JSON document for machines.
+
+Both walk the plan's typed tasks: the JSON gives each task's own fields (`Task.facts`), the tree its
+`headline` and `notes`; neither knows the kinds of task by name.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from rich.markup import escape as _markup
@@ -11,15 +14,17 @@ from rich.syntax import Syntax
 from rich.tree import Tree
 
 from framework.plan import Plan, Task
-from framework.templating import render_sql
+from framework.templating import quote_ident, render_sql
 from framework.text import printable, printable_lines
 
 _TITLES = {
+    "prepare": "Prepare",
     "generate": "Generate raw data",
     "read": "Read sources",
     "transform": "Transform",
     "publish": "Publish warehouse tables",
 }
+_NOTE_STYLES = {"cache": "yellow", "broadcast": "magenta"}  # a note's first word, coloured
 
 
 def escape(text: str) -> str:
@@ -30,10 +35,10 @@ def escape(text: str) -> str:
 
 def rendered_sql(task: Task) -> str | None:
     """A SQL step's text with each ref() shown as the step output it names."""
-    sql = task.detail.get("sql")
+    sql = getattr(task, "sql", None)
     if not sql:
         return None
-    return render_sql(sql, ref=lambda name: f"`{name}`")
+    return render_sql(sql, ref=quote_ident)
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:
@@ -42,11 +47,11 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         tasks = []
         for t in stage.tasks:
             entry = {"key": t.key, "kind": t.kind, "id": t.id, "deps": list(t.deps),
-                     "consumers": list(t.consumers), **t.detail}
-            if t.cache:
+                     "consumers": list(t.consumers), **t.facts()}
+            if getattr(t, "cache", None):
                 entry["cache"] = {"storage_level": t.cache, "reason": t.cache_reason}
-            if t.detail.get("sql"):
-                entry["rendered_sql"] = rendered_sql(t)
+            if sql := rendered_sql(t):
+                entry["rendered_sql"] = sql
             tasks.append(entry)
         stages.append({"name": stage.name, "tasks": tasks})
     return {"pipeline": plan.pipeline, "file": plan.file, "spec_hash": plan.spec_hash,
@@ -60,77 +65,22 @@ def plan_json_text(plan: Plan) -> str:
 
 def plan_tree(plan: Plan) -> Tree:
     root = Tree(f"[bold]pipeline[/] {escape(plan.pipeline)}  [dim]{escape(plan.file)}[/]")
-    prep = root.add("[bold cyan]Prepare[/]")
-    for folder in plan.prepare:
-        prep.add(f"folder {escape(folder)}")
-    prep.add("clean staging leftovers of interrupted runs")
     for stage in plan.stages:
-        if stage.name not in _TITLES or not stage.tasks:
+        if not stage.tasks:
             continue
-        branch = root.add(f"[bold cyan]{_TITLES[stage.name]}[/] ({len(stage.tasks)})")
+        title = _TITLES.get(stage.name, stage.name.capitalize())
+        count = f" ({len(stage.tasks)})" if stage.name != "prepare" else ""
+        branch = root.add(f"[bold cyan]{title}[/]{count}")
         for task in stage.tasks:
             _add_task(branch, task)
     return root
 
 
 def _add_task(branch: Tree, task: Task) -> None:
-    d = task.detail
-    if task.kind == "generator":
-        node = branch.add(f"[green]{escape(task.id)}[/] generator [bold]{escape(d['generator'])}[/]"
-                          f" -> {escape(d['landing'])} ({d['format']})")
-        node.add("params: " + escape(", ".join(f"{k}={v}" for k, v in d["params"].items())))
-    elif task.kind == "source":
-        node = branch.add(f"[green]{escape(task.id)}[/] {d['format']} {escape(d['path'])}")
-        node.add(f"schema: {escape(_columns(d['schema']))}")
-        node.add(f"malformed rows: {d['on_malformed']}; "
-                 + ("0 rows allowed" if d["allow_empty"] else "0 rows refuse the run"))
-        if d.get("encoding"):
-            node.add(f"encoding: {escape(d['encoding'])}")
-    elif task.kind == "step":
-        node = branch.add(f"[green]{escape(task.id)}[/] = [bold]{escape(d['transform'])}[/]"
-                          f"({escape(', '.join(d['inputs']))})")
-        _add_step_facts(node, task)
-    else:
-        node = branch.add(f"[green]{escape(task.id)}[/] <- {escape(d['from'])}  "
-                          f"[dim]{escape(d['path'])}[/]")
-        node.add(f"mode {d['mode']}, {d['compression']}, targets {', '.join(d['targets'])}")
-        if d.get("postgres_table"):
-            node.add(f"PostgreSQL table {escape(d['postgres_table'])} (COPY into staging, "
-                     f"swapped in one transaction)")
-        if d.get("partition_by"):
-            node.add("partitioned by " + ", ".join(d["partition_by"]))
-        if d.get("repartition"):
-            node.add(_repartition_text(d["repartition"]))
-    if task.cache:
-        node.add(f"[yellow]cache[/] {task.cache} ({task.cache_reason}); released after its "
-                 f"last consumer")
-
-
-def _add_step_facts(node: Tree, task: Task) -> None:
-    d = task.detail
-    if d.get("params"):
-        node.add("params: " + escape(", ".join(f"{k}={v}" for k, v in d["params"].items())))
-    if d.get("broadcast"):
-        node.add("[magenta]broadcast[/] " + ", ".join(d["broadcast"]))
-    if d.get("repartition"):
-        node.add(_repartition_text(d["repartition"]))
-    sql = rendered_sql(task)
-    if sql:
+    node = branch.add(f"[green]{escape(task.id)}[/] {escape(task.headline())}")
+    for note in task.notes():
+        word, _, rest = note.partition(" ")
+        style = _NOTE_STYLES.get(word)
+        node.add(f"[{style}]{word}[/] {escape(rest)}" if style else escape(note))
+    if sql := rendered_sql(task):
         node.add(Syntax(printable_lines(sql.strip()), "sql", theme="ansi_dark", word_wrap=True))
-
-
-def _columns(ddl: str) -> str:
-    """`a` string, `b` int -> "2 declared columns: a, b" (the whole DDL is in the JSON plan)."""
-    if ddl == "inferred":
-        return "inferred (an extra pass over the data)"
-    names = re.findall(r"`((?:[^`]|``)*)`", ddl)
-    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-    return f"{len(names)} declared columns: {shown}"
-
-
-def _repartition_text(rep: dict) -> str:
-    if rep.get("coalesce"):
-        return f"coalesce to {rep['num']} partition(s) before writing"
-    by = f" by {', '.join(rep['by'])}" if rep.get("by") else ""
-    num = f" into {rep['num']}" if rep.get("num") else ""
-    return f"repartition{num}{by}"

@@ -1,35 +1,242 @@
-"""The plan: an ordered list of stages of tasks that a run executes and a dry-run explains.
+"""The plan: an ordered list of stages of typed tasks that a run executes and a dry-run explains.
 
 `build_plan` turns a validated spec (and an optional selection) into stages -- prepare, generate,
-read, transform, publish -- each task carrying the decisions the run will take: which inputs are
-broadcast, what is cached and why, how a sink is partitioned and where it lands. The executor walks
-exactly this list; `framework.explain` renders it. No Spark, no I/O.
+read, transform, publish -- each task a frozen dataclass of its kind carrying the decisions the run
+will take: which inputs are broadcast, what is cached and why, how a sink is partitioned and where
+it lands. The executor runs exactly these tasks (one runner per kind, `framework.runtime.tasks`);
+`framework.explain` renders them from the same fields. No Spark, no I/O.
+
+A new kind of task is one `Task` subclass here (its `kind`, `stage`, fields, `label` and `notes`)
+and one runner module in `framework.runtime.tasks`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar
 
 from framework.graph import Graph, build_graph
-from framework.spec import PipelineSpec, SinkSpec, SourceSpec, StepSpec
+from framework.spec import PipelineSpec, Repartition, SinkSpec, SourceSpec, StepSpec
 
 STAGES = ("prepare", "generate", "read", "transform", "publish")
-_STAGE_OF_KIND = {"generator": "generate", "source": "read", "step": "transform", "sink": "publish"}
+
+_OPTIONAL = {"optional": True}  # a field the JSON plan leaves out when it is empty
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Task:
-    key: str  # "<kind>:<id>"
-    kind: str  # generator | source | step | sink
+    """What every task has: its id, the tasks it reads and the tasks that read it."""
+
+    kind: ClassVar[str]
+    stage: ClassVar[str]
+
     id: str
-    deps: tuple[str, ...]
-    detail: dict[str, Any]  # JSON-able facts shown by `etl plan`
+    deps: tuple[str, ...] = ()
+    consumers: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    def facts(self) -> dict[str, Any]:
+        """The kind's own fields as JSON-able values, in declaration order (the JSON plan)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in _COMMON:
+                continue
+            value = _jsonable(getattr(self, f.name))
+            if f.metadata.get("optional") and not value:  # None, "", (), {}
+                continue
+            out[f.metadata.get("json", f.name)] = value
+        return out
+
+    def map_facts(self, fn) -> Task:
+        """A copy with `fn` applied to each of the kind's own fields (to hide secrets)."""
+        return replace(self, **{f.name: fn(getattr(self, f.name)) for f in fields(self)
+                                if f.name not in _COMMON})
+
+    def label(self) -> str:
+        """One line naming the task, for the console while it runs."""
+        return f"{self.kind} {self.id}"
+
+    def headline(self) -> str:
+        """What the task does, after its id, in the plan tree."""
+        return self.label()
+
+    def notes(self) -> list[str]:
+        """The decisions worth a line each in the plan tree."""
+        return []
+
+
+@dataclass(frozen=True, kw_only=True)
+class CachedTask(Task):
+    """A task whose output other tasks read, kept in memory when several do."""
+
     cache: str | None = None  # storage level when the output is cached
     cache_reason: str = ""
-    consumers: tuple[str, ...] = ()
-    publish: bool = True  # False for a sink outside the selection (never happens) / needed input
+
+    def notes(self) -> list[str]:
+        if not self.cache:
+            return []
+        return [f"cache {self.cache} ({self.cache_reason}); released after its last consumer"]
+
+
+_COMMON = {"id", "deps", "consumers", "cache", "cache_reason"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrepareTask(Task):
+    kind: ClassVar[str] = "prepare"
+    stage: ClassVar[str] = "prepare"
+
+    folders: tuple[str, ...]  # created when missing: the warehouse and the run records
+    warehouse: str  # locked for the run; staging leftovers of interrupted runs cleaned
+
+    def headline(self) -> str:
+        return "folders and the warehouse lock"
+
+    def notes(self) -> list[str]:
+        return [*(f"folder {f}" for f in self.folders),
+                "lock the warehouse: one run at a time",
+                "clean staging leftovers of interrupted runs"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GenerateTask(Task):
+    kind: ClassVar[str] = "generator"
+    stage: ClassVar[str] = "generate"
+
+    generator: str
+    params: dict[str, Any]
+    landing: str
+    format: str
+
+    def headline(self) -> str:
+        return f"generator {self.generator} -> {self.landing} ({self.format})"
+
+    def notes(self) -> list[str]:
+        return ["params: " + ", ".join(f"{k}={v}" for k, v in self.params.items())]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadTask(CachedTask):
+    kind: ClassVar[str] = "source"
+    stage: ClassVar[str] = "read"
+
+    format: str
+    path: str
+    on_malformed: str
+    allow_empty: bool = False
+    schema: str  # the declared columns as DDL, or "inferred"
+    encoding: str | None = field(default=None, metadata=_OPTIONAL)
+    generated_by: str | None = field(default=None, metadata=_OPTIONAL)
+    options: dict[str, str] = field(default_factory=dict, metadata=_OPTIONAL)
+
+    def headline(self) -> str:
+        return f"{self.format} {self.path}"
+
+    def notes(self) -> list[str]:
+        lines = [f"schema: {_columns(self.schema)}",
+                 f"malformed rows: {self.on_malformed}; "
+                 + ("0 rows allowed" if self.allow_empty else "0 rows refuse the run")]
+        if self.encoding:
+            lines.append(f"encoding: {self.encoding}")
+        return lines + super().notes()
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepTask(CachedTask):
+    kind: ClassVar[str] = "step"
+    stage: ClassVar[str] = "transform"
+
+    transform: str
+    inputs: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict, metadata=_OPTIONAL)
+    broadcast: tuple[str, ...] = field(default=(), metadata=_OPTIONAL)
+    repartition: Repartition | None = field(default=None, metadata=_OPTIONAL)
+    sql: str | None = field(default=None, metadata=_OPTIONAL)
+    tags: tuple[str, ...] = field(default=(), metadata=_OPTIONAL)
+
+    def label(self) -> str:
+        return f"{self.id} = {self.transform}({', '.join(self.inputs)})"
+
+    def headline(self) -> str:
+        return f"= {self.transform}({', '.join(self.inputs)})"
+
+    def notes(self) -> list[str]:
+        lines = []
+        if self.params:
+            lines.append("params: " + ", ".join(f"{k}={v}" for k, v in self.params.items()))
+        if self.broadcast:
+            lines.append("broadcast " + ", ".join(self.broadcast))
+        if self.repartition:
+            lines.append(repartition_text(self.repartition))
+        return lines + super().notes()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SinkTask(Task):
+    kind: ClassVar[str] = "sink"
+    stage: ClassVar[str] = "publish"
+
+    source: str = field(metadata={"json": "from"})
+    mode: str
+    targets: tuple[str, ...]
+    path: str
+    compression: str
+    partition_by: tuple[str, ...] = field(default=(), metadata=_OPTIONAL)
+    repartition: Repartition | None = field(default=None, metadata=_OPTIONAL)
+    postgres_table: str | None = field(default=None, metadata=_OPTIONAL)  # never the DSN
+
+    def label(self) -> str:
+        return f"{self.id} <- {self.source}"
+
+    def headline(self) -> str:
+        return f"<- {self.source}  {self.path}"
+
+    def notes(self) -> list[str]:
+        lines = [f"mode {self.mode}, {self.compression}, targets {', '.join(self.targets)}"]
+        if self.postgres_table:
+            lines.append(f"PostgreSQL table {self.postgres_table} (COPY into staging, swapped "
+                         f"in one transaction)")
+        if self.partition_by:
+            lines.append("partitioned by " + ", ".join(self.partition_by))
+        if self.repartition:
+            lines.append(repartition_text(self.repartition))
+        return lines
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Repartition):
+        out: dict[str, Any] = {"num": value.num, "by": list(value.by)}
+        if value.coalesce:
+            out["coalesce"] = True
+        return out
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def repartition_text(rep: Repartition) -> str:
+    if rep.coalesce:
+        return f"coalesce to {rep.num} partition(s) before writing"
+    by = f" by {', '.join(rep.by)}" if rep.by else ""
+    num = f" into {rep.num}" if rep.num else ""
+    return f"repartition{num}{by}"
+
+
+def _columns(ddl: str) -> str:
+    """`a` string, `b` int -> "2 declared columns: a, b" (the whole DDL is in the JSON plan)."""
+    import re
+
+    if ddl == "inferred":
+        return "inferred (an extra pass over the data)"
+    names = re.findall(r"`((?:[^`]|``)*)`", ddl)
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    return f"{len(names)} declared columns: {shown}"
 
 
 @dataclass(frozen=True)
@@ -46,13 +253,17 @@ class Plan:
     data_dir: str
     stages: tuple[Stage, ...]
     selection: tuple[str, ...] = ()
-    prepare: tuple[str, ...] = field(default_factory=tuple)  # folders to create / clean
 
     def tasks(self) -> list[Task]:
         return [t for stage in self.stages for t in stage.tasks]
 
     def task(self, key: str) -> Task:
         return next(t for t in self.tasks() if t.key == key)
+
+    @property
+    def prepare(self) -> tuple[str, ...]:
+        """The folders the run creates before anything else."""
+        return tuple(f for t in self.tasks() if isinstance(t, PrepareTask) for f in t.folders)
 
 
 def data_path(data_dir: str, path: str) -> str:
@@ -88,98 +299,65 @@ def build_plan(spec: PipelineSpec, data_dir: str, select: list[str] | None = Non
     graph = build_graph(spec) if graph is None else graph
     keys = selected_keys(spec, graph, select)
     order = [k for k in graph.order() if k in keys]
-    consumers = {k: tuple(c for c in graph.consumers(k) if c in keys) for k in order}
-    tasks = [_task(spec, graph, key, consumers[key], data_dir) for key in order]
-    stages = [Stage("prepare", ())] + [
-        Stage(name, tuple(t for t in tasks if _STAGE_OF_KIND[t.kind] == name))
-        for name in STAGES[1:]
-    ]
-    prepare = (data_path(data_dir, spec.warehouse.path), os.path.join(data_dir, "runs"))
-    return Plan(spec.name, spec.file, spec.spec_hash, data_dir, tuple(stages),
-                tuple(select or ()), prepare)
+    warehouse = data_path(data_dir, spec.warehouse.path)
+    tasks: list[Task] = [PrepareTask(id="warehouse", warehouse=warehouse,
+                                     folders=(warehouse, os.path.join(data_dir, "runs")))]
+    for key in order:
+        consumers = tuple(c for c in graph.consumers(key) if c in keys)
+        tasks.append(_task(spec, key, tuple(graph.deps(key)), consumers, data_dir))
+    stages = tuple(Stage(name, tuple(t for t in tasks if t.stage == name)) for name in STAGES)
+    return Plan(spec.name, spec.file, spec.spec_hash, data_dir, stages, tuple(select or ()))
 
 
-def _task(spec: PipelineSpec, graph: Graph, key: str, consumers: tuple[str, ...],
+def _task(spec: PipelineSpec, key: str, deps: tuple[str, ...], consumers: tuple[str, ...],
           data_dir: str) -> Task:
     kind, _, name = key.partition(":")
-    deps = tuple(graph.deps(key))
-    detail, cache, reason = _describe(spec, kind, name, consumers, data_dir)
-    return Task(key, kind, name, deps, detail, cache, reason, consumers)
-
-
-def _describe(spec: PipelineSpec, kind: str, name: str, consumers: tuple[str, ...],
-              data_dir: str) -> tuple[dict, str | None, str]:
+    common = {"id": name, "deps": deps, "consumers": consumers}
     if kind == "generator":
         gen = spec.generator(name)
-        return ({"generator": gen.generator, "params": dict(gen.params),
-                 "landing": data_path(data_dir, gen.landing_path),
-                 "format": gen.landing_format}, None, "")
+        return GenerateTask(**common, generator=gen.generator, params=dict(gen.params),
+                            landing=data_path(data_dir, gen.landing_path),
+                            format=gen.landing_format)
     if kind == "source":
-        src = spec.source(name)
-        cache, reason = _cache_decision(spec, None, consumers)
-        return _source_detail(src, data_dir), cache, reason
+        return _read_task(spec, spec.source(name), common, data_dir)
     if kind == "step":
-        step = spec.step(name)
-        cache, reason = _cache_decision(spec, step, consumers)
-        return _step_detail(step), cache, reason
+        return _step_task(spec, spec.step(name), common)
     sink = next(s for s in spec.sinks if s.table == name)
-    return _sink_detail(spec, sink, data_dir), None, ""
+    return _sink_task(spec, sink, common, data_dir)
 
 
-def _cache_decision(spec: PipelineSpec, step: StepSpec | None,
-                    consumers: tuple[str, ...]) -> tuple[str | None, str]:
+def _cache(spec: PipelineSpec, step: StepSpec | None, consumers: tuple[str, ...]) -> dict:
     if step is not None and step.cache:
-        return step.cache, "declared"
+        return {"cache": step.cache, "cache_reason": "declared"}
     if spec.optimizations.auto_cache and len(consumers) >= 2:
-        return spec.optimizations.storage_level, f"auto: {len(consumers)} consumers"
-    return None, ""
+        return {"cache": spec.optimizations.storage_level,
+                "cache_reason": f"auto: {len(consumers)} consumers"}
+    return {}
 
 
-def _source_detail(src: SourceSpec, data_dir: str) -> dict:
-    detail = {"format": src.format, "path": data_path(data_dir, src.path),
-              "on_malformed": src.on_malformed, "allow_empty": src.allow_empty,
-              "schema": src.schema.ddl() if src.schema else "inferred"}
-    if src.encoding:
-        detail["encoding"] = src.encoding
-    if src.generated_by:
-        detail["generated_by"] = f"{src.generated_by}.{src.table}"
-    if src.options:
-        detail["options"] = dict(src.options)
-    return detail
+def _read_task(spec: PipelineSpec, src: SourceSpec, common: dict, data_dir: str) -> ReadTask:
+    return ReadTask(
+        **common, **_cache(spec, None, common["consumers"]), format=src.format,
+        path=data_path(data_dir, src.path), on_malformed=src.on_malformed,
+        allow_empty=src.allow_empty, schema=src.schema.ddl() if src.schema else "inferred",
+        encoding=src.encoding or None,
+        generated_by=f"{src.generated_by}.{src.table}" if src.generated_by else None,
+        options=dict(src.options or {}))
 
 
-def _step_detail(step: StepSpec) -> dict:
-    detail: dict[str, Any] = {"transform": step.transform, "inputs": list(step.inputs)}
-    if step.params:
-        detail["params"] = dict(step.params)
-    if step.broadcast:
-        detail["broadcast"] = list(step.broadcast)
-    if step.repartition:
-        detail["repartition"] = _repartition(step.repartition)
-    if step.sql:
-        detail["sql"] = step.sql
-    if step.tags:
-        detail["tags"] = list(step.tags)
-    return detail
+def _step_task(spec: PipelineSpec, step: StepSpec, common: dict) -> StepTask:
+    return StepTask(**common, **_cache(spec, step, common["consumers"]),
+                    transform=step.transform, inputs=tuple(step.inputs),
+                    params=dict(step.params), broadcast=tuple(step.broadcast),
+                    repartition=step.repartition, sql=step.sql, tags=tuple(step.tags))
 
 
-def _repartition(rep) -> dict:
-    out: dict[str, Any] = {"num": rep.num, "by": list(rep.by)}
-    if rep.coalesce:
-        out["coalesce"] = True
-    return out
-
-
-def _sink_detail(spec: PipelineSpec, sink: SinkSpec, data_dir: str) -> dict:
-    detail: dict[str, Any] = {
-        "from": sink.source, "mode": sink.mode, "targets": list(sink.targets),
-        "path": os.path.join(data_path(data_dir, spec.warehouse.path), sink.table),
-        "compression": sink.compression or spec.warehouse.compression,
-    }
-    if sink.partition_by:
-        detail["partition_by"] = list(sink.partition_by)
-    if sink.repartition:
-        detail["repartition"] = _repartition(sink.repartition)
-    if "postgres" in sink.targets:  # where it lands; never the DSN
-        detail["postgres_table"] = f"{spec.warehouse.postgres_schema}.{sink.table}"
-    return detail
+def _sink_task(spec: PipelineSpec, sink: SinkSpec, common: dict, data_dir: str) -> SinkTask:
+    postgres = f"{spec.warehouse.postgres_schema}.{sink.table}" \
+        if "postgres" in sink.targets else None
+    return SinkTask(
+        **common, source=sink.source, mode=sink.mode, targets=tuple(sink.targets),
+        path=os.path.join(data_path(data_dir, spec.warehouse.path), sink.table),
+        compression=sink.compression or spec.warehouse.compression,
+        partition_by=tuple(sink.partition_by), repartition=sink.repartition,
+        postgres_table=postgres)

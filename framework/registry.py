@@ -11,8 +11,9 @@ registers), the built-ins too (`builtin = "transforms"`): the engine never impor
 
 from __future__ import annotations
 
+import copy
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
@@ -56,6 +57,16 @@ def _split_doc(func: Callable) -> tuple[str, str]:
     doc = inspect.getdoc(func) or ""
     head, sep, example = doc.partition("Example:")
     return head.strip(), inspect.cleandoc(example) if sep else ""
+
+
+def with_defaults(schema: dict, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`params` as written, then each parameter left out that the schema gives a `default`:
+    what the function really receives, and what `etl plan` shows."""
+    out = dict(params or {})
+    for name, prop in schema.get("properties", {}).items():
+        if name not in out and isinstance(prop, dict) and "default" in prop:
+            out[name] = copy.deepcopy(prop["default"])
+    return out
 
 
 def _object_schema(params: dict | None) -> dict:

@@ -41,7 +41,7 @@ from framework.errors import (
 from framework.graph import Graph, check_graph
 from framework.loader import Document, parse_file, read_document
 from framework.paths import overlap
-from framework.registry import REGISTRY, Registry
+from framework.registry import REGISTRY, Registry, with_defaults
 from framework.schema import column_types_schema, validate_data, validate_document
 from framework.templating import dynamic_refs, find_refs, is_identifier
 
@@ -277,7 +277,8 @@ class _Builder:
         landing = _dict(raw.get("landing"))
         base = ("generators", gid)
         return S.GeneratorSpec(
-            id=gid, generator=_text(raw.get("generator")), params=_dict(raw.get("params")),
+            id=gid, generator=_text(raw.get("generator")),
+            params=self.params(self.registry.generators, raw.get("generator"), raw),
             landing_path=_text(landing.get("path")), landing_format=_text(landing.get("format"))
             or "csv", loc=self.doc.key_location(base), locs=self.locs(base),
         )
@@ -363,12 +364,20 @@ class _Builder:
                       "`transform: sql` may then be left out")
         return S.StepSpec(
             id=_text(raw.get("id")), transform=_text(transform), inputs=inputs,
-            params=_dict(raw.get("params")), sql=sql,
+            params=self.params(self.registry.transforms, transform, raw),
+            sql=sql,
             cache=self.storage_level(raw.get("cache")),
             broadcast=_names(raw.get("broadcast")),
             repartition=_repartition(raw.get("repartition")), tags=_names(raw.get("tags")),
             description=_text(raw.get("description")), loc=self.doc.locate(base), locs=locs,
         )
+
+    @staticmethod
+    def params(known: Mapping[str, Any], name: Any, raw: dict[str, Any]) -> dict[str, Any]:
+        """The step's or generator's params with its function's declared defaults applied."""
+        params = _dict(raw.get("params"))
+        found = known.get(name) if isinstance(name, str) else None
+        return with_defaults(found.params, params) if found is not None else params
 
     def storage_level(self, cache: Any) -> str | None:
         """`cache: true` means the pipeline's storage level; a level name is kept as written."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from framework.registry import transform
+from framework.registry import transform, with_defaults
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -40,11 +40,6 @@ def _W() -> Any:
     return Window
 
 
-def _defaults(schema: dict[str, Any], params: dict[str, Any] | None) -> dict[str, Any]:
-    """params with the schema's declared defaults filled in (the engine may not do it for us)."""
-    out = {k: v["default"] for k, v in schema["properties"].items() if "default" in v}
-    out.update(params or {})
-    return out
 
 
 def _hinted(ctx: TransformContext, name: str, df: DataFrame) -> DataFrame:
@@ -257,7 +252,7 @@ def sessionize(ctx: TransformContext, inputs: dict[str, DataFrame],
         params: {gap_minutes: 30}   # omit to keep the generator's session_id
     """
     F, W = _F(), _W()
-    p = _defaults(SESSIONIZE_PARAMS, params)
+    p = with_defaults(SESSIONIZE_PARAMS, params)
     (df,) = _inputs(ctx, inputs)
     session, user = p["session_column"], p["user_column"]
     if p.get("gap_minutes") is not None or session not in df.columns:
@@ -385,7 +380,7 @@ def user_metrics(ctx: TransformContext, inputs: dict[str, DataFrame],
         params: {high_value_revenue: 500, engaged_sessions: 5}
     """
     F = _F()
-    p = _defaults(USER_PARAMS, params)
+    p = with_defaults(USER_PARAMS, params)
     users, sessions = _inputs(ctx, inputs)
     per_user = sessions.groupBy("user_id").agg(
         F.count(F.lit(1)).alias("total_sessions"),
@@ -457,7 +452,7 @@ def product_metrics(ctx: TransformContext, inputs: dict[str, DataFrame],
         params: {purchase_weight: 10}
     """
     F = _F()
-    p = _defaults(PRODUCT_PARAMS, params)
+    p = with_defaults(PRODUCT_PARAMS, params)
     (_, events), (products_name, products) = inputs.items()
     counts = _product_counts(events)
     counts = F.broadcast(counts) if products_name in (ctx.broadcast or ()) else counts
@@ -598,7 +593,7 @@ def dim_date(ctx: TransformContext, inputs: dict[str, DataFrame],
         params: {start: "2026-01-01"}
     """
     F = _F()
-    p = _defaults(DATE_PARAMS, params)
+    p = with_defaults(DATE_PARAMS, params)
     bounds = _date_bounds(ctx, inputs, p)
     dates = bounds.filter("lo is not null and hi is not null and lo <= hi").select(
         F.explode(F.sequence("lo", "hi")).alias("date"))

@@ -64,7 +64,7 @@ def sql(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFr
     """
     from framework.templating import render_sql
 
-    text = params.get("__sql__")
+    text = ctx.sql
     if not text:
         raise EtlError(f"step {ctx.step_id!r}: a sql step needs its query in `sql:`",
                        hint="add `sql: select ... from {{ ref('input') }}` to the step")

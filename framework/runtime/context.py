@@ -43,6 +43,7 @@ class TransformContext:
     views: dict[str, DataFrame] = field(default_factory=dict)  # every computed output so far
     observations: list[Observed] = field(default_factory=list)  # shared with the executor
     summaries: list[Summary] = field(default_factory=list)
+    sql: str | None = None  # a SQL step's query (`sql:` in the pipeline), Jinja not yet rendered
     extra: dict[str, Any] = field(default_factory=dict)
 
     def info(self, message: str) -> None:

@@ -20,7 +20,8 @@ from framework.console import Console
 from framework.errors import EtlError
 from framework.plan import build_plan, data_path
 from framework.runtime import classarchive
-from framework.runtime.executor import Executor, RunOptions
+from framework.runtime.executor import Executor
+from framework.runtime.state import RunOptions
 from framework.spec import PipelineSpec
 
 # Spark settings naming folders Spark writes to: pointed into the scratch folder

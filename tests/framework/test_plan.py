@@ -62,12 +62,12 @@ def test_auto_cache_can_be_switched_off(tmp_path):
 
 def test_sink_details_name_path_partitioning_and_compression(spec, tmp_path):
     plan = build_plan(spec, str(tmp_path))
-    fact = plan.task("sink:fact_events").detail
+    fact = plan.task("sink:fact_events").facts()
     assert fact["path"] == os.path.join(str(tmp_path), "warehouse", "fact_events")
     assert fact["partition_by"] == ["event_date"] and fact["compression"] == "zstd"
-    step = plan.task("step:events_users").detail
+    step = plan.task("step:events_users").facts()
     assert step["broadcast"] == ["users"] and step["repartition"]["num"] == 8
-    assert plan.task("sink:top_users").detail["postgres_table"] == "shop.top_users"
+    assert plan.task("sink:top_users").facts()["postgres_table"] == "shop.top_users"
     assert "postgres_table" not in fact  # a Parquet-only sink
 
 
@@ -135,7 +135,7 @@ def test_the_plan_shows_a_sources_encoding_and_what_an_empty_read_does(tmp_path)
                     "  b: {path: b.csv, format: csv, schema: {columns: {x: string}}}\n"
                     "sinks:\n  ta: {from: a}\n  tb: {from: b}\n")
     plan = build_plan(load_pipeline(str(path)), str(tmp_path))
-    a, b = plan.task("source:a").detail, plan.task("source:b").detail
+    a, b = plan.task("source:a").facts(), plan.task("source:b").facts()
     assert (a["encoding"], a["allow_empty"], b["allow_empty"]) == ("ISO-8859-1", True, False)
     assert "encoding" not in b
     console = Console(record=True, width=200)

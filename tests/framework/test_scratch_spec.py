@@ -64,10 +64,10 @@ def test_every_output_of_the_warmup_run_is_in_its_scratch_folder(tmp_path):
     written = list(plan.prepare)  # the warehouse (its staging folder and lock) and runs/
     for task in plan.tasks():
         if task.kind == "generator":
-            written.append(task.detail["landing"])
+            written.append(task.facts()["landing"])
         if task.kind == "sink":
-            written.append(task.detail["path"])
-            assert task.detail["targets"] == ["parquet"] and "postgres_table" not in task.detail
+            written.append(task.facts()["path"])
+            assert task.facts()["targets"] == ["parquet"] and "postgres_table" not in task.facts()
     written += [spec.spark.conf["spark.sql.warehouse.dir"], spec.spark.conf["spark.eventLog.dir"]]
     assert len(written) == 2 + 2 + 4 + 2
     outside = [p for p in written if not _inside(p, str(scratch))]
@@ -75,9 +75,9 @@ def test_every_output_of_the_warmup_run_is_in_its_scratch_folder(tmp_path):
     assert spec.warehouse.postgres_dsn is None
     assert spec.spark.conf["spark.sql.shuffle.partitions"] == "3"  # other settings are kept
 
-    sources = {s.id: build_plan(spec, str(scratch)).task(f"source:{s.id}").detail["path"]
+    sources = {s.id: build_plan(spec, str(scratch)).task(f"source:{s.id}").facts()["path"]
                for s in spec.sources}
-    landing = {t.id: t.detail["landing"] for t in plan.tasks() if t.kind == "generator"}
+    landing = {t.id: t.facts()["landing"] for t in plan.tasks() if t.kind == "generator"}
     assert sources["events"] == os.path.join(landing["abs"], "events")  # the copy it landed
     assert sources["users"] == os.path.join(landing["climbing"], "users")
     assert sources["orders"] == str(real / "input" / "orders.csv")  # read where it is

@@ -103,13 +103,15 @@ def test_sql_reads_inputs_and_earlier_steps_through_ref(ctx, orders, customers):
         from {{ ref('orders') }} o join {{ ref('customers') }} c on o.customer = c.customer
         group by o.customer, c.country
     """
-    out = generic.sql(ctx, {"orders": orders}, {"__sql__": query})
+    ctx.sql = query
+    out = generic.sql(ctx, {"orders": orders}, {})
     assert rows(out) == [("ann", "DE", 30.0), ("bob", "FR", 25.0)]
 
 
 def test_sql_views_are_step_scoped(spark, orders, ctx):
     ctx.step_id = "step-a"
-    out = generic.sql(ctx, {"orders": orders}, {"__sql__": "select * from {{ ref('orders') }}"})
+    ctx.sql = "select * from {{ ref('orders') }}"
+    out = generic.sql(ctx, {"orders": orders}, {})
     assert out.count() == len(ORDERS)
     views = [t.name for t in spark.catalog.listTables() if t.name.startswith("__etl_step_a__")]
     assert len(views) == 1 and views[0].startswith("__etl_step_a__orders__")
@@ -125,25 +127,27 @@ def test_sql_steps_side_by_side_read_their_own_inputs_when_names_would_collide(
 
     b_c = spark.createDataFrame([(i,) for i in range(3)], "n int")  # 3 rows
     c = spark.createDataFrame([(i,) for i in range(7)], "n int")  # 7 rows
-    query = {"__sql__": "select count(*) as rows from {{ ref('b__c') }}"}
-    other = {"__sql__": "select count(*) as rows from {{ ref('c') }}"}
+    query = "select count(*) as rows from {{ ref('b__c') }}"
+    other = "select count(*) as rows from {{ ref('c') }}"
     real_render, results = templating.render_sql, {}
 
     def interleaved(text, ref, **kw):
         if "b__c" in text and "a__b" not in results:
-            other_ctx = TransformContext(spark=spark, step_id="a__b", data_dir=ctx.data_dir)
-            results["a__b"] = generic.sql(other_ctx, {"c": c}, other).collect()[0]["rows"]
+            other_ctx = TransformContext(spark=spark, step_id="a__b", data_dir=ctx.data_dir,
+                                         sql=other)
+            results["a__b"] = generic.sql(other_ctx, {"c": c}, {}).collect()[0]["rows"]
         return real_render(text, ref, **kw)
 
     monkeypatch.setattr(templating, "render_sql", interleaved)
-    ctx.step_id = "a"
-    results["a"] = generic.sql(ctx, {"b__c": b_c}, query).collect()[0]["rows"]
+    ctx.step_id, ctx.sql = "a", query
+    results["a"] = generic.sql(ctx, {"b__c": b_c}, {}).collect()[0]["rows"]
     assert results == {"a": 3, "a__b": 7}
 
 
 def test_sql_unknown_ref_suggests_the_close_name(ctx, orders):
     with pytest.raises(EtlError) as err:
-        generic.sql(ctx, {"orders": orders}, {"__sql__": "select * from {{ ref('order') }}"})
+        ctx.sql = "select * from {{ ref('order') }}"
+        generic.sql(ctx, {"orders": orders}, {})
     assert "ref('order')" in err.value.message and "'orders'" in err.value.hint
 
 

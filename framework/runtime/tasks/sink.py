@@ -1,0 +1,44 @@
+"""A sink task: one warehouse table published atomically to Parquet, then (when it targets
+PostgreSQL) the rows this publish wrote loaded and swapped in; all or nothing."""
+
+from __future__ import annotations
+
+import os
+
+from framework.plan import SinkTask
+from framework.runtime.record import TaskRecord
+from framework.runtime.state import RunState
+
+
+def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
+    from framework.runtime.pgload import check_columns, read_published
+    from framework.runtime.publish import publish_table
+
+    sink = next(s for s in state.spec.sinks if s.table == task.id)
+    df, expected = state.outputs[task.source], None
+    if "postgres" in task.targets:  # before Parquet too: the sink is all or nothing
+        check_columns(df.columns, sink)
+    if "parquet" in task.targets:
+        result = publish_table(df, state.warehouse_dir, sink, task.compression,
+                               state.record.run_id)
+        with state.lock:
+            rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path,
+                                                        result.bytes, result.files)
+        # PostgreSQL gets what this publish wrote, read back from the published version
+        df, expected = read_published(state.spark, df, result, sink.mode)
+    if "postgres" in task.targets:
+        _load_postgres(sink, df, expected, rec, state)
+    state.release_after(task.key)
+
+
+def _load_postgres(sink, df, expected: int | None, rec: TaskRecord, state: RunState) -> None:
+    from framework.runtime.pgload import load_table
+
+    staging = os.path.join(state.warehouse_dir, ".staging")
+    os.makedirs(staging, exist_ok=True)
+    loaded = load_table(df, state.postgres_target(), sink, staging, expected)
+    with state.lock:
+        rec.rows = loaded.rows if rec.rows is None else rec.rows
+        rec.postgres = {"table": loaded.table, "rows": loaded.rows,
+                        "seconds": loaded.seconds, "views": list(loaded.views)}
+        rec.note = f"postgres {loaded.table}"
