@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from framework.dialects import spark_ident
 from framework.errors import Location
 
 MALFORMED_POLICIES = ("fail", "drop", "quarantine")
@@ -46,7 +47,7 @@ class TableSchema:
 
     def ddl(self) -> str:
         """Spark DDL string, e.g. "`a` string, `b` int"."""
-        return ", ".join(f"`{c.name}` {c.type}" for c in self.columns)
+        return ", ".join(f"{spark_ident(c.name)} {c.type}" for c in self.columns)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from framework.dialects import spark_ident
 from framework.errors import DataError, EnvironmentProblem, EtlError, printable
 from framework.plan import data_path
 from framework.runtime import sourcelines as lines
@@ -269,7 +270,7 @@ def _replaced(schema: StructType) -> Column:
     in_columns = F.lit(0)
     for f in schema.fields:
         if isinstance(f.dataType, StringType):
-            in_columns = in_columns + lines.replaced_chars(F.col(f"`{f.name}`"))
+            in_columns = in_columns + lines.replaced_chars(F.col(spark_ident(f.name)))
     return F.when(F.col(CORRUPT_COLUMN).isNotNull(),
                   lines.replaced_chars(F.col(CORRUPT_COLUMN))).otherwise(in_columns)
 
@@ -368,8 +369,8 @@ def _every_column(schema: StructType) -> Column:
     Spark cannot hash maps, so a column holding one (at any depth) is hashed as its JSON."""
     from pyspark.sql import functions as F
 
-    cols = [F.to_json(F.col(f"`{f.name}`")) if _has_map(f.dataType) else F.col(f"`{f.name}`")
-            for f in schema.fields]
+    cols = [F.to_json(F.col(spark_ident(f.name))) if _has_map(f.dataType)
+            else F.col(spark_ident(f.name)) for f in schema.fields]
     return F.hash(*cols) >= F.lit(-(2**31))
 
 
@@ -403,7 +404,7 @@ def _reason(source: SourceSpec, schema: StructType) -> Column:
     that did not survive parsing."""
     from pyspark.sql import functions as F
 
-    nulls = [F.when(F.col(f"`{n}`").isNull(), F.lit(n)) for n in schema.fieldNames()]
+    nulls = [F.when(F.col(spark_ident(n)).isNull(), F.lit(n)) for n in schema.fieldNames()]
     prefix = f"malformed {source.format} record; "
     return F.concat(F.lit(prefix), F.coalesce(
         F.col(lines.REASON_COLUMN),
@@ -466,7 +467,7 @@ def _read_back(folder: str) -> tuple[int, str | None]:
 
 
 def _cols(names: tuple[str, ...] | list[str]) -> list[str]:
-    return [f"`{n}`" for n in names]
+    return [spark_ident(n) for n in names]
 
 
 # -- landing -------------------------------------------------------------------------------------
