@@ -23,9 +23,6 @@ STORAGE_LEVELS = (
     "MEMORY_ONLY_2", "MEMORY_AND_DISK_2", "OFF_HEAP",
 )
 COMPRESSIONS = ("snappy", "zstd", "gzip", "lz4", "none")
-# PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1) and drops the rest
-# without an error, so two longer names sharing those bytes would be one table.
-PG_MAX_IDENTIFIER_BYTES = 63
 # A pipeline's name becomes part of its run ids, hence of folder names under `runs/`.
 PIPELINE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$(?![\s\S])"  # no final line break either
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from framework.dialects import pg_type, spark_ident
 from framework.errors import EnvironmentProblem, EtlError
 from framework.masking import scrub
-from framework.spec import PG_MAX_IDENTIFIER_BYTES
+from framework.names import PG_MAX_IDENTIFIER_BYTES, pg_identifier_problem
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -120,8 +120,6 @@ def check_columns(columns: list[str], sink: SinkSpec) -> None:
     """Refuse, before anything is written, a column PostgreSQL would not keep as written: it
     cuts names to 63 bytes, so a long name would change and two sharing their first 63 bytes
     would be one column."""
-    from framework.validate import pg_identifier_problem
-
     for name in columns:
         if name == ROW_MARK or (reason := pg_identifier_problem(name)):
             why = "is a name the load uses for itself" if name == ROW_MARK else reason
