@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from framework.dialects import spark_ident
 from framework.errors import Location
 
 MALFORMED_POLICIES = ("fail", "drop", "quarantine")
@@ -22,9 +23,6 @@ STORAGE_LEVELS = (
     "MEMORY_ONLY_2", "MEMORY_AND_DISK_2", "OFF_HEAP",
 )
 COMPRESSIONS = ("snappy", "zstd", "gzip", "lz4", "none")
-# PostgreSQL keeps the first 63 bytes of an identifier (NAMEDATALEN - 1) and drops the rest
-# without an error, so two longer names sharing those bytes would be one table.
-PG_MAX_IDENTIFIER_BYTES = 63
 # A pipeline's name becomes part of its run ids, hence of folder names under `runs/`.
 PIPELINE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$(?![\s\S])"  # no final line break either
 
@@ -46,7 +44,7 @@ class TableSchema:
 
     def ddl(self) -> str:
         """Spark DDL string, e.g. "`a` string, `b` int"."""
-        return ", ".join(f"`{c.name}` {c.type}" for c in self.columns)
+        return ", ".join(f"{spark_ident(c.name)} {c.type}" for c in self.columns)
 
 
 @dataclass(frozen=True)

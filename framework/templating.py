@@ -15,6 +15,8 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 
+from framework.dialects import spark_ident
+
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -23,11 +25,12 @@ def is_identifier(name: object) -> bool:
     return isinstance(name, str) and _IDENTIFIER.fullmatch(name) is not None
 
 
-def quote_ident(name: str) -> str:
-    """Spark SQL backtick quoting: events -> `events`; a backtick inside is doubled."""
+def _quote_filter(name: object) -> str:
+    """The `quote` / `ident` filters: `spark_ident`, for a name that is a non-empty string (a
+    template quoting nothing, or a number, is a mistake)."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"not an identifier: {name!r}")
-    return "`" + name.replace("`", "``") + "`"
+    return spark_ident(name)
 
 
 def make_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environment:
@@ -36,8 +39,8 @@ def make_environment(loader: jinja2.BaseLoader | None = None) -> jinja2.Environm
         loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
         keep_trailing_newline=True,
     )
-    env.filters["quote"] = quote_ident
-    env.filters["ident"] = quote_ident
+    env.filters["quote"] = _quote_filter
+    env.filters["ident"] = _quote_filter
     return env
 
 

@@ -40,6 +40,7 @@ from framework.errors import (
 )
 from framework.graph import Graph, check_graph
 from framework.loader import Document, parse_file, read_document
+from framework.names import column_name_problem, pg_identifier_problem
 from framework.paths import overlap
 from framework.registry import REGISTRY, Registry, with_defaults
 from framework.schema import column_types_schema, validate_data, validate_document
@@ -130,30 +131,6 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
-
-
-def column_name_problem(name: str) -> str | None:
-    """Why `name` cannot be a column name, or None. Spark quotes names in backticks and
-    PostgreSQL in double quotes; neither carries an empty name, a backtick or a control
-    character through the engine, which would fail only once the data is read."""
-    if not name:
-        return "an empty column name"
-    if "`" in name:
-        return f"column name {name!r} holds a backtick"
-    if not name.isprintable():
-        return f"column name {name!r} holds a control or invisible character"
-    return None
-
-
-def pg_identifier_problem(name: str) -> str | None:
-    """Why PostgreSQL would not keep `name` as written, or None."""
-    size = len(name.encode("utf-8"))
-    if size > S.PG_MAX_IDENTIFIER_BYTES:
-        return (f"is {size} bytes long; PostgreSQL keeps only the first "
-                f"{S.PG_MAX_IDENTIFIER_BYTES}, so longer names sharing them would be one object")
-    if not name.isprintable():
-        return "holds a control or invisible character"
-    return None
 
 
 def spec_hash(data: Any) -> str:

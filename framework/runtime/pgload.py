@@ -37,9 +37,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from framework.dialects import pg_type, spark_ident
 from framework.errors import EnvironmentProblem, EtlError
 from framework.masking import scrub
-from framework.spec import PG_MAX_IDENTIFIER_BYTES
+from framework.names import PG_MAX_IDENTIFIER_BYTES, pg_identifier_problem
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -78,28 +79,6 @@ class LoadResult:
     rows: int
     seconds: float
     views: tuple[str, ...] = ()  # views created again after the swap
-
-
-def pg_type(dtype: Any) -> str:
-    """The PostgreSQL column type for a Spark type."""
-    from pyspark.sql import types as T
-
-    simple = [(T.BooleanType, "boolean"), (T.ByteType, "smallint"), (T.ShortType, "smallint"),
-              (T.IntegerType, "integer"), (T.LongType, "bigint"), (T.FloatType, "real"),
-              (T.DoubleType, "double precision"), (T.DateType, "date"),
-              (T.TimestampNTZType, "timestamp"), (T.TimestampType, "timestamptz"),
-              (T.BinaryType, "bytea"), (T.StringType, "text")]
-    for spark_type, name in simple:
-        if isinstance(dtype, spark_type):
-            return name
-    if isinstance(dtype, T.DecimalType):
-        return f"numeric({dtype.precision},{dtype.scale})"
-    if isinstance(dtype, T.ArrayType | T.MapType | T.StructType):
-        return "jsonb"
-    if isinstance(dtype, T.VarcharType | T.CharType):
-        return "text"
-    raise EtlError(f"no PostgreSQL column type for Spark type {dtype.simpleString()}",
-                   hint="cast the column in a step before the sink (to string, say)")
 
 
 def check_connection(target: PostgresTarget) -> None:
@@ -141,8 +120,6 @@ def check_columns(columns: list[str], sink: SinkSpec) -> None:
     """Refuse, before anything is written, a column PostgreSQL would not keep as written: it
     cuts names to 63 bytes, so a long name would change and two sharing their first 63 bytes
     would be one column."""
-    from framework.validate import pg_identifier_problem
-
     for name in columns:
         if name == ROW_MARK or (reason := pg_identifier_problem(name)):
             why = "is a name the load uses for itself" if name == ROW_MARK else reason
@@ -161,7 +138,7 @@ def read_published(spark: Any, df: DataFrame, published: PublishResult,
     from framework.runtime.io import literal_path
 
     version = os.path.realpath(published.path)
-    columns = [f"`{c}`" for c in df.columns]
+    columns = [spark_ident(c) for c in df.columns]
     if mode == "overwrite":
         return spark.read.schema(df.schema).parquet(literal_path(version)).select(*columns), \
             published.rows
@@ -180,7 +157,7 @@ def _write_csv(df: DataFrame, folder: str) -> int:
 
     cols = [F.lit(1).alias(ROW_MARK)]
     for field in df.schema.fields:
-        col = F.col(f"`{field.name}`")
+        col = F.col(spark_ident(field.name))
         if isinstance(field.dataType, T.ArrayType | T.MapType | T.StructType):
             col = F.to_json(col, JSON_OPTIONS)
         elif isinstance(field.dataType, T.BinaryType):

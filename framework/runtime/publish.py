@@ -39,6 +39,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from framework.dialects import spark_ident
 from framework.errors import EtlError, printable
 from framework.spec import COMPRESSIONS, SINK_MODES, Repartition, SinkSpec
 
@@ -153,7 +154,7 @@ def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str) -> int
 
     observed = Observation(f"publish_{sink.table}_{uuid.uuid4().hex[:8]}")
     text_keys = [c for c in sink.partition_by if dict(df.dtypes).get(c) == "string"]
-    empties = [F.count_if(F.col(f"`{c}`") == "").alias(f"empty_{i}")
+    empties = [F.count_if(F.col(spark_ident(c)) == "").alias(f"empty_{i}")
                for i, c in enumerate(text_keys)]
     out = repartitioned(df.observe(observed, F.count(F.lit(1)).alias("rows"), *empties),
                         sink.repartition)
@@ -195,7 +196,7 @@ def repartitioned(df: DataFrame, rep: Repartition | None) -> DataFrame:
         return df
     if rep.coalesce and rep.num:
         return df.coalesce(rep.num)
-    cols = [f"`{c}`" for c in rep.by]
+    cols = [spark_ident(c) for c in rep.by]
     if rep.num and cols:
         return df.repartition(rep.num, *cols)
     return df.repartition(rep.num) if rep.num else df.repartition(*cols)

@@ -1,8 +1,7 @@
-"""Reading sources (schemas, malformed policies, quarantine), landing tables, measuring folders."""
+"""Reading sources (schemas, malformed policies, quarantine), measuring folders."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from framework.errors import DataError, EnvironmentProblem
-from framework.runtime.io import land_tables, path_size, read_source
+from framework.runtime.io import path_size, read_source
 from framework.spec import Column, SourceSpec, TableSchema
 
 pytestmark = pytest.mark.spark
@@ -223,66 +222,6 @@ def test_source_without_schema_reads_header_columns_as_strings(spark, tmp_path):
     got = read_source(spark, spec, str(tmp_path))
     assert got.df.columns == ["id", "name", "qty", "ts"] and got.malformed == 1
     assert sorted(r["id"] for r in got.df.collect()) == ["1", "2"]
-
-
-# -- landing --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def events(spark):
-    rows = [(1, 'say "hi", then go', dt.datetime(2026, 1, 2, 3, 4, 5, 123456)),
-            (2, None, dt.datetime(2026, 1, 2, 0, 0))]
-    return spark.createDataFrame(rows, "id int, text string, ts timestamp")
-
-
-def test_land_csv_is_iso_and_quoted_the_standard_way(spark, events, tmp_path):
-    paths = land_tables({"events": events}, str(tmp_path / "raw"), "csv")
-    assert paths == {"events": str(tmp_path / "raw" / "events")}
-    parsed = []
-    for f in sorted(Path(paths["events"]).glob("*.csv")):
-        parsed += list(csv.reader(f.open()))[1:]
-    by_id = {r[0]: r for r in parsed}
-    assert by_id["1"] == ["1", 'say "hi", then go', "2026-01-02T03:04:05.123456Z"]
-    assert by_id["2"][2] == "2026-01-02T00:00:00.000000Z"
-    header = next(csv.reader(next(Path(paths["events"]).glob("*.csv")).open()))
-    assert header == ["id", "text", "ts"]
-
-
-def test_landed_csv_reads_back_identically(spark, events, tmp_path):
-    land_tables({"events": events}, str(tmp_path / "raw"), "csv")
-    schema = TableSchema((Column("id", "int"), Column("text", "string"), Column("ts", "timestamp")))
-    spec = SourceSpec(id="events", format="csv", path="raw/events", schema=schema,
-                      on_malformed="fail")
-    got = read_source(spark, spec, str(tmp_path))
-    assert sorted(map(tuple, got.df.collect())) == sorted(map(tuple, events.collect()))
-
-
-@pytest.mark.parametrize("fmt", ["json", "parquet"])
-def test_land_json_and_parquet(spark, events, tmp_path, fmt):
-    land_tables({"events": events, "ids": events.select("id")}, str(tmp_path), fmt)
-    back = getattr(spark.read, fmt)(str(tmp_path / "events"))
-    assert sorted(r["id"] for r in back.collect()) == [1, 2]
-    assert getattr(spark.read, fmt)(str(tmp_path / "ids")).columns == ["id"]
-
-
-def test_landing_replaces_whole_table_and_a_failure_keeps_the_old(spark, events, tmp_path):
-    folder = str(tmp_path / "raw")
-    land_tables({"events": events}, folder, "parquet")
-    land_tables({"events": events.filter("id = 1")}, folder, "parquet")
-    assert spark.read.parquet(f"{folder}/events").count() == 1
-    failing = events.selectExpr("if(id > 1, raise_error('boom'), id) as id")  # fails mid-write
-    with pytest.raises(Exception, match="boom"):
-        land_tables({"events": failing}, folder, "parquet")
-    assert spark.read.parquet(f"{folder}/events").count() == 1
-    assert os.listdir(folder) == ["events"]  # nothing left beside it
-
-
-def test_landing_cleans_a_killed_landing(spark, events, tmp_path):
-    leftover = tmp_path / ".events.landing-deadbeef"
-    leftover.mkdir()
-    (leftover / "part-0.csv").write_text("half")
-    land_tables({"events": events}, str(tmp_path), "csv")
-    assert sorted(os.listdir(tmp_path)) == ["events"]
 
 
 def test_path_size_sums_every_file(tmp_path):

@@ -1,11 +1,15 @@
-"""A generator's landing folder: files it did not write are never replaced, landed files carry
-no checksums (so one fixed by hand still reads)."""
+"""Landing tables as files (CSV as readers expect it, each table swapped in whole) and a generator's
+landing folder: files it did not write are never replaced, landed files carry no checksums (so one
+fixed by hand still reads)."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +18,8 @@ from framework.errors import EtlError
 from framework.plan import build_plan
 from framework.registry import REGISTRY
 from framework.runtime.executor import RunOptions, run_pipeline
-from framework.runtime.io import check_landing, land_generated, land_tables, read_source
+from framework.runtime.io import read_source
+from framework.runtime.landing import check_landing, land_generated, land_tables
 from framework.spec import Column, GeneratorSpec, SourceSpec, TableSchema
 from framework.validate import load_pipeline
 
@@ -32,6 +37,66 @@ def users(spark):
 def _files(folder) -> list[str]:
     return sorted(os.path.relpath(os.path.join(root, f), folder)
                   for root, _, files in os.walk(folder) for f in files)
+
+
+# -- landing tables ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def events(spark):
+    rows = [(1, 'say "hi", then go', dt.datetime(2026, 1, 2, 3, 4, 5, 123456)),
+            (2, None, dt.datetime(2026, 1, 2, 0, 0))]
+    return spark.createDataFrame(rows, "id int, text string, ts timestamp")
+
+
+def test_land_csv_is_iso_and_quoted_the_standard_way(spark, events, tmp_path):
+    paths = land_tables({"events": events}, str(tmp_path / "raw"), "csv")
+    assert paths == {"events": str(tmp_path / "raw" / "events")}
+    parsed = []
+    for f in sorted(Path(paths["events"]).glob("*.csv")):
+        parsed += list(csv.reader(f.open()))[1:]
+    by_id = {r[0]: r for r in parsed}
+    assert by_id["1"] == ["1", 'say "hi", then go', "2026-01-02T03:04:05.123456Z"]
+    assert by_id["2"][2] == "2026-01-02T00:00:00.000000Z"
+    header = next(csv.reader(next(Path(paths["events"]).glob("*.csv")).open()))
+    assert header == ["id", "text", "ts"]
+
+
+def test_landed_csv_reads_back_identically(spark, events, tmp_path):
+    land_tables({"events": events}, str(tmp_path / "raw"), "csv")
+    schema = TableSchema((Column("id", "int"), Column("text", "string"), Column("ts", "timestamp")))
+    spec = SourceSpec(id="events", format="csv", path="raw/events", schema=schema,
+                      on_malformed="fail")
+    got = read_source(spark, spec, str(tmp_path))
+    assert sorted(map(tuple, got.df.collect())) == sorted(map(tuple, events.collect()))
+
+
+@pytest.mark.parametrize("fmt", ["json", "parquet"])
+def test_land_json_and_parquet(spark, events, tmp_path, fmt):
+    land_tables({"events": events, "ids": events.select("id")}, str(tmp_path), fmt)
+    back = getattr(spark.read, fmt)(str(tmp_path / "events"))
+    assert sorted(r["id"] for r in back.collect()) == [1, 2]
+    assert getattr(spark.read, fmt)(str(tmp_path / "ids")).columns == ["id"]
+
+
+def test_landing_replaces_whole_table_and_a_failure_keeps_the_old(spark, events, tmp_path):
+    folder = str(tmp_path / "raw")
+    land_tables({"events": events}, folder, "parquet")
+    land_tables({"events": events.filter("id = 1")}, folder, "parquet")
+    assert spark.read.parquet(f"{folder}/events").count() == 1
+    failing = events.selectExpr("if(id > 1, raise_error('boom'), id) as id")  # fails mid-write
+    with pytest.raises(Exception, match="boom"):
+        land_tables({"events": failing}, folder, "parquet")
+    assert spark.read.parquet(f"{folder}/events").count() == 1
+    assert os.listdir(folder) == ["events"]  # nothing left beside it
+
+
+def test_landing_cleans_a_killed_landing(spark, events, tmp_path):
+    leftover = tmp_path / ".events.landing-deadbeef"
+    leftover.mkdir()
+    (leftover / "part-0.csv").write_text("half")
+    land_tables({"events": events}, str(tmp_path), "csv")
+    assert sorted(os.listdir(tmp_path)) == ["events"]
 
 
 # -- checksums --------------------------------------------------------------------------------
@@ -90,9 +155,7 @@ def test_the_manifest_lists_what_was_landed_and_vouches_only_for_that(spark, use
 
 
 def test_parameters_yaml_reads_as_dates_still_match_the_manifest(spark, users, tmp_path):
-    import datetime as dt
-
-    from framework.runtime.io import landed_with
+    from framework.runtime.landing import landed_with
 
     wanted = {**WANTED, "params": {"start_date": dt.date(2026, 1, 1), "seed": 1}}
     land_generated({"users": users}, str(tmp_path), "csv", 1, wanted)

@@ -12,9 +12,10 @@ import jinja2
 import pytest
 
 from fixtures.testplugin import make_registry
+from framework.dialects import spark_ident
 from framework.errors import SpecError
 from framework.spec import PipelineSpec
-from framework.templating import find_refs, is_identifier, quote_ident, render_sql
+from framework.templating import find_refs, is_identifier, render_sql
 from framework.validate import load_pipeline, spec_hash
 
 GOOD = Path(__file__).parent.parent / "fixtures" / "good" / "shop.yaml"
@@ -231,13 +232,13 @@ def test_render_sql_uses_the_callers_ref_and_is_strict() -> None:
 
 
 def test_quoting_and_identifiers() -> None:
-    assert quote_ident("events") == "`events`"
-    assert quote_ident("we`ird") == "`we``ird`"
+    assert spark_ident("events") == "`events`"
+    assert spark_ident("we`ird") == "`we``ird`"
     assert render_sql("{{ 'x y' | quote }}", str) == "`x y`"
     assert is_identifier("fact_events") and is_identifier("_x1")
     assert not is_identifier("1x") and not is_identifier("a-b") and not is_identifier("")
     with pytest.raises(ValueError):
-        quote_ident("")
+        render_sql("{{ '' | quote }}", str)
 
 
 ROOT = Path(__file__).parent.parent.parent
