@@ -13,8 +13,9 @@ from rich.markup import escape as _markup
 from rich.syntax import Syntax
 from rich.tree import Tree
 
+from framework.dialects import spark_ident
 from framework.plan import Plan, Task
-from framework.templating import quote_ident, render_sql
+from framework.templating import render_sql
 from framework.text import printable, printable_lines
 
 _TITLES = {
@@ -38,7 +39,7 @@ def rendered_sql(task: Task) -> str | None:
     sql = getattr(task, "sql", None)
     if not sql:
         return None
-    return render_sql(sql, ref=quote_ident)
+    return render_sql(sql, ref=spark_ident)
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:

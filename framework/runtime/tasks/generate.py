@@ -9,7 +9,8 @@ from framework.runtime.state import RunState
 
 
 def run(task: GenerateTask, rec: TaskRecord, state: RunState) -> None:
-    from framework.runtime.io import check_landing, land_generated, landed_with, path_size
+    from framework.runtime.io import path_size
+    from framework.runtime.landing import check_landing, land_generated, landed_with
 
     gen = state.spec.generator(task.id)
     folder = task.landing
