@@ -119,7 +119,11 @@ def _data_dir(value: str | None) -> str:
 
 
 def pipeline_options(func: Callable) -> Callable:
-    """--var, --data-dir and --select, shared by plan and run."""
+    """--var, --data-dir, --select and --target, shared by plan and run."""
+    func = click.option("--target", type=click.Choice(["parquet", "postgres"]), default=None,
+                        help="postgres: load every table into PostgreSQL too (the DSN from "
+                             "warehouse.postgres.dsn, else $PG_DSN). Default: as the pipeline "
+                             "says.")(func)
     func = click.option("--select", "-s", "select", multiple=True, metavar="EXPR",
                         help="Only these: STEP, STEP+ (and downstream), +STEP (and upstream), "
                              "tag:NAME. Repeatable.")(func)
@@ -131,14 +135,14 @@ def pipeline_options(func: Callable) -> Callable:
     return func
 
 
-def _load(path: str, vars_: tuple[str, ...]):
+def _load(path: str, vars_: tuple[str, ...], target: str | None = None):
     """The valid spec and its graph, built once: `plan` and `run` hand it to `build_plan`."""
     from framework.masking import secret_values
     from framework.registry import REGISTRY
     from framework.validate import load_checked
 
     REGISTRY.load_plugins()
-    checked = load_checked(path, overrides=parse_vars(vars_), registry=REGISTRY)
+    checked = load_checked(path, overrides=parse_vars(vars_), registry=REGISTRY, target=target)
     click.get_current_context().find_root().meta["etl.secrets"] = secret_values(
         checked.spec.vars, checked.spec.secret_vars)
     return checked
@@ -177,12 +181,12 @@ def validate(files: tuple[str, ...], vars_: tuple[str, ...]) -> None:
               show_default=True)
 @handle_errors
 def plan(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[str, ...],
-         fmt: str) -> None:
+         target: str | None, fmt: str) -> None:
     """Show what a run would do, without starting Spark."""
     from framework.explain import plan_json_text, plan_tree
     from framework.plan import build_plan
 
-    spec, graph = _load(file, vars_)
+    spec, graph = _load(file, vars_, target)
     the_plan = _hidden_plan(build_plan(spec, _data_dir(data_dir), list(select), graph),
                             _secrets())
     if fmt == "json":
@@ -198,18 +202,18 @@ def plan(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[
               help="Generate raw data again even when it was landed with the same parameters.")
 @handle_errors
 def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[str, ...],
-        regenerate: bool) -> None:
+        target: str | None, regenerate: bool) -> None:
     """Run a pipeline: generate, read, transform and publish its tables."""
     from framework.masking import HidingConsole, hiding_output
     from framework.plan import build_plan
     from framework.richconsole import RichConsole
     from framework.runtime.executor import RunOptions, run_pipeline
 
-    spec, graph = _load(file, vars_)
+    spec, graph = _load(file, vars_, target)
     directory = _data_dir(data_dir)
     the_plan = build_plan(spec, directory, list(select), graph)
     options = RunOptions(data_dir=directory, select=tuple(select), regenerate=regenerate,
-                         vars=dict(spec.vars), overrides=tuple(vars_))
+                         vars=dict(spec.vars), overrides=tuple(vars_), target=target)
     console = RichConsole(_terminal())
     with hiding_output(_secrets()):
         try:
@@ -244,7 +248,7 @@ def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: 
     from framework.runtime import classarchive
     from framework.runtime.warmup import warmup as record_archive
 
-    spec = _load(file, vars_).spec
+    spec, graph = _load(file, vars_)
     directory = _data_dir(data_dir)
     existing = classarchive.archive_path()
     if if_missing and existing and os.path.isfile(existing):
@@ -253,7 +257,8 @@ def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: 
         console = RichConsole(_terminal())
         with hiding_output(_secrets()):
             try:
-                result = record_archive(spec, HidingConsole(console, _secrets()), directory)
+                result = record_archive(spec, HidingConsole(console, _secrets()), directory,
+                                        graph)
             finally:
                 console.close()
         _terminal().print(f"class-data archive: {result.archive} "

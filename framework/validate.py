@@ -83,10 +83,12 @@ def load_checked(
     overrides: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    target: str | None = None,
 ) -> Checked:
-    """`load_pipeline`, and the graph validation built (pass it to `build_plan`)."""
+    """`load_pipeline`, and the graph validation built (pass it to `build_plan`); `target`
+    "postgres" loads every sink into PostgreSQL too (framework.loader.targets)."""
     registry = registry or default_registry()
-    doc, problems = read_document(path, overrides, env)
+    doc, problems = read_document(path, overrides, env, target)
     if doc is None:
         raise SpecError(problems)
     schema_problems = doc.explain_vars(_without_unresolved(validate_document(doc, registry), doc))

@@ -13,6 +13,7 @@ import hashlib
 import re
 from typing import TYPE_CHECKING, Any
 
+from framework.dialects import spark_ident
 from framework.errors import EtlError, did_you_mean
 from framework.registry import transform
 
@@ -26,11 +27,6 @@ Inputs = dict[str, "DataFrame"]
 _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}}
 _EXPRS = {"type": "object", "additionalProperties": {"type": "string", "minLength": 1},
           "minProperties": 1}
-
-
-def _quote(name: str) -> str:
-    """A column name as a SQL identifier: `name`, with backticks doubled."""
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _only(inputs: Inputs) -> DataFrame:
@@ -97,7 +93,7 @@ class _ViewBinder:
             if df is None:
                 raise self._unknown(name)
             df.createOrReplaceTempView(self.view_name(name))
-            self.bound[name] = _quote(self.view_name(name))
+            self.bound[name] = spark_ident(self.view_name(name))
         return self.bound[name]
 
     def _unknown(self, name: str) -> EtlError:
@@ -153,7 +149,7 @@ def cast(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataF
 
     df = _only(inputs)
     _require_columns(df, list(params["columns"]), ctx.step_id, "cast")
-    return df.withColumns({c: F.col(_quote(c)).cast(t) for c, t in params["columns"].items()})
+    return df.withColumns({c: F.col(spark_ident(c)).cast(t) for c, t in params["columns"].items()})
 
 
 @transform("filter", {"properties": {"condition": {"type": "string", "minLength": 1}},
@@ -196,8 +192,8 @@ def dedupe(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Dat
     if not params.get("order_by"):
         return df.dropDuplicates(keys)
     rn = _unused_column(df, "__etl_rn")
-    rank = f"row_number() over ({_window_spec(keys, params['order_by'])}) as {_quote(rn)}"
-    return df.selectExpr("*", rank).filter(f"{_quote(rn)} = 1").drop(rn)
+    rank = f"row_number() over ({_window_spec(keys, params['order_by'])}) as {spark_ident(rn)}"
+    return df.selectExpr("*", rank).filter(f"{spark_ident(rn)} = 1").drop(rn)
 
 
 def _unused_column(df: DataFrame, base: str) -> str:
@@ -211,7 +207,7 @@ def _unused_column(df: DataFrame, base: str) -> str:
 def _window_spec(partition_by: list[str], order_by: list[str]) -> str:
     parts = []
     if partition_by:
-        parts.append("partition by " + ", ".join(_quote(c) for c in partition_by))
+        parts.append("partition by " + ", ".join(spark_ident(c) for c in partition_by))
     if order_by:
         parts.append("order by " + ", ".join(order_by))
     return " ".join(parts)
@@ -273,7 +269,7 @@ def aggregate(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> 
     group_by = list(params.get("group_by") or [])
     _require_columns(df, group_by, ctx.step_id, "group_by")
     aggs = [F.expr(expr).alias(alias) for alias, expr in params["aggregations"].items()]
-    return df.groupBy(*[_quote(c) for c in group_by]).agg(*aggs)
+    return df.groupBy(*[spark_ident(c) for c in group_by]).agg(*aggs)
 
 
 @transform("union", {"properties": {
@@ -327,7 +323,7 @@ def window(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Dat
     partition_by = list(params.get("partition_by") or [])
     _require_columns(df, partition_by, ctx.step_id, "partition_by")
     spec = _window_spec(partition_by, list(params.get("order_by") or []))
-    added = [f"{expr} over ({spec}) as {_quote(alias)}"
+    added = [f"{expr} over ({spec}) as {spark_ident(alias)}"
              for alias, expr in params["columns"].items()]
     return df.selectExpr("*", *added)
 
@@ -378,5 +374,5 @@ def repartition(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -
             raise EtlError(f"step {ctx.step_id!r}: coalesce takes num and no by",
                            hint="drop `by`, or set coalesce: false to shuffle by columns")
         return df.coalesce(num)
-    cols = [_quote(c) for c in by]
+    cols = [spark_ident(c) for c in by]
     return df.repartition(num, *cols) if num else df.repartition(*cols)

@@ -292,7 +292,7 @@ class Executor:
     # -- the end ---------------------------------------------------------------------------
     def _rerun_hint(self, first_failed: Task | None = None) -> str:
         command = rerun_command(self.spec.file, self.options.overrides, self.options.data_dir,
-                                self.spec.secret_vars)
+                                self.spec.secret_vars, self.options.target)
         status = {t.key: t.status for t in self.record.tasks}
         return rerun_hint(self.plan.tasks(), status, command, self.plan.selection,
                           first_failed.key if first_failed else None)

@@ -16,10 +16,10 @@ _SELECTABLE = ("generator", "source", "step", "sink")  # the names `--select` kn
 
 
 def rerun_command(file: str, overrides: Sequence[str], data_dir: str,
-                  secret_vars: Sequence[str] = ()) -> str:
-    """`etl run` of this file with the same --var overrides and data folder; a secret's value is
-    never repeated."""
-    parts = ["etl", "run", file]
+                  secret_vars: Sequence[str] = (), target: str | None = None) -> str:
+    """`etl run` of this file with the same --var overrides, target and data folder; a secret's
+    value is never repeated."""
+    parts = ["etl", "run", file] + (["--target", target] if target else [])
     for override in overrides:
         name, _, value = override.partition("=")
         parts += ["--var", f"{name}={mask_var(name, value, list(secret_vars))}"]

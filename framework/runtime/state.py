@@ -30,6 +30,7 @@ class RunOptions:
     run_id: str | None = None
     vars: dict[str, Any] = field(default_factory=dict)
     overrides: tuple[str, ...] = ()  # the --var NAME=VALUE given, for the command that reruns
+    target: str | None = None  # --target given (postgres: every sink loaded there too)
     stop_session: bool = True
     class_archive: bool = True  # start the JVM from `etl warmup`'s archive when there is one
     java_options: tuple[str, ...] = ()  # more driver JVM options (the warmup's recording)

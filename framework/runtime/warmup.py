@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 
 from framework.console import Console
 from framework.errors import EtlError
+from framework.graph import Graph
 from framework.plan import build_plan, data_path
 from framework.runtime import classarchive
 from framework.runtime.executor import Executor
@@ -36,7 +37,8 @@ class WarmupResult:
     seconds: float
 
 
-def warmup(spec: PipelineSpec, console: Console, data_dir: str) -> WarmupResult:
+def warmup(spec: PipelineSpec, console: Console, data_dir: str,
+           graph: Graph | None = None) -> WarmupResult:
     """Record the archive from a run of `spec` in a scratch folder; sources that no generator
     produces are read from `data_dir`, where `etl run` would read them."""
     target = classarchive.archive_path()
@@ -52,7 +54,8 @@ def warmup(spec: PipelineSpec, console: Console, data_dir: str) -> WarmupResult:
                              class_archive=False,
                              java_options=tuple(classarchive.recording_options(recorded)))
         spec = scratch_spec(spec, scratch, data_dir)
-        executor = Executor(spec, build_plan(spec, scratch, []), options, console)
+        # the scratch copy moves folders only: the graph validation built still holds
+        executor = Executor(spec, build_plan(spec, scratch, [], graph), options, console)
         try:
             executor.run()
         finally:

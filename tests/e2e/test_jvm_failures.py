@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.e2e.helpers import ROOT, run_etl
-from tests.framework.test_executor import _write
+from tests.framework.runtime.test_executor import _write
 
 pytestmark = pytest.mark.spark
 

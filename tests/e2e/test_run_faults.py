@@ -15,7 +15,7 @@ import yaml
 
 from tests.disks import fill, small_disk
 from tests.e2e.helpers import ROOT, read_table, run_etl
-from tests.framework.test_executor import ORDERS, _write
+from tests.framework.runtime.test_executor import ORDERS, _write
 
 pytestmark = pytest.mark.spark
 

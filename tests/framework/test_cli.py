@@ -259,7 +259,7 @@ def test_run_refuses_landing_folders_that_overlap_once_resolved_before_any_work(
 
 def test_run_on_a_full_disk_exits_3_before_any_work(runner, tmp_path):
     from tests.disks import fill, small_disk
-    from tests.framework.test_executor import _write
+    from tests.framework.runtime.test_executor import _write
 
     path = _write(tmp_path)
     with small_disk(tmp_path / "disk", "64k") as disk:
@@ -306,7 +306,7 @@ def test_a_file_system_error_that_escapes_is_one_message(runner, tmp_path, monke
     ("echo 'this is not java'", 0o755, "did not report a Java version (it said: this is "),
 ])
 def test_run_with_a_broken_java_home_exits_3_naming_it(runner, tmp_path, body, mode, said):
-    from tests.framework.test_executor import _write
+    from tests.framework.runtime.test_executor import _write
 
     java = tmp_path / "jdk" / "bin" / "java"
     java.parent.mkdir(parents=True)

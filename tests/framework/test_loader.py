@@ -445,3 +445,46 @@ def test_a_wrong_secret_value_is_reported_without_repeating_it(write: Write) -> 
     assert "generators.g.params.users: expected a whole number, got '***'" in out
     assert "(from variable 'pgpass', set by --var pgpass=***)" in out
     assert "Sec-ret-77" not in out
+
+
+# -- --target postgres ----------------------------------------------------------------------------
+_TARGETED = """\
+pipeline: p
+sources:
+  a: {path: a.csv, format: csv}
+sinks:
+  one: {from: a}
+  two: {from: a, targets: [parquet]}
+  three: {from: a, targets: [postgres]}
+"""
+
+
+def test_target_postgres_adds_postgres_to_every_sink_and_reads_the_dsn_from_the_environment(
+        tmp_path):
+    from framework.loader import read_document
+
+    path = tmp_path / "p.yaml"
+    path.write_text(_TARGETED)
+    env = {"PG_DSN": "postgresql://u:pw@h/db", "PG_SCHEMA": "shop"}
+    doc, problems = read_document(path, env=env, target="postgres")
+    assert problems == []
+    sinks = doc.data["sinks"]
+    assert [sinks[s]["targets"] for s in ("one", "two", "three")] == \
+        [["parquet", "postgres"], ["parquet", "postgres"], ["postgres"]]
+    assert doc.data["warehouse"]["postgres"] == {"dsn": env["PG_DSN"], "schema": "shop"}
+    plain, _ = read_document(path, env=env)  # without --target: as written
+    assert "warehouse" not in plain.data and "targets" not in plain.data["sinks"]["one"]
+
+
+def test_target_postgres_keeps_a_declared_dsn_and_names_the_missing_one(tmp_path):
+    from framework.loader import read_document
+
+    path = tmp_path / "p.yaml"
+    path.write_text(_TARGETED + "warehouse:\n  postgres: {dsn: '${MY_DSN}'}\n")
+    doc, problems = read_document(path, env={"MY_DSN": "postgresql://h/db"}, target="postgres")
+    assert problems == [] and doc.data["warehouse"]["postgres"]["dsn"] == "postgresql://h/db"
+    path.write_text(_TARGETED)
+    _, problems = read_document(path, env={}, target="postgres")
+    (problem,) = problems
+    assert "--target postgres needs a DSN" in problem.message and "PG_DSN" in problem.hint
+    assert problem.location.file.endswith("p.yaml")

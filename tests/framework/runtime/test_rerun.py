@@ -79,3 +79,8 @@ def test_the_command_repeats_overrides_masks_secrets_and_names_a_data_folder(tmp
     assert command == (f"etl run p.yaml --var days=3 --var 'PG_PASSWORD=***' "
                        f"--var 'token=***' --data-dir {tmp_path}")
     assert rerun_command("my file.yaml", [], "data") == "etl run 'my file.yaml'"
+
+
+def test_the_command_repeats_the_target():
+    assert rerun_command("p.yaml", ["days=3"], "data", target="postgres") == \
+        "etl run p.yaml --target postgres --var days=3"

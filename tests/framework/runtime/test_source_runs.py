@@ -11,7 +11,7 @@ from framework.console import CapturingConsole
 from framework.errors import DataError, SpecError
 from framework.registry import REGISTRY
 from framework.validate import load_pipeline
-from tests.framework.test_executor import FAILING_REVENUE, ORDERS, _run, _write
+from tests.framework.runtime.test_executor import FAILING_REVENUE, ORDERS, _run, _write
 
 pytestmark = pytest.mark.spark
 

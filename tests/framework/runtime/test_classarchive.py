@@ -105,7 +105,8 @@ def test_warmup_prune_keeps_the_current_archive(fake_install):
     old = os.path.join(os.path.dirname(current), "spark-classes-" + "0" * 16 + ".jsa")
     _touch(current, 5)
     _touch(old, 3 * 2**20)
-    pipeline = os.path.join(os.path.dirname(__file__), "..", "..", "pipelines", "clickstream.yaml")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    pipeline = os.path.join(root, "pipelines", "clickstream.yaml")
     result = CliRunner().invoke(cli, ["warmup", "--if-missing", "--prune", pipeline])
     assert result.exit_code == 0, result.output
     assert "already recorded" in result.output and "removed" in result.output

@@ -26,7 +26,7 @@ o5,US,0,2026-01-02T12:00:00Z
 o6,US,3.25,2026-01-03T08:00:00Z
 """
 
-README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
+README = os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md")
 
 
 def _readme_pipeline() -> str:
