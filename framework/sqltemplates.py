@@ -207,7 +207,10 @@ class SqlRenderer:
         Macro modules share this very dict, so a macro sees the macros of every file."""
         if self._namespace is not None:
             return self._namespace
-        check_dialect(self.dialect)
+        try:
+            check_dialect(self.dialect)
+        except EtlError as exc:
+            raise SqlTemplateError(exc.message, exc.hint) from None
         namespace: dict[str, Any] = dict(self.env.globals)
         namespace.update(dialect=self.dialect, rel=self.rel, ident=self._ident,
                          sql_type=self._sql_type, dispatch=self.dispatch, fail=self._fail,
@@ -250,13 +253,24 @@ class SqlRenderer:
         except EtlError as exc:
             raise SqlTemplateError(f"{self._shown(self.folder / name)}: {exc.message}",
                                    exc.hint) from None
+        self._check_variables(variables)
         namespace = self.namespace()
+        return self._guarded(name, lambda: self.env.get_template(name)
+                             .render({**namespace, **variables}), variables)
+
+    def render_string(self, text: str, **variables: Any) -> str:
+        """A template given as text (tests, one-off expressions), with the same globals and
+        macros; errors name it '<string>'."""
+        self._check_variables(variables)
+        namespace = self.namespace()
+        return self._guarded("<string>", lambda: self.env.from_string(text)
+                             .render({**namespace, **variables}), variables)
+
+    def _check_variables(self, variables: Mapping[str, Any]) -> None:
         clash = sorted(set(variables) & set(_GLOBALS))
         if clash:
             raise SqlTemplateError(f"render variable {clash[0]!r} would hide the renderer's own",
-                           hint="give the variable another name")
-        return self._guarded(name, lambda: self.env.get_template(name)
-                             .render({**namespace, **variables}), variables)
+                                   hint="give the variable another name")
 
     def template_name(self, template: str | os.PathLike) -> str:
         """The Jinja name of `template` (relative to the folder, '/'-separated, '.sql' added)."""
