@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from framework.graph import Graph, build_graph
 from framework.spec import PipelineSpec, Repartition, SinkSpec, SourceSpec, StepSpec
 
-STAGES = ("prepare", "generate", "read", "transform", "publish")
+STAGES = ("prepare", "generate", "read", "transform", "publish", "views")
 
 _OPTIONAL = {"optional": True}  # a field the JSON plan leaves out when it is empty
 
@@ -207,6 +207,29 @@ class SinkTask(Task):
         return lines
 
 
+@dataclass(frozen=True, kw_only=True)
+class ViewsTask(Task):
+    """The pipeline's SQL views (`sql:` section), once its tables are published: checked on
+    Spark against the published tables, created in PostgreSQL when tables are loaded there."""
+
+    kind: ClassVar[str] = "views"
+    stage: ClassVar[str] = "views"
+
+    templates: str  # the SQL templates folder
+    views: tuple[str, ...]  # in creation order: a view after the views it reads
+    warehouse: str  # where the published tables are read from
+    postgres_schema: str | None = field(default=None, metadata=_OPTIONAL)
+
+    def headline(self) -> str:
+        return f"{len(self.views)} view(s) from {self.templates}"
+
+    def notes(self) -> list[str]:
+        where = "checked on Spark over the published tables"
+        if self.postgres_schema:
+            where += f"; created in PostgreSQL schema {self.postgres_schema} in one transaction"
+        return [where, "views: " + ", ".join(self.views)]
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Repartition):
         out: dict[str, Any] = {"num": value.num, "by": list(value.by)}
@@ -305,6 +328,8 @@ def build_plan(spec: PipelineSpec, data_dir: str, select: list[str] | None = Non
     for key in order:
         consumers = tuple(c for c in graph.consumers(key) if c in keys)
         tasks.append(_task(spec, key, tuple(graph.deps(key)), consumers, data_dir))
+    views = _views_task(spec, tasks, warehouse)
+    tasks += [views] if views is not None else []
     stages = tuple(Stage(name, tuple(t for t in tasks if t.stage == name)) for name in STAGES)
     return Plan(spec.name, spec.file, spec.spec_hash, data_dir, stages, tuple(select or ()))
 
@@ -324,6 +349,42 @@ def _task(spec: PipelineSpec, key: str, deps: tuple[str, ...], consumers: tuple[
         return _step_task(spec, spec.step(name), common)
     sink = next(s for s in spec.sinks if s.table == name)
     return _sink_task(spec, sink, common, data_dir)
+
+
+def _views_task(spec: PipelineSpec, tasks: list[Task], warehouse: str) -> ViewsTask | None:
+    """The views of the pipeline's `sql:` section, after every table this run publishes."""
+    sql = spec.sql
+    if sql is None or not sql.templates:
+        return None
+    names = view_order(sql.templates, None if sql.views == "all" else list(sql.views))
+    if not names:
+        return None
+    sinks = tuple(t.key for t in tasks if isinstance(t, SinkTask))
+    postgres = any("postgres" in t.targets for t in tasks if isinstance(t, SinkTask))
+    return ViewsTask(id="sql", deps=sinks, templates=sql.templates, views=tuple(names),
+                     warehouse=warehouse,
+                     postgres_schema=spec.warehouse.postgres_schema if postgres else None)
+
+
+def view_order(folder: str, names: list[str] | None = None) -> list[str]:
+    """The views of `folder` (or those of `names`), each after the views it reads with `rel()`;
+    otherwise by name. Reads the templates' text, never renders them."""
+    from graphlib import TopologicalSorter
+
+    from framework.sqltemplates import find_rels, list_templates
+
+    found = {t.name: t for t in list_templates(folder, "views")}
+    chosen = sorted(found) if names is None else [n for n in names if n in found]
+    reads = {n: [r for r in find_rels(found[n].path.read_text(encoding="utf-8"))
+                 if r in chosen and r != n] for n in chosen}
+    sorter = TopologicalSorter({n: reads[n] for n in chosen})
+    sorter.prepare()  # a cycle between views raises CycleError: validation names it first
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready())
+        order += ready
+        sorter.done(*ready)
+    return order
 
 
 def _cache(spec: PipelineSpec, step: StepSpec | None, consumers: tuple[str, ...]) -> dict:

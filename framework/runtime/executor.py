@@ -150,17 +150,16 @@ class Executor:
                                              self.record.folder).message)
 
     def _groups(self) -> list[tuple[str, list[Task]]]:
-        """The plan's stages as the scheduler runs them: prepare, generate, read, then the steps
-        and sinks together (with one thread: steps, then sinks). Each group waits for the last,
-        so every source is read before shuffle partitions are sized from what they read."""
-        stages = {stage.name: list(stage.tasks) for stage in self.plan.stages}
-        groups = [(name, stages.get(name, [])) for name in ("prepare", "generate", "read")]
-        if self.state.threads() > 1:
-            groups.append(("transform + publish",
-                           stages.get("transform", []) + stages.get("publish", [])))
-        else:
-            groups += [("transform", stages.get("transform", [])),
-                       ("publish", stages.get("publish", []))]
+        """The plan's stages as the scheduler runs them, in order, the steps and sinks together
+        (with one thread: steps, then sinks). Each group waits for the last, so every source is
+        read before shuffle partitions are sized from what they read."""
+        groups: list[tuple[str, list[Task]]] = []
+        for stage in self.plan.stages:
+            if stage.name == "publish" and self.state.threads() > 1 and groups \
+                    and groups[-1][0] == "transform":
+                groups[-1] = ("transform + publish", groups[-1][1] + list(stage.tasks))
+            else:
+                groups.append((stage.name, list(stage.tasks)))
         return [(name, tasks) for name, tasks in groups if tasks or name == "prepare"]
 
     def _running_keys(self) -> list[str]:

@@ -84,7 +84,7 @@ class LoadResult:
 def check_connection(target: PostgresTarget) -> None:
     """Connect once and make sure the schema exists: a wrong DSN fails before any Spark work,
     and loads running side by side never race to create the schema."""
-    with _connect(target) as conn, conn.cursor() as cur:
+    with connect(target) as conn, conn.cursor() as cur:
         _ensure_schema(cur, target.schema)
 
 
@@ -176,7 +176,7 @@ def _part_files(folder: str) -> list[str]:
 
 # -- PostgreSQL side -------------------------------------------------------------------------------
 @contextmanager
-def _connect(target: PostgresTarget) -> Iterator[Any]:
+def connect(target: PostgresTarget) -> Iterator[Any]:
     import psycopg2
 
     try:
@@ -203,7 +203,7 @@ def _load(target: PostgresTarget, sink: SinkSpec, columns: list[tuple[str, str]]
     stage_name = f"_etl_load_{secrets.token_hex(3)}_{sink.table}"[:PG_MAX_IDENTIFIER_BYTES]
     stage = sql.Identifier(target.schema, stage_name)
     try:
-        with _connect(target) as conn, conn.cursor() as cur:
+        with connect(target) as conn, conn.cursor() as cur:
             cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
             _ensure_schema(cur, target.schema)
             cur.execute(sql.SQL("create table {} ({})").format(stage, sql.SQL(", ").join(

@@ -1,0 +1,98 @@
+"""The analysts' SQL on both engines: the published Parquet tables as Spark views, the pipeline's
+views created over them (Spark) or in the loaded schema (PostgreSQL), and one query's rows.
+
+Spark reads each table from the version its symlink points at when the views are made, so a
+publish during a query does not change what it reads. PostgreSQL views are created in one
+transaction, the views a view reads first: readers see the old set or the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from framework.errors import EtlError
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    sql: str
+
+
+def spark_tables(spark: Any, warehouse: str, tables: Iterable[str]) -> list[str]:
+    """Each published table of `tables` as a temporary view of its own name; the tables not
+    published yet are left out (returned: the ones registered)."""
+    from framework.runtime.publish import current_version_dir
+
+    registered = []
+    for table in tables:
+        folder = current_version_dir(warehouse, table)
+        if folder is None:
+            continue
+        spark.read.parquet(folder).createOrReplaceTempView(table)
+        registered.append(table)
+    return registered
+
+
+def spark_views(spark: Any, renderer: Any, views: Sequence[str]) -> None:
+    """The views rendered for Spark and defined as temporary views, in order: Spark analyses
+    each one now, so a column or table the published warehouse lacks fails here, named."""
+    for name in views:
+        sql = renderer.render(f"views/{name}")
+        try:
+            spark.sql(sql).createOrReplaceTempView(name)
+        except Exception as exc:  # pyspark's AnalysisException and parse errors
+            raise EtlError(f"view {name!r} does not run on Spark over the published tables: "
+                           f"{_first_line(exc)}",
+                           hint=f"fix {renderer.folder}/views/{name}.sql; `etl sql render "
+                                f"--dialect spark` shows the SQL as rendered") from exc
+
+
+def postgres_views(target: Any, renderer: Any, views: Sequence[str]) -> None:
+    """The views rendered for PostgreSQL and created in `target.schema`, in one transaction:
+    each old one dropped (never with CASCADE: a view someone else built on it stops the
+    change) in reverse order, then each created."""
+    from psycopg2 import sql as pgsql
+
+    from framework.runtime.pgload import connect
+
+    rendered = [(name, renderer.render(f"views/{name}")) for name in views]
+    with connect(target) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL TIME ZONE 'UTC'")
+        for name, _ in reversed(rendered):
+            cur.execute(pgsql.SQL("DROP VIEW IF EXISTS {}.{}").format(
+                pgsql.Identifier(target.schema), pgsql.Identifier(name)))
+        for name, text in rendered:
+            try:
+                cur.execute(pgsql.SQL("CREATE VIEW {}.{} AS ").format(
+                    pgsql.Identifier(target.schema), pgsql.Identifier(name))
+                    + pgsql.SQL(text.rstrip().rstrip(";")))
+            except Exception as exc:
+                raise EtlError(f"view {name!r} cannot be created in PostgreSQL: "
+                               f"{_first_line(exc)}",
+                               hint=f"fix {renderer.folder}/views/{name}.sql; `etl sql render "
+                                    f"--dialect postgres` shows the SQL as rendered") from exc
+
+
+def spark_query(spark: Any, sql: str) -> QueryResult:
+    df = spark.sql(sql)
+    rows = [tuple(r) for r in df.collect()]
+    return QueryResult(tuple(df.columns), rows, sql)
+
+
+def postgres_query(target: Any, sql: str) -> QueryResult:
+    from framework.runtime.pgload import connect
+
+    with connect(target) as conn, conn.cursor() as cur:
+        cur.execute("SET LOCAL TIME ZONE 'UTC'")
+        cur.execute(sql)
+        columns = tuple(d.name for d in cur.description)
+        return QueryResult(columns, [tuple(r) for r in cur.fetchall()], sql)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:400]
