@@ -64,3 +64,30 @@ def pg_type(spark_type: str | Any) -> str:
         return PG_TYPES[base]
     raise EtlError(f"no PostgreSQL column type for Spark type {text}",
                    hint="cast the column in a step before the sink (to string, say)")
+
+
+# -- the SQL dialects templates render for (framework.sqltemplates) ----------------------------
+DIALECTS = ("spark", "postgres")
+
+
+def check_dialect(dialect: str) -> str:
+    """`dialect` when it is one of DIALECTS, else an EtlError naming the choices."""
+    if dialect in DIALECTS:
+        return dialect
+    from framework.errors import did_you_mean
+
+    raise EtlError(f"unknown SQL dialect {dialect!r}",
+                   hint=did_you_mean(dialect, DIALECTS, f"choose one of: {', '.join(DIALECTS)}"))
+
+
+def ident(dialect: str, name: str) -> str:
+    """One identifier quoted for `dialect`: spark_ident or pg_ident."""
+    return spark_ident(name) if check_dialect(dialect) == "spark" else pg_ident(name)
+
+
+def sql_type(dialect: str, spark_type: str) -> str:
+    """A type name as `dialect` spells it in a CAST, from its Spark name: ('spark', 'double') ->
+    'DOUBLE', ('postgres', 'double') -> 'double precision' (pg_type's table)."""
+    if check_dialect(dialect) == "spark":
+        return spark_type.strip().upper()
+    return pg_type(spark_type)

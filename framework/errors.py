@@ -112,6 +112,13 @@ class UsageError(EtlError):
     exit_code = 2
 
 
+class SqlTemplateError(EtlError):
+    """A SQL template cannot render: bad Jinja, an undefined name, a missing macro, an unknown
+    dialect. The message starts with the template's file:line."""
+
+    exit_code = 2
+
+
 class RegistryError(EtlError):
     """A transform, generator or sink was registered twice or declared wrongly."""
 
