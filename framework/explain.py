@@ -19,6 +19,7 @@ from framework.templating import render_sql
 from framework.text import printable, printable_lines
 
 _TITLES = {
+    "views": "SQL views",
     "prepare": "Prepare",
     "generate": "Generate raw data",
     "read": "Read sources",
