@@ -41,6 +41,18 @@ def selected(sql: SqlSpec, kind: str) -> list[SqlTemplate]:
     return [by_name[n] for n in dict.fromkeys(chosen) if n in by_name]
 
 
+def render_section(spec: PipelineSpec, dialect: str) -> dict[str, str]:
+    """The DDL, views and queries the `sql:` section offers, rendered for `dialect`:
+    {'ddl/x.sql': sql, 'views/v.sql': sql, 'queries/q.sql': sql}, in that order; PostgreSQL
+    relations in the warehouse's postgres schema."""
+    sql = spec.sql
+    if sql is None or not sql.templates:
+        return {}
+    renderer = SqlRenderer(sql.templates, dialect, schema=spec.warehouse.postgres_schema)
+    return {t.template: renderer.render(t.template)
+            for kind in ("ddl", *CHOSEN) for t in selected(sql, kind)}
+
+
 def check_sql(spec: PipelineSpec) -> list[Problem]:
     """Every problem of the `sql:` section (none when there is no section, or its folder is
     missing: the builder reports that)."""

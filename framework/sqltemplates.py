@@ -158,7 +158,10 @@ def split_sql_list(text: str) -> list[str]:
 def order_keys(order_by: str | Iterable[str]) -> str:
     """ORDER BY keys, each with NULLS LAST unless it says where NULLs go already: 'ts' ->
     'ts NULLS LAST'; ['a DESC', 'b'] -> 'a DESC NULLS LAST, b NULLS LAST'."""
-    keys = split_sql_list(order_by) if isinstance(order_by, str) else [str(k) for k in order_by]
+    if isinstance(_defined(order_by), str):
+        keys = split_sql_list(order_by)
+    else:
+        keys = [str(k) for k in order_by]
     if not keys:
         raise EtlError("an ORDER BY needs at least one key", hint="pass a column: 'event_ts'")
     return ", ".join(k if re.search(r"\bnulls\s+(first|last)\s*$", k, re.I) else f"{k} NULLS LAST"
@@ -166,6 +169,14 @@ def order_keys(order_by: str | Iterable[str]) -> str:
 
 
 # -- rendering ---------------------------------------------------------------------------------
+def _defined(value: Any) -> Any:
+    """`value`, unless it is Jinja's Undefined (a global given an undefined name): then the
+    'x is undefined' error it stands for."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
 class SqlRenderer:
     """Renders the templates of one folder for one dialect; macros load once, on first use.
 
@@ -183,7 +194,7 @@ class SqlRenderer:
 
     # the names every template sees
     def rel(self, name: str) -> str:
-        if not isinstance(name, str) or not name:
+        if not isinstance(_defined(name), str) or not name:
             raise EtlError(f"rel() takes a table or view name, not {name!r}",
                            hint="write rel('fact_events')")
         if name in self.relations:
@@ -193,16 +204,17 @@ class SqlRenderer:
         return f"{ident('postgres', self.schema)}.{ident('postgres', name)}"
 
     def _ident(self, name: str) -> str:
-        if not isinstance(name, str) or not name:
+        if not isinstance(_defined(name), str) or not name:
             raise EtlError(f"ident() takes a name, not {name!r}", hint="write ident('user_id')")
         return ident(self.dialect, name)
 
     def _sql_type(self, name: str) -> str:
-        return sql_type(self.dialect, name)
+        return sql_type(self.dialect, str(_defined(name)))
 
     def dispatch(self, name: str) -> Callable[..., str]:
         """The macro `<dialect>__name`, else `default__name`."""
         namespace = self.namespace()
+        _defined(name)
         for candidate in (f"{self.dialect}__{name}", f"default__{name}"):
             if isinstance(namespace.get(candidate), Macro):
                 return namespace[candidate]
