@@ -382,6 +382,64 @@ def sql_render(file: str, dialect: str, out: str | None, vars_: tuple[str, ...])
     _terminal().print(f"wrote {len(rendered)} {dialect} SQL files under {out}")
 
 
+@sql.command("run")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("query")
+@click.option("--target", "-t", type=click.Choice(["spark", "postgres"]), default="spark",
+              show_default=True,
+              help="spark: the published Parquet tables; postgres: the schema `etl run --target "
+                   "postgres` loaded.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+@click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
+              help="Override a pipeline variable. Repeatable.")
+@click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False),
+              help=f"Where the warehouse is (default ./data, or ${DATA_DIR_ENV}).")
+@handle_errors
+def sql_run(file: str, query: str, target: str, fmt: str, vars_: tuple[str, ...],
+            data_dir: str | None) -> None:
+    """Run one query (or view) of the pipeline's sql: section and print its rows."""
+    import tempfile
+
+    from framework.errors import did_you_mean
+    from framework.runtime.sqlrun import offered, run_query
+
+    spec = _load(file, vars_, "postgres" if target == "postgres" else None).spec
+    names = offered(spec)
+    if query not in names:
+        raise UsageError(f"{file} offers no query or view {query!r}",
+                         hint=did_you_mean(query, list(names),
+                                           "`etl sql render FILE` lists what it offers"))
+    with tempfile.TemporaryDirectory(prefix="etl-sql-") as logs:
+        result = run_query(spec, names[query], target, _data_dir(data_dir), logs)
+    _print_rows(result, fmt)
+
+
+def _print_rows(result, fmt: str) -> None:
+    import csv
+    import json
+    import sys
+
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows(["" if v is None else v for v in row] for row in result.rows)
+    elif fmt == "json":
+        click.echo(json.dumps([dict(zip(result.columns, row, strict=True))
+                               for row in result.rows], indent=2, default=str))
+    else:
+        from rich.table import Table
+
+        from framework.richconsole import escape  # values may hold anything: shown escaped
+
+        table = Table(*(escape(c) for c in result.columns))
+        for row in result.rows:
+            table.add_row(*("" if v is None else escape(str(v)) for v in row))
+        term = _terminal()
+        term.print(table)
+        term.print(f"[dim]{len(result.rows)} row(s)[/]")
+
+
 def main() -> None:
     cli(prog_name="etl")
 

@@ -96,3 +96,59 @@ def postgres_query(target: Any, sql: str) -> QueryResult:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:400]
+
+
+def offered(spec: Any) -> dict[str, str]:
+    """The names `etl sql run` takes: each query and view of the `sql:` section -> its template
+    ('queries/x', 'views/v')."""
+    from framework.sqlsection import selected
+
+    if spec.sql is None or not spec.sql.templates:
+        return {}
+    return {t.name: f"{kind}/{t.name}" for kind in ("queries", "views")
+            for t in selected(spec.sql, kind)}
+
+
+def run_query(spec: Any, template: str, target: str, data_dir: str,
+              log_folder: str) -> QueryResult:
+    """One query (or view) of the `sql:` section on `target`: Spark over the published Parquet
+    tables of `data_dir` (the section's views defined first), or the PostgreSQL schema a run
+    with `--target postgres` loaded (its views created there by that run)."""
+    from framework.plan import data_path, view_order
+    from framework.sqlsection import selected
+    from framework.sqltemplates import SqlRenderer
+
+    if target == "postgres":
+        from framework.runtime.pgload import PostgresTarget
+
+        wh = spec.warehouse
+        if not wh.postgres_dsn:
+            raise EtlError("the pipeline names no PostgreSQL database",
+                           hint="export PG_DSN and run `etl run FILE --target postgres` first, "
+                                "or declare warehouse.postgres.dsn")
+        renderer = SqlRenderer(spec.sql.templates, "postgres", schema=wh.postgres_schema)
+        return postgres_query(PostgresTarget(wh.postgres_dsn, wh.postgres_schema),
+                              renderer.render(template))
+    import os
+
+    from framework.runtime import classarchive
+    from framework.runtime.session import build_session, session_settings
+
+    warehouse = data_path(data_dir, spec.warehouse.path)
+    tables = [s.table for s in spec.sinks]
+    log_file = os.path.join(log_folder, "spark.log")
+    settings = session_settings(spec.spark, spec.optimizations, f"etl-sql-{spec.name}", log_file,
+                                classarchive.runtime_options())
+    spark = build_session(settings, log_file)
+    try:
+        found = spark_tables(spark, warehouse, tables)
+        if not found:
+            raise EtlError(f"no published table of pipeline {spec.name!r} under {warehouse}",
+                           hint="run the pipeline first (etl run FILE), or pass the --data-dir "
+                                "it ran with")
+        renderer = SqlRenderer(spec.sql.templates, "spark")
+        names = [t.name for t in selected(spec.sql, "views")]
+        spark_views(spark, renderer, view_order(spec.sql.templates, names))
+        return spark_query(spark, renderer.render(template))
+    finally:
+        spark.stop()

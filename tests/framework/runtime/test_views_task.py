@@ -15,12 +15,17 @@ from tests.framework.runtime.test_executor import _run, _write
 
 BY_COUNTRY = """-- name: v_country
 -- kind: view
+-- question: How much revenue does each country bring?
+-- grain: one row per country
+-- tables: fact_country_revenue
 SELECT country, SUM(revenue) AS revenue, SUM(orders) AS orders
 FROM {{ rel('fact_country_revenue') }}
 GROUP BY country
 """
 TOP = """-- name: v_top
 -- kind: view
+-- question: Which countries bring more than 5 of revenue?
+-- grain: one row per country
 SELECT country, revenue FROM {{ rel('v_country') }} WHERE revenue > 5
 """
 
