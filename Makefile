@@ -34,8 +34,9 @@ lint: setup
 	$(BIN)/ruff check framework transforms tests bench
 	$(BIN)/lint-imports
 
-bench: setup  ## benchmarks: default scale, ~1M events vs a hand-written script, ~10M events
+bench: setup  ## benchmarks: default scale, ~1M events vs a hand-written script, ~10M events, SQL
 	$(BIN)/python bench/run_bench.py $(ARGS)
+	$(BIN)/python bench/sql_bench.py
 
 clean:
 	rm -rf data .pytest_cache

@@ -74,9 +74,10 @@ def load_pipeline(
     overrides: Mapping[str, str] | None = None,
     env: Mapping[str, str] | None = None,
     registry: Registry | None = None,
+    target: str | None = None,
 ) -> S.PipelineSpec:
     """Load, validate and build the spec of the pipeline at `path`; raise SpecError on problems."""
-    return load_checked(path, overrides, env, registry).spec
+    return load_checked(path, overrides, env, registry, target).spec
 
 
 def load_checked(
