@@ -28,6 +28,7 @@ from framework.sqltemplates import (
 
 REQUIRED_HEADER = ("question", "grain")
 CHOSEN = ("views", "queries")  # the kinds the section chooses from; every ddl template is used
+_ONE = {"views": "view", "queries": "query"}
 
 
 def selected(sql: SqlSpec, kind: str) -> list[SqlTemplate]:
@@ -93,13 +94,13 @@ class _SqlChecker:
             path = format_path(("sql", kind, k))
             where = self.sql.locs.get(f"{kind}[{k}]", self.sql.loc)
             if name in seen:
-                self.add(f"{kind[:-1]} {name!r} is named twice (first as {kind}[{seen[name]}])",
+                self.add(f"{_ONE[kind]} {name!r} is named twice (first as {kind}[{seen[name]}])",
                          where, path, "name each once")
                 continue
             seen[name] = k
             if name not in available:
                 folder = shown_path(self.folder / kind)
-                self.add(f"no template for {kind[:-1]} {name!r} in {folder}", where, path,
+                self.add(f"no template for {_ONE[kind]} {name!r} in {folder}", where, path,
                          did_you_mean(name, available, otherwise=f"add {folder}/{name}.sql"
                                       + (f" (there: {', '.join(available)})" if available else "")))
 
