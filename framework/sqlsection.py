@@ -69,6 +69,9 @@ class _SqlChecker:
         self.folder = Path(sql.templates or "")
         self.problems: list[Problem] = []
         self.views = {t.name for t in selected(sql, "views")}
+        if not isinstance(sql.views, str) and len(self.views) < len(set(sql.views)):
+            # a view named without a template is reported once: its readers stay quiet
+            self.views = {t.name for t in list_templates(self.folder, "views")}
         self.tables = [s.table for s in spec.sinks]
 
     def add(self, message: str, loc: Location | None, path: str, hint: str) -> None:
