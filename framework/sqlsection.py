@@ -28,6 +28,7 @@ from framework.sqltemplates import (
 
 REQUIRED_HEADER = ("question", "grain")
 CHOSEN = ("views", "queries")  # the kinds the section chooses from; every ddl template is used
+_ONE = {"views": "view", "queries": "query"}
 
 
 def selected(sql: SqlSpec, kind: str) -> list[SqlTemplate]:
@@ -68,6 +69,9 @@ class _SqlChecker:
         self.folder = Path(sql.templates or "")
         self.problems: list[Problem] = []
         self.views = {t.name for t in selected(sql, "views")}
+        if not isinstance(sql.views, str) and len(self.views) < len(set(sql.views)):
+            # a view named without a template is reported once: its readers stay quiet
+            self.views = {t.name for t in list_templates(self.folder, "views")}
         self.tables = [s.table for s in spec.sinks]
 
     def add(self, message: str, loc: Location | None, path: str, hint: str) -> None:
@@ -93,13 +97,13 @@ class _SqlChecker:
             path = format_path(("sql", kind, k))
             where = self.sql.locs.get(f"{kind}[{k}]", self.sql.loc)
             if name in seen:
-                self.add(f"{kind[:-1]} {name!r} is named twice (first as {kind}[{seen[name]}])",
+                self.add(f"{_ONE[kind]} {name!r} is named twice (first as {kind}[{seen[name]}])",
                          where, path, "name each once")
                 continue
             seen[name] = k
             if name not in available:
                 folder = shown_path(self.folder / kind)
-                self.add(f"no template for {kind[:-1]} {name!r} in {folder}", where, path,
+                self.add(f"no template for {_ONE[kind]} {name!r} in {folder}", where, path,
                          did_you_mean(name, available, otherwise=f"add {folder}/{name}.sql"
                                       + (f" (there: {', '.join(available)})" if available else "")))
 

@@ -176,10 +176,11 @@ def test_safe_div_is_double_division_and_null_for_zero(run, num, den, expected):
     assert got == expected and (got is None or isinstance(got, float))
 
 
+BELOW = [math.nextafter(x, 0) for x in (2.675, 1.005, 0.125, -2.5)]  # one step short of a tie
 ROUNDING = [
     (2.675, 2), (0.125, 2), (-1.5, 0), (1.005, 2), (2.5, 0), (0.5, 0), (-0.5, 0),
-    (-2.675, 2), (1.0049999999999999, 2), (0.30000000000000004, 16), (123.456, 0),
-    (1e-7, 2), (9.995, 2), (1234567.125, 2), (0.0, 2),
+    (-2.675, 2), (0.30000000000000004, 16), (123.456, 0), (1e-7, 2), (9.995, 2),
+    (1234567.125, 2), (0.0, 2), *((x, n) for x, n in zip(BELOW, (2, 2, 2, 0), strict=True)),
 ]
 
 
@@ -193,6 +194,10 @@ def test_round_half_up_of_the_known_cases():
     # Python's round() is half-even on the exact binary value; 'half up' here is on the digits
     assert (half_up(2.675, 2), half_up(0.125, 2), half_up(-1.5, 0), half_up(1.005, 2)) == \
         (2.68, 0.13, -2.0, 1.01)
+    # the double one step below 1.005 prints as 1.0049999999999997: it rounds down
+    assert [repr(x) for x in BELOW[:2]] == ["2.6749999999999994", "1.0049999999999997"]
+    assert [half_up(x, n) for x, n in zip(BELOW, (2, 2, 2, 0), strict=True)] == \
+        [2.67, 1.0, 0.12, -2.0]
 
 
 def test_round_half_up_of_a_computed_double_and_null(run):
@@ -289,3 +294,22 @@ def test_every_macro_is_tested_here():
     source = Path(__file__).read_text(encoding="utf-8")
     missing = [m for m in SqlRenderer(TEMPLATES, "spark").macros() if f"{m}(" not in source]
     assert not missing, f"macros without an engine test: {missing}"
+
+
+def test_postgres_half_up_needs_the_default_extra_float_digits(pg_conn):
+    """The PostgreSQL variant reads the double's text: shortest digits when extra_float_digits
+    is 1 (the default; psycopg2, pgjdbc and psql keep it >= 1). At 0 a double prints with 15
+    digits, and the one just below 1.005 would round up: a session must not lower it."""
+    sql = SqlRenderer(TEMPLATES, "postgres").render_string(
+        "SELECT {{ round_half_up(to_double('1.0049999999999997'), 2) }}")
+    with pg_conn.cursor() as cur:
+        cur.execute("SHOW extra_float_digits")
+        assert int(cur.fetchone()[0]) >= 1
+        cur.execute(sql)
+        assert cur.fetchone()[0] == 1.0
+        try:
+            cur.execute("SET extra_float_digits = 0")
+            cur.execute(sql)
+            assert cur.fetchone()[0] == 1.01  # the quirk this test documents
+        finally:
+            cur.execute("RESET extra_float_digits")
