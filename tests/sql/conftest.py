@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 
 import pytest
+from sql.results import Engines
 from sql.warehouses import (
     Warehouse,
     build_edge,
@@ -50,3 +51,9 @@ def pg_conn(spark, pg_dsn, sql_warehouses, tmp_path_factory):
             for warehouse in sql_warehouses.values():
                 cur.execute(f'DROP SCHEMA IF EXISTS "{warehouse.pg_schema}" CASCADE')
         conn.close()
+
+
+@pytest.fixture(scope="session")
+def engines(spark, pg_conn, sql_warehouses) -> dict[str, Engines]:
+    """warehouse name -> that warehouse on both engines."""
+    return {name: Engines(spark, pg_conn, w) for name, w in sql_warehouses.items()}

@@ -16,10 +16,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sql.results import differences, pg_rows, sort_key, spark_rows
-from sql.warehouses import ROOT, TABLES, Warehouse
+from sql.results import differences, sort_key
+from sql.warehouses import ROOT, TABLES
 
-from framework.dialects import spark_ident
 from framework.sqltemplates import SqlRenderer, find_rels, list_templates, parse_header
 
 SEED_VIEWS = ("v_journey_funnel", "v_touchpoint_performance", "v_cohort_retention",
@@ -88,48 +87,6 @@ def test_rendered_sql_selects_columns_by_name_exactly_and_queries_end_ordered(te
 
 
 # ---- parity: both engines, both warehouses ---------------------------------------------------
-class Engines:
-    """One warehouse on both engines: renders, creates views (those they read first), runs."""
-
-    def __init__(self, spark, conn, warehouse: Warehouse):
-        self.spark, self.conn, self.warehouse = spark, conn, warehouse
-        names = [*TABLES, *VIEWS]
-        relations = {n: spark_ident(warehouse.spark_view(n)) for n in names}
-        self.spark_sql = SqlRenderer(ROOT, "spark", relations=relations)
-        self.pg_sql = SqlRenderer(ROOT, "postgres", schema=warehouse.pg_schema)
-        self.created: set[str] = set()
-
-    def create_view(self, name: str) -> tuple[str, str]:
-        """The view on both engines (after the views it reads); its relation on each."""
-        template = VIEWS[name]
-        spark_rel = spark_ident(self.warehouse.spark_view(name))
-        pg_rel = f'"{self.warehouse.pg_schema}"."{name}"'
-        if name not in self.created:
-            for used in find_rels(template.path.read_text(encoding="utf-8")):
-                if used in VIEWS:
-                    self.create_view(used)
-            self.spark.sql(f"CREATE OR REPLACE TEMP VIEW {spark_rel} AS\n"
-                           f"{self.spark_sql.render(template.template)}")
-            with self.conn.cursor() as cur:
-                cur.execute(f"CREATE VIEW {pg_rel} AS\n{self.pg_sql.render(template.template)}")
-            self.created.add(name)
-        return spark_rel, pg_rel
-
-    def results(self, template) -> tuple[tuple[list, list], tuple[list, list]]:
-        if template.kind == "views":
-            spark_rel, pg_rel = self.create_view(template.name)
-            return (spark_rows(self.spark, f"SELECT * FROM {spark_rel}"),
-                    pg_rows(self.conn, f"SELECT * FROM {pg_rel}"))
-        return (spark_rows(self.spark, self.spark_sql.render(template.template)),
-                pg_rows(self.conn, self.pg_sql.render(template.template)))
-
-
-@pytest.fixture(scope="module")
-def engines(spark, pg_conn, sql_warehouses) -> dict[str, Engines]:
-    return {name: Engines(spark, pg_conn, w) for name, w in sql_warehouses.items()}
-
-
-
 @pytest.mark.spark
 @pytest.mark.postgres
 @pytest.mark.parametrize("warehouse", WAREHOUSES)

@@ -181,8 +181,36 @@ def edge_pipeline(folder: str) -> str:
 
 
 def run_pipeline_file(path: str, data_dir: str, overrides: dict[str, str] | None = None) -> str:
-    """Run a pipeline in this process (the tests' SparkSession is reused, not stopped);
-    returns the warehouse folder."""
+    """Run a pipeline in this process (the tests' SparkSession is reused, not stopped, and gets
+    its SQL settings back afterwards); returns the warehouse folder."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    settings = _sql_settings(spark) if spark else {}
+    try:
+        _run(path, data_dir, overrides)
+    finally:
+        if spark:
+            _restore(spark, settings)
+    return os.path.join(data_dir, "warehouse")
+
+
+def _sql_settings(spark) -> dict[str, str]:
+    """The session's runtime SQL settings (spark.sql.*, the ones a run may change)."""
+    return {k: v for k, v in spark.sql("SET").collect()
+            if k.startswith("spark.sql.") and "staticConf" not in k}
+
+
+def _restore(spark, settings: dict[str, str]) -> None:
+    """Put back the session's SQL settings as they were (a run sets its own)."""
+    for key, value in _sql_settings(spark).items():
+        if key not in settings:
+            spark.conf.unset(key)
+        elif settings[key] != value:
+            spark.conf.set(key, settings[key])
+
+
+def _run(path: str, data_dir: str, overrides: dict[str, str] | None) -> None:
     from framework.console import CapturingConsole
     from framework.plan import build_plan
     from framework.registry import REGISTRY
@@ -194,7 +222,6 @@ def run_pipeline_file(path: str, data_dir: str, overrides: dict[str, str] | None
     plan = build_plan(spec, data_dir)
     run_pipeline(spec, plan, RunOptions(data_dir=data_dir, stop_session=False,
                                         vars=dict(spec.vars)), CapturingConsole(), REGISTRY)
-    return os.path.join(data_dir, "warehouse")
 
 
 def build_generated(folder: str) -> str:
