@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIPELINE ?= pipelines/clickstream.yaml
 ARGS ?=
 
-.PHONY: setup warmup run test lint plan bench clean
+.PHONY: setup warmup run test lint plan bench clean golden-sql
 
 $(BIN)/etl: pyproject.toml
 	@scripts/check_java.sh
@@ -29,6 +29,9 @@ plan: setup  ## the dry-run plan of the clickstream pipeline (no Spark started)
 
 test: setup  ## the whole test suite
 	$(BIN)/pytest -q
+
+golden-sql: setup  ## after a change to sql_templates/: re-render tests/sql/golden, then review the diff
+	$(BIN)/python scripts/update_golden_sql.py
 
 lint: setup
 	$(BIN)/ruff check framework transforms tests bench

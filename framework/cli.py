@@ -342,6 +342,41 @@ def runs(data_dir: str | None, limit: int) -> None:
             term.print(f"[yellow]unreadable run record:[/] {escape(r['error'])}", soft_wrap=True)
 
 
+@cli.group()
+def sql() -> None:
+    """The analysts' SQL of a pipeline's `sql:` section: render it for Spark SQL or PostgreSQL."""
+
+
+@sql.command("render")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dialect", "-d", type=click.Choice(["spark", "postgres"]), default="spark",
+              show_default=True, help="The SQL dialect to write.")
+@click.option("--out", "-o", type=click.Path(file_okay=False),
+              help="Write ddl/, views/ and queries/ under this folder (default: print them).")
+@click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
+              help="Override a pipeline variable. Repeatable.")
+@handle_errors
+def sql_render(file: str, dialect: str, out: str | None, vars_: tuple[str, ...]) -> None:
+    """Render the pipeline's DDL, views and queries for one dialect (no JVM)."""
+    from framework.atomicfile import write_text
+    from framework.sqlsection import render_section
+
+    spec = _load(file, vars_).spec
+    if spec.sql is None:
+        raise UsageError(f"{file} has no sql: section",
+                         hint="add `sql: {templates: ../sql_templates}` to the pipeline")
+    rendered = render_section(spec, dialect)
+    if out is None:
+        for name, text in rendered.items():
+            click.echo(f"-- {name} ({dialect})\n{text.rstrip()}\n")
+        return
+    if not out.strip():
+        raise UsageError("--out is empty", hint="give a folder, or leave --out out to print")
+    for name, text in rendered.items():
+        write_text(os.path.join(out, *name.split("/")), text, make_folders=True)
+    _terminal().print(f"wrote {len(rendered)} {dialect} SQL files under {out}")
+
+
 def main() -> None:
     cli(prog_name="etl")
 

@@ -114,9 +114,15 @@ class UsageError(EtlError):
 
 class SqlTemplateError(EtlError):
     """A SQL template cannot render: bad Jinja, an undefined name, a missing macro, an unknown
-    dialect. The message starts with the template's file:line."""
+    dialect. The message starts with the template's file:line (`location`); `detail` is the
+    message without it (what a validation Problem says)."""
 
     exit_code = 2
+
+    def __init__(self, detail: str, hint: str | None = None, location: Location | None = None):
+        super().__init__(f"{location}: {detail}" if location else detail, hint)
+        self.detail = detail
+        self.location = location
 
 
 class RegistryError(EtlError):

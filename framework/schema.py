@@ -231,7 +231,7 @@ def pipeline_schema(registry: Registry) -> dict:
                               "schema": _given("default public")}, required=("dsn",)),
         }),
         "sql": _obj({"templates": _given("folder of Jinja SQL, relative to the pipeline file"),
-                     "views": _selection(), "queries": _selection()}),
+                     "views": _selection(), "queries": _selection()}, required=("templates",)),
         "report": _given("report definition file, relative to the pipeline file"),
     }, required=("pipeline",), **{"$schema": SCHEMA_URI, "title": "sparketl pipeline"})
 

@@ -146,9 +146,14 @@ class WarehouseSpec:
 
 @dataclass(frozen=True)
 class SqlSpec:
+    """The `sql:` section: the Jinja SQL templates folder (framework.sqltemplates) and the views
+    and queries the pipeline offers ("all": every template in views/ or queries/)."""
+
     templates: str | None = None  # folder, resolved against the pipeline file
     views: tuple[str, ...] | str = "all"
     queries: tuple[str, ...] | str = "all"
+    loc: Location | None = None
+    locs: dict[str, Location] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from jinja2 import nodes
 from jinja2.runtime import Macro
 
 from framework.dialects import DIALECTS, check_dialect, ident, sql_type
-from framework.errors import EtlError, SqlTemplateError, did_you_mean
+from framework.errors import EtlError, Location, SqlTemplateError, did_you_mean
 from framework.templating import make_environment
 
 TEMPLATES_DIR = "sql_templates"  # a project's templates folder, beside pipelines/
@@ -111,15 +111,27 @@ def list_templates(folder: str | os.PathLike, kind: str) -> list[SqlTemplate]:
     return [SqlTemplate(kind, p.stem, p) for p in sorted(sub.glob(f"*{SUFFIX}")) if p.is_file()]
 
 
-def find_rels(text: str) -> list[str]:
-    """Names used as `rel('x')` in a template, in order, without duplicates (no rendering).
-    Raises jinja2.TemplateSyntaxError when the template does not parse."""
-    seen: dict[str, None] = {}
+def rel_calls(text: str) -> dict[str, int]:
+    """Names used as `rel('x')` in a template -> the line of the first use, in order (no
+    rendering). Raises jinja2.TemplateSyntaxError when the template does not parse."""
+    seen: dict[str, int] = {}
     for call in make_environment().parse(text).find_all(nodes.Call):
         if (isinstance(call.node, nodes.Name) and call.node.name == "rel" and call.args
                 and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str)):
-            seen.setdefault(call.args[0].value, None)
-    return list(seen)
+            seen.setdefault(call.args[0].value, call.lineno)
+    return seen
+
+
+def find_rels(text: str) -> list[str]:
+    """Names used as `rel('x')` in a template, in order, without duplicates."""
+    return list(rel_calls(text))
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """A path as a message shows it: relative to the working folder when inside it."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative
 
 
 def split_sql_list(text: str) -> list[str]:
@@ -146,7 +158,10 @@ def split_sql_list(text: str) -> list[str]:
 def order_keys(order_by: str | Iterable[str]) -> str:
     """ORDER BY keys, each with NULLS LAST unless it says where NULLs go already: 'ts' ->
     'ts NULLS LAST'; ['a DESC', 'b'] -> 'a DESC NULLS LAST, b NULLS LAST'."""
-    keys = split_sql_list(order_by) if isinstance(order_by, str) else [str(k) for k in order_by]
+    if isinstance(_defined(order_by), str):
+        keys = split_sql_list(order_by)
+    else:
+        keys = [str(k) for k in order_by]
     if not keys:
         raise EtlError("an ORDER BY needs at least one key", hint="pass a column: 'event_ts'")
     return ", ".join(k if re.search(r"\bnulls\s+(first|last)\s*$", k, re.I) else f"{k} NULLS LAST"
@@ -154,6 +169,14 @@ def order_keys(order_by: str | Iterable[str]) -> str:
 
 
 # -- rendering ---------------------------------------------------------------------------------
+def _defined(value: Any) -> Any:
+    """`value`, unless it is Jinja's Undefined (a global given an undefined name): then the
+    'x is undefined' error it stands for."""
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    return value
+
+
 class SqlRenderer:
     """Renders the templates of one folder for one dialect; macros load once, on first use.
 
@@ -171,7 +194,7 @@ class SqlRenderer:
 
     # the names every template sees
     def rel(self, name: str) -> str:
-        if not isinstance(name, str) or not name:
+        if not isinstance(_defined(name), str) or not name:
             raise EtlError(f"rel() takes a table or view name, not {name!r}",
                            hint="write rel('fact_events')")
         if name in self.relations:
@@ -181,16 +204,17 @@ class SqlRenderer:
         return f"{ident('postgres', self.schema)}.{ident('postgres', name)}"
 
     def _ident(self, name: str) -> str:
-        if not isinstance(name, str) or not name:
+        if not isinstance(_defined(name), str) or not name:
             raise EtlError(f"ident() takes a name, not {name!r}", hint="write ident('user_id')")
         return ident(self.dialect, name)
 
     def _sql_type(self, name: str) -> str:
-        return sql_type(self.dialect, name)
+        return sql_type(self.dialect, str(_defined(name)))
 
     def dispatch(self, name: str) -> Callable[..., str]:
         """The macro `<dialect>__name`, else `default__name`."""
         namespace = self.namespace()
+        _defined(name)
         for candidate in (f"{self.dialect}__{name}", f"default__{name}"):
             if isinstance(namespace.get(candidate), Macro):
                 return namespace[candidate]
@@ -207,7 +231,10 @@ class SqlRenderer:
         Macro modules share this very dict, so a macro sees the macros of every file."""
         if self._namespace is not None:
             return self._namespace
-        check_dialect(self.dialect)
+        try:
+            check_dialect(self.dialect)
+        except EtlError as exc:
+            raise SqlTemplateError(exc.message, exc.hint) from None
         namespace: dict[str, Any] = dict(self.env.globals)
         namespace.update(dialect=self.dialect, rel=self.rel, ident=self._ident,
                          sql_type=self._sql_type, dispatch=self.dispatch, fail=self._fail,
@@ -227,9 +254,8 @@ class SqlRenderer:
                         continue
                     if key in builtin or key in owner:
                         first = owner.get(key, "the renderer's globals")
-                        raise SqlTemplateError(
-                            f"{self._shown(path)}: macro {key} is already defined in {first}",
-                            hint="rename one of them")
+                        raise SqlTemplateError(f"macro {key} is already defined in {first}",
+                                               "rename one of them", Location(self._shown(path)))
                     owner[key] = self._shown(path)
                     namespace[key] = value
         except BaseException:
@@ -248,15 +274,26 @@ class SqlRenderer:
         try:
             check_dialect(self.dialect)
         except EtlError as exc:
-            raise SqlTemplateError(f"{self._shown(self.folder / name)}: {exc.message}",
-                                   exc.hint) from None
+            raise SqlTemplateError(exc.message, exc.hint,
+                                   Location(self._shown(self.folder / name))) from None
+        self._check_variables(variables)
         namespace = self.namespace()
+        return self._guarded(name, lambda: self.env.get_template(name)
+                             .render({**namespace, **variables}), variables)
+
+    def render_string(self, text: str, **variables: Any) -> str:
+        """A template given as text (tests, one-off expressions), with the same globals and
+        macros; errors name it '<string>'."""
+        self._check_variables(variables)
+        namespace = self.namespace()
+        return self._guarded("<string>", lambda: self.env.from_string(text)
+                             .render({**namespace, **variables}), variables)
+
+    def _check_variables(self, variables: Mapping[str, Any]) -> None:
         clash = sorted(set(variables) & set(_GLOBALS))
         if clash:
             raise SqlTemplateError(f"render variable {clash[0]!r} would hide the renderer's own",
-                           hint="give the variable another name")
-        return self._guarded(name, lambda: self.env.get_template(name)
-                             .render({**namespace, **variables}), variables)
+                                   hint="give the variable another name")
 
     def template_name(self, template: str | os.PathLike) -> str:
         """The Jinja name of `template` (relative to the folder, '/'-separated, '.sql' added)."""
@@ -287,28 +324,30 @@ class SqlRenderer:
         try:
             return work()
         except jinja2.TemplateSyntaxError as exc:
-            where = self._shown(Path(exc.filename)) if exc.filename else self._shown(
-                self.folder / (exc.name or name))
-            raise SqlTemplateError(f"{where}:{exc.lineno}: Jinja syntax error: {exc.message}",
-                           hint="fix the template (Jinja: {{ expr }}, {% tag %}, {# note #})"
-                           ) from None
+            file = Path(exc.filename) if exc.filename else self.folder / (exc.name or name)
+            raise SqlTemplateError(f"Jinja syntax error: {exc.message}",
+                                   "fix the template (Jinja: {{ expr }}, {% tag %}, {# note #})",
+                                   Location(self._shown(file), exc.lineno or 0)) from None
         except jinja2.UndefinedError as exc:
-            raise SqlTemplateError(f"{self._where(exc, name)}: {exc.message}",
-                                   hint=self._undefined_hint(exc, variables)) from None
+            where, called = self._where(exc, name)
+            raise SqlTemplateError(f"{exc.message}{called}", self._undefined_hint(exc, variables),
+                                   where) from None
         except SqlTemplateError:
-            raise  # located already (a macro module failing inside a template's render)
+            raise  # located already (a macro file failing while a template renders)
         except EtlError as exc:  # dispatch() or fail() inside the template
-            raise SqlTemplateError(f"{self._where(exc, name)}: {exc.message}", exc.hint) from None
+            where, called = self._where(exc, name)
+            raise SqlTemplateError(f"{exc.message}{called}", exc.hint, where) from None
         except (jinja2.TemplateError, TypeError, ValueError) as exc:
-            raise SqlTemplateError(f"{self._where(exc, name)}: {type(exc).__name__}: {exc}",
-                           hint="check the macro call's arguments against "
-                           f"{self._shown(self.folder / MACROS)}/*.sql") from None
+            where, called = self._where(exc, name)
+            raise SqlTemplateError(f"{type(exc).__name__}: {exc}{called}",
+                                   "check the call's arguments against the macro in "
+                                   f"{self._shown(self.folder / MACROS)}/*.sql", where) from None
 
-    def _where(self, exc: BaseException, name: str) -> str:
-        """'views/v.sql:12' for the innermost template frame of the traceback, with the outer
-        one ('called from queries/q.sql:3') when the error is inside a macro."""
+    def _where(self, exc: BaseException, name: str) -> tuple[Location, str]:
+        """The innermost template frame of the traceback (file:line), and ' (called from
+        queries/q.sql:3)' naming the outermost when they differ (an error inside a macro)."""
         frames: list[tuple[str, int]] = []
-        folder = str(self.folder.resolve())
+        folder = os.path.join(str(self.folder.resolve()), "")
         tb = exc.__traceback__
         while tb is not None:
             filename = tb.tb_frame.f_code.co_filename
@@ -316,11 +355,11 @@ class SqlRenderer:
                 frames.append((filename, tb.tb_lineno))
             tb = tb.tb_next
         if not frames:
-            return self._shown(self.folder / name)
-        inner = f"{self._shown(Path(frames[-1][0]))}:{frames[-1][1]}"
-        if frames[0][0] != frames[-1][0]:
-            inner += f" (called from {self._shown(Path(frames[0][0]))}:{frames[0][1]})"
-        return inner
+            return Location(self._shown(self.folder / name)), ""
+        inner = Location(self._shown(Path(frames[-1][0])), frames[-1][1])
+        if frames[0][0] == frames[-1][0]:
+            return inner, ""
+        return inner, f" (called from {self._shown(Path(frames[0][0]))}:{frames[0][1]})"
 
     def _undefined_hint(self, exc: jinja2.UndefinedError,
                         variables: Mapping[str, Any] | None) -> str:
@@ -334,10 +373,7 @@ class SqlRenderer:
 
     @staticmethod
     def _shown(path: Path) -> str:
-        """A path as a message shows it: relative to the working folder when inside it."""
-        absolute = os.path.abspath(path)
-        relative = os.path.relpath(absolute)
-        return absolute if relative.startswith("..") else relative
+        return shown_path(path)
 
 
 def render(project_dir: str | os.PathLike, template_path: str | os.PathLike, dialect: str, *,
@@ -370,4 +406,5 @@ def render_all(folder: str | os.PathLike, dialect: str, *, schema: str = DEFAULT
 
 
 __all__ = ["DEFAULT_SCHEMA", "DIALECTS", "KINDS", "SqlHeader", "SqlRenderer", "SqlTemplate",
-           "find_rels", "list_templates", "parse_header", "render", "render_all", "templates_dir"]
+           "find_rels", "list_templates", "parse_header", "rel_calls", "render", "render_all",
+           "shown_path", "templates_dir"]

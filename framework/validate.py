@@ -44,6 +44,7 @@ from framework.names import column_name_problem, pg_identifier_problem
 from framework.paths import overlap
 from framework.registry import REGISTRY, Registry, with_defaults
 from framework.schema import column_types_schema, validate_data, validate_document
+from framework.sqlsection import check_sql
 from framework.templating import dynamic_refs, find_refs, is_identifier
 
 _STEP_PATH = re.compile(r"^steps\[\d+\]")
@@ -236,7 +237,8 @@ class _Builder:
             return value if isinstance(value, str) else _names(value)
 
         templates = self.file_ref(("sql", "templates"), raw.get("templates"), folder=True)
-        return S.SqlSpec(templates=templates, views=pick("views"), queries=pick("queries"))
+        return S.SqlSpec(templates=templates, views=pick("views"), queries=pick("queries"),
+                         loc=self.doc.key_location(("sql",)), locs=self.locs(("sql",)))
 
     def file_ref(self, path: KeyPath, value: Any, folder: bool) -> str | None:
         """`value` resolved against the pipeline's folder; a problem when it does not exist."""
@@ -482,7 +484,7 @@ def check_spec(spec: S.PipelineSpec, registry: Registry,
                   checker.column_lists, checker.landings):
         check()
     graph, problems = check_graph(spec)
-    return graph, checker.problems + problems
+    return graph, checker.problems + problems + check_sql(spec)
 
 
 class _Checker:

@@ -110,7 +110,8 @@ LISTAGG(CAST({{ expr }} AS STRING), {{ sep }}) WITHIN GROUP (ORDER BY {{ order_k
 STRING_AGG(CAST({{ expr }} AS text), {{ sep }} ORDER BY {{ order_keys(order_by) }})
 {%- endmacro -%}
 
-{#- exact, linear interpolation between the closest ranks (never an approximate function) -#}
+{#- exact, linear interpolation between the closest ranks (never an approximate function); an
+    aggregate only: PostgreSQL refuses it with OVER (...), so group, then join back -#}
 {%- macro percentile(expr, p) -%}{{ dispatch('percentile')(expr, p) }}{%- endmacro -%}
 {%- macro default__percentile(expr, p) -%}
 PERCENTILE_CONT({{ p }}) WITHIN GROUP (ORDER BY {{ to_double(expr) }})

@@ -28,6 +28,7 @@ def _real_locations(tmp_path, pg_schema: str) -> str:
         text = fh.read()
     real = tmp_path / "real"
     edits = [("schema: schemas/", f"schema: {ROOT}/pipelines/schemas/"),
+             ("templates: ../sql_templates", f"templates: {ROOT}/sql_templates"),
              ("landing: {path: raw,", f"landing: {{path: {real}/raw,"),
              ("dim_products: {from: products, repartition: {num: 1, coalesce: true}}",
               "dim_products: {from: products, repartition: {num: 1, coalesce: true}, "

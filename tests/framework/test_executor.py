@@ -380,6 +380,8 @@ def test_a_read_only_landing_folder_is_named_as_the_generators(tmp_path):
 
     pipelines = tmp_path / "pipelines"  # a copy: its schema files resolve beside it
     shutil.copytree(os.path.join(os.path.dirname(README), "pipelines"), pipelines)
+    shutil.copytree(os.path.join(os.path.dirname(README), "sql_templates"),
+                    tmp_path / "sql_templates")
     text = (pipelines / "clickstream.yaml").read_text(encoding="utf-8")
     view = tmp_path / "ro-raw"
     assert "landing: {path: raw, format: csv}" in text

@@ -174,7 +174,8 @@ def test_missing_templates_and_report_are_reported(tmp_path: Path) -> None:
 
 
 def test_templates_and_report_resolve_against_the_pipeline_folder(tmp_path: Path) -> None:
-    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "views").mkdir(parents=True)
+    (tmp_path / "tpl" / "views" / "a.sql").write_text("-- question: q\n-- grain: g\nSELECT 1\n")
     (tmp_path / "r.yaml").write_text("x: 1\n")
     text = HEAD + "sql: {templates: tpl, views: [a]}\nreport: r.yaml\n"
     spec = load_pipeline(write(tmp_path, text), registry=make_registry(), env={})
@@ -257,8 +258,10 @@ def test_clickstream_with_a_duplicated_step_id_is_one_located_problem(tmp_path: 
     assert text.count("input: events_enriched\n") == 1
     broken = text.replace("  - id: events_enriched\n", "  - id: events_clean\n").replace(
         "input: events_enriched\n", "input: events_clean\n")
-    shutil.copytree(ROOT / "pipelines" / "schemas", tmp_path / "schemas")
-    path = write(tmp_path, broken)
+    pipelines = tmp_path / "pipelines"  # a copy of the project: schemas and SQL templates
+    shutil.copytree(ROOT / "pipelines" / "schemas", pipelines / "schemas")
+    shutil.copytree(ROOT / "sql_templates", tmp_path / "sql_templates")
+    path = write(pipelines, broken)
     first, line = [n for n, text in enumerate(broken.splitlines(), 1)
                    if text == "  - id: events_clean"]
     with pytest.raises(SpecError) as info:
