@@ -88,6 +88,16 @@ def test_rendered_sql_selects_columns_by_name_exactly_and_queries_end_ordered(te
 
 # ---- parity: both engines, both warehouses ---------------------------------------------------
 @pytest.mark.spark
+@pytest.mark.parametrize("table", TABLES)
+def test_the_edge_warehouse_has_the_warehouse_columns_and_types(spark, sql_warehouses, table):
+    def fields(warehouse):
+        schema = spark.table(sql_warehouses[warehouse].spark_view(table)).schema
+        return [(f.name, f.dataType.simpleString()) for f in schema.fields]
+
+    assert fields("edge") == fields("generated")
+
+
+@pytest.mark.spark
 @pytest.mark.postgres
 @pytest.mark.parametrize("warehouse", WAREHOUSES)
 @pytest.mark.parametrize("template", TEMPLATES, ids=_ids(TEMPLATES))
