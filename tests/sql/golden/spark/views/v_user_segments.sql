@@ -1,0 +1,30 @@
+-- name: v_user_segments
+-- kind: view
+-- question: How are users distributed over the segments (High Value, Converted, Engaged, New/Inactive), and how much revenue and activity does each bring?
+-- grain: one row per segment
+-- tables: dim_users
+-- Segments are dim_users.segment (README "Metric definitions"); segment_order sorts them as listed.
+WITH totals AS (
+    SELECT COUNT(*) AS all_users, SUM(lifetime_revenue) AS all_revenue
+    FROM `dim_users`
+)
+SELECT
+    u.segment,
+    CASE u.segment
+        WHEN 'High Value' THEN 1 WHEN 'Converted' THEN 2 WHEN 'Engaged' THEN 3
+        WHEN 'New/Inactive' THEN 4 ELSE 5
+    END AS segment_order,
+    COUNT(*) AS users,
+    ROUND(CAST(100 * (CAST(COUNT(*) AS DOUBLE) / NULLIF(CAST(t.all_users AS DOUBLE), 0)) AS DOUBLE), 2) AS pct_of_users,
+    SUM(u.lifetime_revenue) AS revenue,
+    ROUND(CAST(100 * (CAST(SUM(u.lifetime_revenue) AS DOUBLE) / NULLIF(CAST(t.all_revenue AS DOUBLE), 0)) AS DOUBLE), 2) AS pct_of_revenue,
+    ROUND(CAST((CAST(SUM(u.lifetime_revenue) AS DOUBLE) / NULLIF(CAST(COUNT(*) AS DOUBLE), 0)) AS DOUBLE), 2) AS avg_ltv,
+    CAST(SUM(u.total_sessions) AS BIGINT) AS sessions,
+    (CAST(SUM(u.total_sessions) AS DOUBLE) / NULLIF(CAST(COUNT(*) AS DOUBLE), 0)) AS sessions_per_user,
+    CAST(SUM(u.total_purchases) AS BIGINT) AS purchases,
+    CAST(SUM(u.converted_sessions) AS BIGINT) AS converted_sessions,
+    (CAST(SUM(u.converted_sessions) AS DOUBLE) / NULLIF(CAST(SUM(u.total_sessions) AS DOUBLE), 0)) AS conversion_rate,
+    ROUND(CAST((CAST(SUM(u.lifetime_revenue) AS DOUBLE) / NULLIF(CAST(SUM(u.total_purchases) AS DOUBLE), 0)) AS DOUBLE), 2) AS aov
+FROM `dim_users` u
+CROSS JOIN totals t
+GROUP BY u.segment, t.all_users, t.all_revenue
