@@ -202,8 +202,9 @@ def _sink() -> dict:
         "primary_key": _names("the columns that identify a row (PRIMARY KEY in PostgreSQL)"),
         "references": {"type": "object", "description": "foreign keys: column -> "
                        "other_sink.column, that sink's primary key",
-                       "additionalProperties": _str(pattern=r"^[^.\s]+\.[^.\s]+$", **{"x-messages": {
-                           "pattern": "expected other_table.column"}})},
+                       "additionalProperties": _str(
+                           pattern=r"^[^.\s]+\.[^.\s]+$",
+                           **{"x-messages": {"pattern": "expected other_table.column"}})},
         "indexes": {"type": "array", "description": "indexes in PostgreSQL, each a list of "
                     "columns", "items": {"type": "array", "items": {"type": "string"},
                                          "minItems": 1}},
