@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from framework.graph import Graph, build_graph
 from framework.spec import PipelineSpec, Repartition, SinkSpec, SourceSpec, StepSpec
 
-STAGES = ("prepare", "generate", "read", "transform", "publish", "views")
+STAGES = ("prepare", "generate", "read", "transform", "publish", "load", "views")
 
 _OPTIONAL = {"optional": True}  # a field the JSON plan leaves out when it is empty
 
@@ -198,13 +198,33 @@ class SinkTask(Task):
     def notes(self) -> list[str]:
         lines = [f"mode {self.mode}, {self.compression}, targets {', '.join(self.targets)}"]
         if self.postgres_table:
-            lines.append(f"PostgreSQL table {self.postgres_table} (COPY into staging, swapped "
-                         f"in one transaction)")
+            lines.append(f"PostgreSQL table {self.postgres_table} (COPY into a staging table; "
+                         f"swapped in by the load stage)")
         if self.partition_by:
             lines.append("partitioned by " + ", ".join(self.partition_by))
         if self.repartition:
             lines.append(repartition_text(self.repartition))
         return lines
+
+
+@dataclass(frozen=True, kw_only=True)
+class PostgresPublishTask(Task):
+    """Every staged PostgreSQL table of the run swapped in at once: one transaction, tables
+    created from the DDL templates, referenced tables before the tables that reference them."""
+
+    kind: ClassVar[str] = "postgres"
+    stage: ClassVar[str] = "load"
+
+    schema: str  # the PostgreSQL schema (never the DSN)
+    tables: tuple[str, ...]  # in load order: dimensions before facts
+    templates: str | None = field(default=None, metadata=_OPTIONAL)  # where ddl/ is
+
+    def headline(self) -> str:
+        return f"{len(self.tables)} table(s) into PostgreSQL schema {self.schema}"
+
+    def notes(self) -> list[str]:
+        return ["one transaction: keys deferred to the commit, any failure leaves every table "
+                "as it was", "order: " + ", ".join(self.tables)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -328,6 +348,8 @@ def build_plan(spec: PipelineSpec, data_dir: str, select: list[str] | None = Non
     for key in order:
         consumers = tuple(c for c in graph.consumers(key) if c in keys)
         tasks.append(_task(spec, key, tuple(graph.deps(key)), consumers, data_dir))
+    load = _postgres_task(spec, tasks)
+    tasks += [load] if load is not None else []
     views = _views_task(spec, tasks, warehouse)
     tasks += [views] if views is not None else []
     stages = tuple(Stage(name, tuple(t for t in tasks if t.stage == name)) for name in STAGES)
@@ -351,6 +373,21 @@ def _task(spec: PipelineSpec, key: str, deps: tuple[str, ...], consumers: tuple[
     return _sink_task(spec, sink, common, data_dir)
 
 
+def _postgres_task(spec: PipelineSpec, tasks: list[Task]) -> PostgresPublishTask | None:
+    """The load into PostgreSQL of every sink this run publishes there, after them all."""
+    from framework.ddl import load_order
+
+    sinks = [t for t in tasks if isinstance(t, SinkTask) and "postgres" in t.targets]
+    if not sinks:
+        return None
+    chosen = {t.id for t in sinks}
+    order = [s.table for s in load_order([s for s in spec.sinks if s.table in chosen])]
+    templates = spec.sql.templates if spec.sql is not None else None
+    return PostgresPublishTask(id="postgres", deps=tuple(t.key for t in sinks),
+                               schema=spec.warehouse.postgres_schema, tables=tuple(order),
+                               templates=templates)
+
+
 def _views_task(spec: PipelineSpec, tasks: list[Task], warehouse: str) -> ViewsTask | None:
     """The views of the pipeline's `sql:` section, after every table this run publishes."""
     sql = spec.sql
@@ -359,7 +396,7 @@ def _views_task(spec: PipelineSpec, tasks: list[Task], warehouse: str) -> ViewsT
     names = view_order(sql.templates, None if sql.views == "all" else list(sql.views))
     if not names:
         return None
-    sinks = tuple(t.key for t in tasks if isinstance(t, SinkTask))
+    sinks = tuple(t.key for t in tasks if isinstance(t, SinkTask | PostgresPublishTask))
     postgres = any("postgres" in t.targets for t in tasks if isinstance(t, SinkTask))
     return ViewsTask(id="sql", deps=sinks, templates=sql.templates, views=tuple(names),
                      warehouse=warehouse,

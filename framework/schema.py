@@ -198,7 +198,19 @@ def _sink() -> dict:
         "repartition": _repartition(),
         "compression": {"enum": list(COMPRESSIONS)},
         "targets": {"type": "array", "items": {"enum": ["parquet", "postgres"]}, "minItems": 1},
-        "description": _str(),
+        "description": _str("what one row of the table is (COMMENT ON TABLE in PostgreSQL)"),
+        "primary_key": _names("the columns that identify a row (PRIMARY KEY in PostgreSQL)"),
+        "references": {"type": "object", "description": "foreign keys: column -> "
+                       "other_sink.column, that sink's primary key",
+                       "additionalProperties": _str(
+                           pattern=r"^[^.\s]+\.[^.\s]+$",
+                           **{"x-messages": {"pattern": "expected other_table.column"}})},
+        "indexes": {"type": "array", "description": "indexes in PostgreSQL, each a list of "
+                    "columns", "items": {"type": "array", "items": {"type": "string"},
+                                         "minItems": 1}},
+        "columns": {"type": "object", "description": "column -> what is known of it",
+                    "additionalProperties": _obj({"description": _str(
+                        "what the column holds (COMMENT ON COLUMN in PostgreSQL)")})},
     }, required=("from",))
 
 

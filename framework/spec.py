@@ -111,8 +111,20 @@ class SinkSpec:
     compression: str | None = None  # None: the warehouse default
     targets: tuple[str, ...] = ("parquet",)
     description: str = ""
+    primary_key: tuple[str, ...] = ()
+    references: dict[str, str] = field(default_factory=dict)  # column -> "other_table.column"
+    indexes: tuple[tuple[str, ...], ...] = ()
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # column -> {description..}
     loc: Location | None = None
     locs: dict[str, Location] = field(default_factory=dict)
+
+    def foreign_keys(self) -> list[tuple[str, str, str]]:
+        """(column, referenced table, referenced column) of each `references` entry."""
+        return [(col, *ref.partition(".")[::2]) for col, ref in self.references.items()]
+
+    def column_description(self, name: str) -> str:
+        value = (self.columns.get(name) or {}).get("description")
+        return value if isinstance(value, str) else ""
 
 
 @dataclass(frozen=True)

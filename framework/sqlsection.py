@@ -10,13 +10,14 @@ them at once.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import jinja2
 
 from framework.dialects import DIALECTS
 from framework.errors import Location, Problem, SqlTemplateError, did_you_mean, format_path
-from framework.spec import PipelineSpec, SqlSpec
+from framework.spec import PipelineSpec, SinkSpec, SqlSpec
 from framework.sqltemplates import (
     SqlRenderer,
     SqlTemplate,
@@ -42,16 +43,33 @@ def selected(sql: SqlSpec, kind: str) -> list[SqlTemplate]:
     return [by_name[n] for n in dict.fromkeys(chosen) if n in by_name]
 
 
-def render_section(spec: PipelineSpec, dialect: str) -> dict[str, str]:
+def render_section(spec: PipelineSpec, dialect: str,
+                   data_dir: str | None = None) -> dict[str, str]:
     """The DDL, views and queries the `sql:` section offers, rendered for `dialect`:
-    {'ddl/x.sql': sql, 'views/v.sql': sql, 'queries/q.sql': sql}, in that order; PostgreSQL
-    relations in the warehouse's postgres schema."""
+    {'ddl/<table>.sql': sql, 'views/v.sql': sql, 'queries/q.sql': sql}, in that order;
+    PostgreSQL relations in the warehouse's postgres schema. The ddl/ templates are rendered
+    once per sink (`table_ddl`), with the columns of its published table under `data_dir`
+    (default: $ETL_DATA_DIR, else ./data) when there is one."""
     sql = spec.sql
     if sql is None or not sql.templates:
         return {}
     renderer = SqlRenderer(sql.templates, dialect, schema=spec.warehouse.postgres_schema)
-    return {t.template: renderer.render(t.template)
-            for kind in ("ddl", *CHOSEN) for t in selected(sql, kind)}
+    out = {f"ddl/{sink.table}.sql": table_ddl(spec, sink, renderer, data_dir)
+           for sink in spec.sinks} if selected(sql, "ddl") else {}
+    return out | {t.template: renderer.render(t.template)
+                  for kind in CHOSEN for t in selected(sql, kind)}
+
+
+def table_ddl(spec: PipelineSpec, sink: SinkSpec, renderer: SqlRenderer,
+              data_dir: str | None = None) -> str:
+    """The DDL of one sink: columns and types from its published Parquet table when the
+    warehouse has it, else its declared columns (types unknown), else none (the DDL says so)."""
+    from framework.ddl import published_columns, render_ddl, table_model
+    from framework.plan import data_path
+
+    base = data_dir or os.environ.get("ETL_DATA_DIR") or "data"
+    location = os.path.abspath(os.path.join(data_path(base, spec.warehouse.path), sink.table))
+    return render_ddl(renderer, table_model(sink, published_columns(location), location))
 
 
 def check_sql(spec: PipelineSpec) -> list[Problem]:
@@ -85,6 +103,8 @@ class _SqlChecker:
         for kind in ("ddl", *CHOSEN):
             for template in selected(self.sql, kind):
                 self.template(template, renderers)
+        if self.spec.sinks and selected(self.sql, "ddl"):
+            self.ddl(renderers)
         return self.problems
 
     def names(self, kind: str) -> None:
@@ -134,12 +154,27 @@ class _SqlChecker:
                          did_you_mean(name, known, otherwise=f"tables: {', '.join(self.tables)}"
                                       + (f"; views: {', '.join(sorted(self.views))}"
                                          if self.views else "")))
-        for renderer in renderers:
+        for renderer in renderers if template.kind != "ddl" else []:  # ddl: self.ddl
             try:
                 renderer.render(template.template)
             except SqlTemplateError as exc:
                 self.add(exc.detail, exc.location, path, exc.hint or "")
                 return  # the other dialect would most likely say the same
+
+    def ddl(self, renderers: list[SqlRenderer]) -> None:
+        """The ddl/ templates render for a sink's table in every dialect (its declared keys,
+        columns known or not)."""
+        from framework.ddl import render_ddl, table_model
+
+        sink = max(self.spec.sinks, key=lambda s: (bool(s.primary_key), len(s.references)))
+        for columns in ([(c, "string") for c in sink.columns] or [("id", "bigint")], None):
+            for renderer in renderers:
+                try:
+                    render_ddl(renderer, table_model(sink, columns, "/warehouse"))
+                except SqlTemplateError as exc:
+                    self.add(exc.detail, exc.location, format_path(("sql", "ddl")),
+                             exc.hint or "")
+                    return
 
     def header(self, template: SqlTemplate, text: str, shown: str, path: str) -> None:
         head = parse_header(text)

@@ -410,6 +410,10 @@ class _Builder:
             compression=_text(raw.get("compression")) or None,
             targets=_names(raw.get("targets")) or ("parquet",),
             description=_text(raw.get("description")),
+            primary_key=_names(raw.get("primary_key")),
+            references={str(k): _text(v) for k, v in _dict(raw.get("references")).items()},
+            indexes=tuple(_names(i) for i in raw.get("indexes") or [] if isinstance(i, list)),
+            columns={str(k): _dict(v) for k, v in _dict(raw.get("columns")).items()},
             loc=self.doc.key_location(base), locs=self.locs(base, {"partition_by":
                                                                     "partition_by[0]"}),
         )
@@ -598,6 +602,7 @@ class _Checker:
             base = format_path(("sinks", sink.table))
             self.partition_columns(sink, base)
             self.pg_columns(sink, base)
+            self.keys(sink, base)
             if "postgres" in sink.targets and (reason := pg_identifier_problem(sink.table)):
                 self.add(f"table name {sink.table!r} {reason}", sink.loc, base,
                          "shorten the sink's name: it names the PostgreSQL table")
@@ -606,6 +611,63 @@ class _Checker:
                          "not set", sink.locs.get("targets", sink.loc), f"{base}.targets",
                          "add `warehouse: {postgres: {dsn: \"${PG_DSN}\"}}` and export PG_DSN="
                          "postgresql://user@host/db (never write a password into the file)")
+
+    def keys(self, sink: S.SinkSpec, base: str) -> None:
+        """Primary key, foreign keys and indexes: each column one the sink has (when its columns
+        are known: declared under `columns:`, or its source's schema), each reference to a sink
+        of the pipeline, by that sink's (one-column) primary key, loaded where this one is."""
+        known = list(sink.columns)
+        src = self.spec.source(sink.source)
+        if not known and src is not None and src.schema is not None:
+            known = list(src.schema.names())
+        what = "declared under columns:" if sink.columns else f"of source {sink.source!r}"
+        named = [(f"primary_key[{k}]", c) for k, c in enumerate(sink.primary_key)]
+        named += [(f"indexes[{i}][{k}]", c) for i, cols in enumerate(sink.indexes)
+                  for k, c in enumerate(cols)]
+        named += [(f"references.{c}", c) for c in sink.references]
+        for field_path, col in named if known else []:
+            if col not in known:
+                self.add(f"key column {col!r} of sink {sink.table!r} is not a column "
+                         f"{what}", sink.locs.get(field_path, sink.loc), f"{base}.{field_path}",
+                         did_you_mean(col, known, f"its columns are: {', '.join(known)}"))
+        sinks = {s.table: s for s in self.spec.sinks}
+        for col, table, ref_col in sink.foreign_keys():
+            where = sink.locs.get(f"references.{col}", sink.loc)
+            path = f"{base}.references.{col}"
+            other = sinks.get(table)
+            if other is None:
+                self.add(f"sink {sink.table!r}: {col} references {table!r}, which is not a sink "
+                         "of the pipeline", where, path,
+                         did_you_mean(table, list(sinks), f"sinks: {', '.join(sinks)}"))
+                continue
+            if other.primary_key != (ref_col,):
+                has = (f"its primary key is ({', '.join(other.primary_key)})"
+                       if other.primary_key else "it declares no primary_key")
+                self.add(f"sink {sink.table!r}: {col} references {table}.{ref_col}, which is not "
+                         f"the primary key of {table!r}", where, path,
+                         did_you_mean(ref_col, list(other.primary_key), f"{has}; a foreign key "
+                                      "names the one column of the primary key it refers to"))
+            if "postgres" in sink.targets and "postgres" not in other.targets:
+                self.add(f"sink {sink.table!r} targets postgres and references {table!r}, which "
+                         "does not", where, path, f"add postgres to the targets of {table!r}")
+        self.reference_cycle(sink, sinks, base)
+
+    def reference_cycle(self, sink: S.SinkSpec, sinks: dict[str, S.SinkSpec], base: str) -> None:
+        """Tables referencing each other in a ring: no order loads dimensions before facts."""
+        todo = [t for _, t, _ in sink.foreign_keys() if t != sink.table]
+        seen: set[str] = set()
+        while todo:
+            table = todo.pop()
+            if table == sink.table:
+                self.add(f"sink {sink.table!r} is in a ring of references (through "
+                         f"{', '.join(sorted(seen))})", sink.locs.get("references", sink.loc),
+                         f"{base}.references", "drop one of the references: facts refer to "
+                                               "dimensions, never back")
+                return
+            if table in seen or table not in sinks:
+                continue
+            seen.add(table)
+            todo += [t for _, t, _ in sinks[table].foreign_keys() if t != table]
 
     def pg_columns(self, sink: S.SinkSpec, base: str) -> None:
         """Declared columns a postgres sink would load under a name PostgreSQL cuts short."""

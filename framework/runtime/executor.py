@@ -303,6 +303,10 @@ class Executor:
             resume = self._rerun_hint(self._first_failed)
             exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
         hint = exc.hint or self._rerun_hint()
+        if any(t.postgres for t in self.record.tasks):  # staged tables no load will take
+            from framework.runtime.tasks.postgres import drop_unpublished
+
+            drop_unpublished(self.state)
         failures = [StepFailure(t.id, t.kind, t.error or "") for t in self.record.tasks
                     if t.status == "failed"]
         self.record.finish("failed", exc.message, hint)

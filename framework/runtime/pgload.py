@@ -28,6 +28,7 @@ DSN's passwords where a driver quotes them.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -63,6 +64,8 @@ CSV_OPTIONS = {
     "ignoreTrailingWhiteSpace": "false",
 }
 JSON_OPTIONS = {"ignoreNullFields": "false", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}
+STAGE_PREFIX = "_etl_load_"  # staging tables: <prefix><token>_<table>
+DEFAULT_TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "..", "sql_templates")
 ROW_MARK = "__etl_row"  # a first column that is never empty: no line of the CSV is blank or `\.`
 _LOAD_LOCK = threading.Lock()  # one load transaction at a time: views may span two tables
 
@@ -96,9 +99,34 @@ def _ensure_schema(cur: Any, schema: str) -> None:
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
 
 
+@dataclass(frozen=True)
+class StagedTable:
+    """A sink's rows COPY'd into `<schema>.<stage>` and committed, waiting for `publish`."""
+
+    sink: SinkSpec
+    stage: str
+    rows: int
+    seconds: float = 0.0
+
+
+def staging_name(token: str, table: str) -> str:
+    """The staging table of `table` for a load identified by `token` (a run's, say)."""
+    return f"{STAGE_PREFIX}{token}_{table}"[:PG_MAX_IDENTIFIER_BYTES]
+
+
 def load_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_root: str,
                expected_rows: int | None = None) -> LoadResult:
-    """Load `df` into `<schema>.<sink.table>` as the sink's mode says; all or nothing."""
+    """Load `df` into `<schema>.<sink.table>` as the sink's mode says; all or nothing: staged,
+    then published alone (`publish`)."""
+    staged = stage_table(df, target, sink, staging_root, expected_rows)
+    return publish(target, [staged])[0]
+
+
+def stage_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_root: str,
+                expected_rows: int | None = None, token: str | None = None) -> StagedTable:
+    """Write `df` as CSV and COPY it into a staging table of its own, committed (the row count
+    checked): the tables the sink publishes are not touched. Loads of several sinks stage side
+    by side; `publish` then swaps them all in at once."""
     check_columns(df.columns, sink)
     t0 = time.monotonic()
     folder = os.path.join(staging_root, f"{sink.table}-postgres-{secrets.token_hex(4)}")
@@ -108,12 +136,11 @@ def load_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_ro
             raise EtlError(f"sink {sink.table!r}: {rows_written} rows staged for PostgreSQL, "
                            f"{expected_rows} expected", hint="rerun the sink")
         columns = [(f.name, pg_type(f.dataType)) for f in df.schema.fields]
-        with _LOAD_LOCK:
-            loaded, views = _load(target, sink, columns, _part_files(folder), rows_written)
+        stage = staging_name(token or secrets.token_hex(3), sink.table)
+        loaded = _copy(target, sink, stage, columns, _part_files(folder), rows_written)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return LoadResult(f"{target.schema}.{sink.table}", loaded,
-                      round(time.monotonic() - t0, 3), views)
+    return StagedTable(sink, stage, loaded, round(time.monotonic() - t0, 3))
 
 
 def check_columns(columns: list[str], sink: SinkSpec) -> None:
@@ -194,17 +221,15 @@ def connect(target: PostgresTarget) -> Iterator[Any]:
         conn.close()
 
 
-def _load(target: PostgresTarget, sink: SinkSpec, columns: list[tuple[str, str]],
-          files: list[str], rows_written: int) -> tuple[int, tuple[str, ...]]:
+def _copy(target: PostgresTarget, sink: SinkSpec, stage_name: str,
+          columns: list[tuple[str, str]], files: list[str], rows_written: int) -> int:
+    """CREATE the staging table, COPY every part file into it, check the count, COMMIT."""
     import psycopg2
     from psycopg2 import sql
 
-    table = sql.Identifier(target.schema, sink.table)
-    stage_name = f"_etl_load_{secrets.token_hex(3)}_{sink.table}"[:PG_MAX_IDENTIFIER_BYTES]
     stage = sql.Identifier(target.schema, stage_name)
     try:
         with connect(target) as conn, conn.cursor() as cur:
-            cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
             _ensure_schema(cur, target.schema)
             cur.execute(sql.SQL("create table {} ({})").format(stage, sql.SQL(", ").join(
                 sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
@@ -221,26 +246,7 @@ def _load(target: PostgresTarget, sink: SinkSpec, columns: list[tuple[str, str]]
                                                             "was; rerun the sink")
             cur.execute(sql.SQL("alter table {} drop column {}").format(
                 stage, sql.Identifier(ROW_MARK)))
-            views: tuple[str, ...] = ()
-            if not _exists(cur, target.schema, sink.table):
-                _rename(cur, stage, sink.table)
-                return loaded, views
-            new = _column_types(cur, target.schema, stage_name)
-            old = _column_types(cur, target.schema, sink.table)
-            if sink.mode == "overwrite" and new != old:
-                views = _swap(cur, table, stage, sink.table, target.schema)
-                return loaded, views
-            if new != old:
-                raise _other_columns(target.schema, sink.table, old, new)
-            if sink.mode == "overwrite":
-                cur.execute(sql.SQL("truncate table {}").format(table))
-            elif sink.mode == "overwrite_partitions":
-                _delete_partitions(cur, table, stage, sink.partition_by)
-            names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in columns)
-            cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(
-                table, names, names, stage))
-            cur.execute(sql.SQL("drop table {}").format(stage))
-        return loaded, views
+        return loaded
     except psycopg2.Error as exc:
         raise EtlError(f"sink {sink.table!r}: loading {target.schema}.{sink.table} into "
                        f"PostgreSQL failed: {scrub(str(exc).strip(), target.dsn)}",
@@ -248,15 +254,218 @@ def _load(target: PostgresTarget, sink: SinkSpec, columns: list[tuple[str, str]]
                             "cause and rerun the sink") from None
 
 
+@dataclass
+class _Plan:
+    """What `publish` does to one table: create it, create it again, or keep it."""
+
+    staged: StagedTable
+    action: str  # "create" | "recreate" | "keep"
+    ddl: list[str]  # the table's statements from the DDL templates
+    fks: list[str]  # ... of them, the foreign keys: added once every table has its rows
+
+    @property
+    def sink(self) -> SinkSpec:
+        return self.staged.sink
+
+
+def publish(target: PostgresTarget, staged: list[StagedTable],
+            templates: str | None = None) -> list[LoadResult]:
+    """Swap every staged table in, in one transaction, dimensions before facts; the staging
+    tables are gone afterwards, whether it worked or not."""
+    try:
+        with _LOAD_LOCK:
+            return _load(target, staged, templates)
+    finally:
+        drop_staging(target, [s.stage for s in staged])
+
+
+def drop_staging(target: PostgresTarget, stages: list[str]) -> None:
+    """Drop what is left of these staging tables (after a failed load); never raises."""
+    import psycopg2
+    from psycopg2 import sql
+
+    if not stages:
+        return
+    try:
+        with connect(target) as conn, conn.cursor() as cur:
+            for name in stages:
+                cur.execute(sql.SQL("drop table if exists {}").format(
+                    sql.Identifier(target.schema, name)))
+    except (psycopg2.Error, EtlError):
+        pass  # the next run's check_connection drops leftovers
+
+
+def _load(target: PostgresTarget, staged: list[StagedTable],
+          templates: str | None = None) -> list[LoadResult]:
+    """The one transaction: lock, defer the keys, empty the overwritten tables together, then
+    per table (referenced tables first) create it from the DDL when it is new or its columns or
+    keys changed (its views kept), insert the staged rows and check their count; add the
+    foreign keys, drop the staging tables, COMMIT (deferred keys are checked there)."""
+    import psycopg2
+    from psycopg2 import sql
+
+    from framework.ddl import load_order
+
+    by_table = {s.sink.table: s for s in staged}
+    ordered = [by_table[s.table] for s in load_order([s.sink for s in staged])]
+    names = ", ".join(f"{target.schema}.{s.sink.table}" for s in ordered)
+    t0 = time.monotonic()
+    try:
+        with connect(target) as conn, conn.cursor() as cur:
+            cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+            cur.execute("set constraints all deferred")
+            existing = [s.sink.table for s in ordered if _exists(cur, target.schema, s.sink.table)]
+            if existing:
+                cur.execute(sql.SQL("lock table {} in access exclusive mode").format(
+                    sql.SQL(", ").join(sql.Identifier(target.schema, t) for t in existing)))
+            plans = [_plan(cur, target.schema, s, s.sink.table in existing, templates)
+                     for s in ordered]
+            readd = _unhook(cur, target.schema, plans)
+            _empty(cur, target.schema, [p for p in plans if p.action == "keep"
+                                        and p.sink.mode == "overwrite"], set(by_table))
+            results = [_apply(cur, target.schema, p, t0) for p in plans]
+            for statement in [f for p in plans if p.action != "keep" for f in p.fks] + readd:
+                cur.execute(statement)
+            for s in ordered:
+                cur.execute(sql.SQL("drop table {}").format(sql.Identifier(target.schema,
+                                                                           s.stage)))
+        return results
+    except psycopg2.Error as exc:
+        raise EtlError(f"loading {names} into PostgreSQL failed: "
+                       f"{scrub(str(exc).strip(), target.dsn)}",
+                       hint="the PostgreSQL tables and their views are as they were (the load "
+                            "is one transaction); fix the cause and rerun") from None
+
+
+def _plan(cur: Any, schema: str, staged: StagedTable, exists: bool,
+          templates: str | None) -> _Plan:
+    from framework.ddl import pg_table_model, render_ddl, statements
+    from framework.sqltemplates import SqlRenderer, list_templates
+
+    sink = staged.sink
+    columns = _column_types(cur, schema, staged.stage)
+    folder = templates if templates and list_templates(templates, "ddl") else DEFAULT_TEMPLATES
+    model = pg_table_model(sink, columns)
+    ddl = statements(render_ddl(SqlRenderer(folder, "postgres", schema=schema), model))
+    fks = [s for s in ddl if re.match(r"(?is)alter\s+table\s.*\sforeign\s+key\s", s)]
+    ddl = [s for s in ddl if s not in fks]
+    if not exists:
+        return _Plan(staged, "create", ddl, fks)
+    old = _column_types(cur, schema, sink.table)
+    if old != columns:
+        if sink.mode != "overwrite":
+            raise _other_columns(schema, sink.table, old, columns)
+        return _Plan(staged, "recreate", ddl, fks)
+    if sink.mode == "overwrite" and not _keys_in_place(cur, schema, sink):
+        return _Plan(staged, "recreate", ddl, fks)
+    return _Plan(staged, "keep", ddl, fks)
+
+
+def _keys_in_place(cur: Any, schema: str, sink: SinkSpec) -> bool:
+    """Whether the table has the primary key, foreign keys and indexes the sink declares (by
+    name and shape; keys and indexes it does not declare are left alone)."""
+    from framework.ddl import constraint_name
+
+    cur.execute("""
+        select c.conname, c.contype, coalesce(rn.nspname || '.' || r.relname, ''),
+               array(select a.attname from unnest(c.conkey) with ordinality k(n, i)
+                     join pg_attribute a on a.attrelid = c.conrelid and a.attnum = k.n
+                     order by k.i)::text[],
+               c.condeferrable and c.condeferred
+        from pg_constraint c
+        left join pg_class r on r.oid = c.confrelid
+        left join pg_namespace rn on rn.oid = r.relnamespace
+        where c.conrelid = format('%%I.%%I', %s, %s)::regclass and c.contype in ('p', 'f')
+        """, (schema, sink.table))
+    found = {name: (kind, ref, tuple(cols), deferred)
+             for name, kind, ref, cols, deferred in cur.fetchall()}
+    wanted = {constraint_name(sink.table, (col,), "fkey"): ("f", f"{schema}.{table}", (col,), True)
+              for col, table, _ in sink.foreign_keys()}
+    if sink.primary_key:
+        wanted[constraint_name(sink.table, (), "pkey")] = ("p", "", sink.primary_key, False)
+    if any(found.get(name) != shape for name, shape in wanted.items()):
+        return False
+    cur.execute("select indexname from pg_indexes where schemaname = %s and tablename = %s",
+                (schema, sink.table))
+    indexes = {row[0] for row in cur.fetchall()}
+    return all(constraint_name(sink.table, cols, "idx") in indexes for cols in sink.indexes)
+
+
+def _unhook(cur: Any, schema: str, plans: list[_Plan]) -> list[str]:
+    """Drop the foreign keys that kept tables of this load have on tables created again (a
+    table is never dropped with CASCADE); return the statements that add them back."""
+    from psycopg2 import sql
+
+    from framework.ddl import constraint_name
+
+    again = {p.sink.table for p in plans if p.action == "recreate"}
+    readd: list[str] = []
+    for plan in (p for p in plans if p.action == "keep"):
+        for col, table, _ in plan.sink.foreign_keys():
+            if table in again:
+                name = constraint_name(plan.sink.table, (col,), "fkey")
+                cur.execute(sql.SQL("alter table {} drop constraint if exists {}").format(
+                    sql.Identifier(schema, plan.sink.table), sql.Identifier(name)))
+                readd += [s for s in plan.fks if sql.Identifier(name).as_string(cur) in s]
+    return readd
+
+
+def _empty(cur: Any, schema: str, plans: list[_Plan], loaded: set[str]) -> None:
+    """Empty the kept tables `overwrite` replaces: one TRUNCATE of them all (PostgreSQL refuses
+    to truncate a referenced table alone), or DELETE when a table of this load that keeps its
+    rows (append) references one of them; a table outside the load that references one stops
+    the TRUNCATE, as it should."""
+    from psycopg2 import sql
+
+    if not plans:
+        return
+    tables = [p.sink.table for p in plans]
+    cur.execute("""
+        with ours as (select format('%%I.%%I', %s, t)::regclass as oid from unnest(%s) t)
+        select distinct t.relname from pg_constraint c join pg_class t on t.oid = c.conrelid
+        where c.contype = 'f' and c.confrelid in (select oid from ours)
+          and c.conrelid not in (select oid from ours)
+        """, (schema, tables))
+    referencing = {row[0] for row in cur.fetchall()}
+    idents = [sql.Identifier(schema, t) for t in tables]
+    if referencing and referencing <= loaded:
+        for ident in reversed(idents):  # facts first (the keys are deferred anyway)
+            cur.execute(sql.SQL("delete from {}").format(ident))
+    else:
+        cur.execute(sql.SQL("truncate table {}").format(sql.SQL(", ").join(idents)))
+
+
+def _apply(cur: Any, schema: str, plan: _Plan, t0: float) -> LoadResult:
+    from psycopg2 import sql
+
+    sink, staged = plan.sink, plan.staged
+    table, stage = sql.Identifier(schema, sink.table), sql.Identifier(schema, staged.stage)
+    views: tuple[str, ...] = ()
+    if plan.action == "create":
+        for statement in plan.ddl:
+            cur.execute(statement)
+    elif plan.action == "recreate":
+        views = _swap(cur, table, plan.ddl, sink.table, schema)
+    else:
+        if sink.mode == "overwrite_partitions":
+            _delete_partitions(cur, table, stage, sink.partition_by)
+        for statement in plan.ddl:
+            if re.match(r"(?i)comment\s+on\s", statement):
+                cur.execute(statement)
+    names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in
+                               _column_types(cur, schema, staged.stage))
+    cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(table, names, names,
+                                                                         stage))
+    if cur.rowcount != staged.rows:
+        raise EtlError(f"sink {sink.table!r}: {cur.rowcount} of {staged.rows} staged rows "
+                       "inserted", hint="the PostgreSQL tables are as they were; rerun")
+    return LoadResult(f"{schema}.{sink.table}", staged.rows,
+                      round(staged.seconds + time.monotonic() - t0, 3), views)
+
+
 def _exists(cur: Any, schema: str, table: str) -> bool:
     cur.execute("select to_regclass(format('%%I.%%I', %s, %s)) is not null", (schema, table))
     return bool(cur.fetchone()[0])
-
-
-def _rename(cur: Any, stage: Any, table: str) -> None:
-    from psycopg2 import sql
-
-    cur.execute(sql.SQL("alter table {} rename to {}").format(stage, sql.Identifier(table)))
 
 
 _DEPENDENT_VIEWS = """
@@ -278,10 +487,10 @@ order by depth, 1
 """
 
 
-def _swap(cur: Any, table: Any, stage: Any, name: str, schema: str) -> tuple[str, ...]:
+def _swap(cur: Any, table: Any, ddl: list[str], name: str, schema: str) -> tuple[str, ...]:
     """Drop the views on the old table (deepest first), then the table itself (no cascade: any
     other object that depends on it, a foreign key say, stops the swap rather than vanishing),
-    rename the staging table, and create the views again from their saved definitions."""
+    create it from its DDL, and create the views again from their saved definitions."""
     import psycopg2
     from psycopg2 import sql
 
@@ -292,7 +501,10 @@ def _swap(cur: Any, table: Any, stage: Any, name: str, schema: str) -> tuple[str
     for qualified, kind, _, _ in reversed(views):
         cur.execute(f"drop {'materialized view' if kind == 'm' else 'view'} {qualified}")
     cur.execute(sql.SQL("drop table {}").format(table))
-    _rename(cur, stage, name)
+    cur.execute("reset search_path")
+    for statement in ddl:
+        cur.execute(statement)
+    cur.execute("set local search_path = pg_catalog")
     for qualified, kind, definition, _ in views:
         create = "create materialized view" if kind == "m" else "create view"
         try:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from framework.plan import Task
-from framework.runtime.tasks import generate, prepare, read, sink, step, views
+from framework.runtime.tasks import generate, postgres, prepare, read, sink, step, views
 
 if TYPE_CHECKING:
     from framework.runtime.record import TaskRecord
@@ -27,6 +27,7 @@ RUNNERS: dict[str, Runner] = {
     "source": read.run,
     "step": step.run,
     "sink": sink.run,
+    "postgres": postgres.run,
     "views": views.run,
 }
 

@@ -1,5 +1,6 @@
 """A sink task: one warehouse table published atomically to Parquet, then (when it targets
-PostgreSQL) the rows this publish wrote loaded and swapped in; all or nothing."""
+PostgreSQL) the rows this publish wrote staged in a PostgreSQL table of their own, which the
+run's postgres task swaps in with the other tables."""
 
 from __future__ import annotations
 
@@ -32,13 +33,16 @@ def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
 
 
 def _load_postgres(sink, df, expected: int | None, rec: TaskRecord, state: RunState) -> None:
-    from framework.runtime.pgload import load_table
+    from framework.runtime.pgload import stage_table
+    from framework.runtime.tasks.postgres import staging_token
 
     staging = os.path.join(state.warehouse_dir, ".staging")
     os.makedirs(staging, exist_ok=True)
-    loaded = load_table(df, state.postgres_target(), sink, staging, expected)
+    target = state.postgres_target()
+    staged = stage_table(df, target, sink, staging, expected,
+                         token=staging_token(state.record.run_id))
     with state.lock:
-        rec.rows = loaded.rows if rec.rows is None else rec.rows
-        rec.postgres = {"table": loaded.table, "rows": loaded.rows,
-                        "seconds": loaded.seconds, "views": list(loaded.views)}
-        rec.note = f"postgres {loaded.table}"
+        rec.rows = staged.rows if rec.rows is None else rec.rows
+        rec.postgres = {"table": f"{target.schema}.{sink.table}", "rows": staged.rows,
+                        "seconds": staged.seconds, "staged": staged.stage}
+        rec.note = f"postgres {target.schema}.{sink.table} (staged)"
