@@ -54,7 +54,8 @@ def bench_render(repeat: int) -> dict:
 
 def bench_engines(work: str, repeat: int, dsn: str) -> dict:
     """Each view and query on both engines, interleaved (spark, postgres, spark, ...)."""
-    from framework.plan import data_path, view_order
+    from framework.paths import data_path
+    from framework.plan import view_order
     from framework.registry import REGISTRY
     from framework.runtime.pgload import PostgresTarget
     from framework.runtime.session import build_session, session_settings

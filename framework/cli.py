@@ -360,8 +360,12 @@ def sql() -> None:
               help="Write ddl/, views/ and queries/ under this folder (default: print them).")
 @click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
               help="Override a pipeline variable. Repeatable.")
+@click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False),
+              help=f"Where the warehouse is: the DDL takes each table's columns from its "
+                   f"published version (default ./data, or ${DATA_DIR_ENV}).")
 @handle_errors
-def sql_render(file: str, dialect: str, out: str | None, vars_: tuple[str, ...]) -> None:
+def sql_render(file: str, dialect: str, out: str | None, vars_: tuple[str, ...],
+               data_dir: str | None) -> None:
     """Render the pipeline's DDL, views and queries for one dialect (no JVM)."""
     from framework.atomicfile import write_text
     from framework.sqlsection import render_section
@@ -370,7 +374,7 @@ def sql_render(file: str, dialect: str, out: str | None, vars_: tuple[str, ...])
     if spec.sql is None:
         raise UsageError(f"{file} has no sql: section",
                          hint="add `sql: {templates: ../sql_templates}` to the pipeline")
-    rendered = render_section(spec, dialect)
+    rendered = render_section(spec, dialect, _data_dir(data_dir))
     if out is None:
         for name, text in rendered.items():
             click.echo(f"-- {name} ({dialect})\n{text.rstrip()}\n")

@@ -1,4 +1,5 @@
-"""Folder paths compared as text: one folder, or one inside the other.
+"""Folder paths compared as text (one folder, or one inside the other), and where a data
+location of the spec is.
 
 Pure functions on paths as strings (no file system), shared by validation, which sees the paths as
 written, and the run, which compares them resolved against the data directory.
@@ -6,6 +7,7 @@ written, and the run, which compares them resolved against the data directory.
 
 from __future__ import annotations
 
+import os
 import posixpath
 
 
@@ -28,3 +30,9 @@ def _parts(path: str) -> tuple[bool, tuple[str, ...]]:
     absolute = "://" in path or path.startswith("/")
     return absolute, tuple(x for x in posixpath.normpath(path).casefold().split("/")
                            if x not in ("", "."))
+
+
+def data_path(data_dir: str, path: str) -> str:
+    """A data location from the spec: a URI or absolute path as written, else under the data
+    directory."""
+    return path if "://" in path or os.path.isabs(path) else os.path.join(data_dir, path)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
 from framework.graph import Graph, build_graph
+from framework.paths import data_path
 from framework.spec import PipelineSpec, Repartition, SinkSpec, SourceSpec, StepSpec
 
 STAGES = ("prepare", "generate", "read", "transform", "publish", "load", "views")
@@ -307,12 +308,6 @@ class Plan:
     def prepare(self) -> tuple[str, ...]:
         """The folders the run creates before anything else."""
         return tuple(f for t in self.tasks() if isinstance(t, PrepareTask) for f in t.folders)
-
-
-def data_path(data_dir: str, path: str) -> str:
-    """A data location from the spec: a URI or absolute path as written, else under the data
-    directory."""
-    return path if "://" in path or os.path.isabs(path) else os.path.join(data_dir, path)
 
 
 def _closure(graph: Graph, keys: set[str]) -> set[str]:

@@ -65,9 +65,9 @@ def table_ddl(spec: PipelineSpec, sink: SinkSpec, renderer: SqlRenderer,
     """The DDL of one sink: columns and types from its published Parquet table when the
     warehouse has it, else its declared columns (types unknown), else none (the DDL says so)."""
     from framework.ddl import published_columns, render_ddl, table_model
-    from framework.plan import data_path
+    from framework.paths import data_path
 
-    base = data_dir or os.environ.get("ETL_DATA_DIR") or "data"
+    base = data_dir or "data"
     location = os.path.abspath(os.path.join(data_path(base, spec.warehouse.path), sink.table))
     return render_ddl(renderer, table_model(sink, published_columns(location), location))
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from framework.errors import EnvironmentProblem, Location, Problem, SpecError, format_path
-from framework.paths import depth, overlap
-from framework.plan import Plan, Task, data_path
+from framework.paths import data_path, depth, overlap
+from framework.plan import Plan, Task
 from framework.spec import GeneratorSpec, PipelineSpec
 from framework.text import human_size
 

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING
 
 from framework.dialects import spark_ident
 from framework.errors import DataError, EnvironmentProblem, EtlError, printable
-from framework.plan import data_path
+from framework.paths import data_path
 from framework.runtime import sourcelines as lines
 from framework.spec import FILE_FORMATS, SourceSpec
 

@@ -114,7 +114,8 @@ def run_query(spec: Any, template: str, target: str, data_dir: str,
     """One query (or view) of the `sql:` section on `target`: Spark over the published Parquet
     tables of `data_dir` (the section's views defined first), or the PostgreSQL schema a run
     with `--target postgres` loaded (its views created there by that run)."""
-    from framework.plan import data_path, view_order
+    from framework.paths import data_path
+    from framework.plan import view_order
     from framework.sqlsection import selected
     from framework.sqltemplates import SqlRenderer
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from framework.console import Console
 from framework.errors import EtlError
-from framework.plan import CachedTask, Plan, Task, data_path
+from framework.paths import data_path
+from framework.plan import CachedTask, Plan, Task
 from framework.registry import Registry
 from framework.runtime.context import Observed, Summary, TransformContext
 from framework.runtime.record import RunRecord, TaskRecord

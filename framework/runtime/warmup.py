@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from framework.console import Console
 from framework.errors import EtlError
 from framework.graph import Graph
-from framework.plan import build_plan, data_path
+from framework.paths import data_path
+from framework.plan import build_plan
 from framework.runtime import classarchive
 from framework.runtime.executor import Executor
 from framework.runtime.state import RunOptions

@@ -31,7 +31,7 @@ def _keys(plan, stage=None):
 def test_stages_run_in_order_and_every_task_after_its_inputs(spec, tmp_path):
     plan = build_plan(spec, str(tmp_path))
     assert [s.name for s in plan.stages] == ["prepare", "generate", "read", "transform",
-                                             "publish"]
+                                             "publish", "load", "views"]
     order = _keys(plan)
     for task in plan.tasks():
         for dep in task.deps:
