@@ -1,5 +1,6 @@
-"""The golden rendered SQL: every template of the project's `sql_templates/` (whatever is there)
-and every public macro, rendered for each dialect, as files under tests/sql/golden/<dialect>/.
+"""The golden rendered SQL: what `etl sql render` gives for the clickstream pipeline (one DDL
+per sink from its declared columns, every view and query) and every public macro, rendered for
+each dialect, as files under tests/sql/golden/<dialect>/.
 
 `scripts/update_golden_sql.py` writes them; tests/sql/test_golden_sql.py renders again and
 compares, so a change to a macro or a template shows as a reviewable diff of the SQL it makes.
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from framework.dialects import DIALECTS
-from framework.sqltemplates import SqlRenderer, render_all
+from framework.sqltemplates import SqlRenderer
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "sql_templates"
@@ -31,11 +32,17 @@ SAMPLE_ARGS: dict[str, tuple] = {
 }
 
 
-def postgres_schema() -> str:
+NO_WAREHOUSE = "/nonexistent-data"  # the DDL from declared columns, the same on every machine
+
+
+def clickstream():
     from framework.validate import default_registry, load_pipeline
 
-    spec = load_pipeline(PIPELINE, registry=default_registry(), env={})
-    return spec.warehouse.postgres_schema
+    return load_pipeline(PIPELINE, registry=default_registry(), env={})
+
+
+def postgres_schema() -> str:
+    return clickstream().warehouse.postgres_schema
 
 
 def macro_samples(renderer: SqlRenderer) -> str:
@@ -54,12 +61,18 @@ def macro_samples(renderer: SqlRenderer) -> str:
 
 def golden_files(schema: str | None = None) -> dict[str, str]:
     """'<dialect>/<kind>/<name>.sql' and '<dialect>/macros.sql' -> the rendered text."""
-    schema = schema or postgres_schema()
+    from dataclasses import replace
+
+    from framework.sqlsection import render_section
+
+    spec = clickstream()
+    schema = schema or spec.warehouse.postgres_schema
+    spec = replace(spec, warehouse=replace(spec.warehouse, postgres_schema=schema))
     out: dict[str, str] = {}
     for dialect in DIALECTS:
         renderer = SqlRenderer(TEMPLATES, dialect, schema=schema)
         out[f"{dialect}/{MACROS_FILE}"] = macro_samples(renderer)
-        for name, text in render_all(TEMPLATES, dialect, schema=schema).items():
+        for name, text in render_section(spec, dialect, NO_WAREHOUSE).items():
             out[f"{dialect}/{name}"] = text
     return out
 

@@ -1,0 +1,7 @@
+-- table: dim_products -- one product
+CREATE TABLE `dim_products` (
+    `product_id` STRING COMMENT 'the product\'s id'
+)
+USING PARQUET
+LOCATION '/nonexistent-data/warehouse/dim_products'
+COMMENT 'one product';
