@@ -52,6 +52,23 @@ def bench_render(repeat: int) -> dict:
             "load_and_render_seconds": statistics.median(whole), "pyspark_imported": jvm}
 
 
+def _canonical(rows: list[tuple]) -> list[tuple]:
+    """Rows as both engines can be compared: numbers as floats to 9 significant digits,
+    timestamps as naive UTC, sorted (a view has no order of its own)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    def one(v):
+        if isinstance(v, bool) or v is None:
+            return v
+        if isinstance(v, (int, float, Decimal)):
+            return float(f"{float(v):.9g}")
+        if isinstance(v, dt.datetime) and v.tzinfo is not None:
+            return v.astimezone(dt.UTC).replace(tzinfo=None)
+        return v
+    return sorted((tuple(one(v) for v in row) for row in rows), key=repr)
+
+
 def bench_engines(work: str, repeat: int, dsn: str) -> dict:
     """Each view and query on both engines, interleaved (spark, postgres, spark, ...)."""
     from framework.paths import data_path
@@ -88,7 +105,7 @@ def bench_engines(work: str, repeat: int, dsn: str) -> dict:
     results = {}
     for name, template in offered(spec).items():
         times: dict[str, list[float]] = {"spark": [], "postgres": []}
-        rows = {}
+        rows, answers = {}, {}
         for _ in range(repeat):
             for engine in ("spark", "postgres"):
                 t0 = time.perf_counter()
@@ -98,7 +115,9 @@ def bench_engines(work: str, repeat: int, dsn: str) -> dict:
                     result = postgres_query(target, pg_sql.render(template))
                 times[engine].append(time.perf_counter() - t0)
                 rows[engine] = len(result.rows)
-        results[name] = {"rows": rows["spark"], "rows_postgres": rows["postgres"],
+                answers[engine] = result.rows
+        same = _canonical(answers["spark"]) == _canonical(answers["postgres"])
+        results[name] = {"rows": rows["spark"], "rows_postgres": rows["postgres"], "same": same,
                          "spark_seconds": statistics.median(times["spark"]),
                          "postgres_seconds": statistics.median(times["postgres"])}
     spark.stop()
@@ -122,10 +141,11 @@ def main() -> None:
           f"{render['render_seconds'] * 1000:.0f} ms; load + render "
           f"{render['load_and_render_seconds']:.2f} s; pyspark imported: "
           f"{render['pyspark_imported']}")
-    print("\n| view or query | rows | Spark (s) | PostgreSQL (s) |\n| --- | ---: | ---: | ---: |")
+    print("\n| view or query | rows | same rows | Spark (s) | PostgreSQL (s) |\n"
+          "| --- | ---: | --- | ---: | ---: |")
     for name, r in engines.items():
-        print(f"| `{name}` | {r['rows']:,} | {r['spark_seconds']:.3f} | "
-              f"{r['postgres_seconds']:.3f} |")
+        print(f"| `{name}` | {r['rows']:,} | {'yes' if r['same'] else 'NO'} | "
+              f"{r['spark_seconds']:.3f} | {r['postgres_seconds']:.3f} |")
     total_spark = sum(r["spark_seconds"] for r in engines.values())
     total_pg = sum(r["postgres_seconds"] for r in engines.values())
     print(f"| all {len(engines)} | | {total_spark:.2f} | {total_pg:.2f} |")
