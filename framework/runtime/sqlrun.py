@@ -37,6 +37,32 @@ def spark_tables(spark: Any, warehouse: str, tables: Iterable[str]) -> list[str]
     return registered
 
 
+def views_over(folder: str, views: Sequence[str], tables: Iterable[str]) -> list[str]:
+    """The views of `views` (in their order) whose every `rel()` is one of `tables` or a view
+    kept before it: a run that publishes some tables of a new warehouse (`--select`) defines
+    only the views those tables can carry."""
+    from framework.sqltemplates import find_rels, list_templates
+
+    paths = {t.name: t.path for t in list_templates(folder, "views")}
+    kept: list[str] = []
+    have = set(tables)
+    for name in views:
+        if all(r in have for r in find_rels(paths[name].read_text(encoding="utf-8"))):
+            kept.append(name)
+            have.add(name)
+    return kept
+
+
+def postgres_tables(target: Any) -> list[str]:
+    """The tables of `target.schema` (none when it does not exist)."""
+    from framework.runtime.pgload import connect
+
+    with connect(target) as conn, conn.cursor() as cur:
+        cur.execute("select table_name from information_schema.tables "
+                    "where table_schema = %s and table_type = 'BASE TABLE'", (target.schema,))
+        return [r[0] for r in cur.fetchall()]
+
+
 def spark_views(spark: Any, renderer: Any, views: Sequence[str]) -> None:
     """The views rendered for Spark and defined as temporary views, in order: Spark analyses
     each one now, so a column or table the published warehouse lacks fails here, named."""

@@ -30,9 +30,8 @@ def _real_locations(tmp_path, pg_schema: str) -> str:
     edits = [("schema: schemas/", f"schema: {ROOT}/pipelines/schemas/"),
              ("templates: ../sql_templates", f"templates: {ROOT}/sql_templates"),
              ("landing: {path: raw,", f"landing: {{path: {real}/raw,"),
-             ("dim_products: {from: products, repartition: {num: 1, coalesce: true}}",
-              "dim_products: {from: products, repartition: {num: 1, coalesce: true}, "
-              "targets: [parquet, postgres]}"),
+             ("  dim_products:\n    from: products\n",
+              "  dim_products:\n    from: products\n    targets: [parquet, postgres]\n"),
              ("  path: warehouse\n", f"  path: {real}/warehouse\n  postgres: "
                                     f'{{dsn: "${{ETL_TEST_PG_DSN}}", schema: {pg_schema}}}\n')]
     for old, new in edits:

@@ -77,7 +77,8 @@ def test_render_prints_every_object_for_the_dialect(runner, pipeline, dialect, r
     result = runner.invoke(cli, ["sql", "render", str(pipeline), "--dialect", dialect])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.index("-- ddl/README.sql") < out.index("-- views/v_daily.sql") \
+    # every ddl/ template is rendered once per sink: ddl/<table>.sql
+    assert out.index("-- ddl/fact_events.sql") < out.index("-- views/v_daily.sql") \
         < out.index("-- queries/top_days.sql")
     assert f"-- views/v_daily.sql ({dialect})" in out and f"FROM {relation}" in out
     assert cast in out and f"-- nothing to create: {dialect}" in out
@@ -90,7 +91,7 @@ def test_render_writes_the_folders_under_out(runner, pipeline, tmp_path) -> None
     assert result.exit_code == 0, result.output
     assert "wrote 3 postgres SQL files" in result.output
     written = sorted(str(p.relative_to(out)) for p in out.rglob("*.sql"))
-    assert written == ["ddl/README.sql", "queries/top_days.sql", "views/v_daily.sql"]
+    assert written == ["ddl/fact_events.sql", "queries/top_days.sql", "views/v_daily.sql"]
     view = (out / "views" / "v_daily.sql").read_text(encoding="utf-8")
     assert view.startswith("-- kind: view\n") and 'FROM "shop"."fact_events"' in view
     assert "COUNT(CASE WHEN kind = 'buy' THEN 1 END) AS buys" in view

@@ -81,3 +81,16 @@ def test_a_view_that_does_not_fit_the_tables_fails_the_run_naming_it(tmp_path):
     assert "view 'v_country' does not run on Spark" in info.value.message
     assert "no_such_column" in info.value.message
     assert "v_country.sql" in info.value.hint
+
+
+@pytest.mark.spark
+def test_a_partial_first_run_defines_only_the_views_its_tables_carry(tmp_path):
+    only_orders = BY_COUNTRY.replace("fact_country_revenue", "valid_orders") \
+        .replace("SUM(revenue)", "SUM(amount)").replace("SUM(orders)", "COUNT(*)") \
+        .replace("v_country", "v_orders")
+    folder = _templates(tmp_path, v_country=BY_COUNTRY, v_top=TOP, v_orders=only_orders)
+    path = _write(tmp_path, extra=f"sql: {{templates: {folder}}}\n")
+    record = _run(path, str(tmp_path / "data"), select=["valid_orders"])
+    note = record.task("views:sql").note
+    assert note.startswith("1 views checked on Spark")  # v_orders: its table was published
+    assert "2 wait for tables not published yet: v_country, v_top" in note
