@@ -179,8 +179,11 @@ def test_print_hides_the_buttons_and_makes_a_pdf(opened):
     page = opened.page
     page.emulate_media(media="print")
     shown = page.eval_on_selector_all(
-        "button, nav.toc", "els => els.filter(e => getComputedStyle(e).display !== 'none').length")
+        "button.download, nav.toc",
+        "els => els.filter(e => getComputedStyle(e).display !== 'none').length")
     assert shown == 0
+    headers = page.eval_on_selector_all("#table-categories th", "ths => ths.map(t => t.innerText)")
+    assert headers == list(CATEGORIES.columns)  # header labels are printed, only not clickable
     breaks = page.eval_on_selector_all(
         "figure.chart", "els => els.map(e => getComputedStyle(e).breakInside)")
     assert breaks and set(breaks) == {"avoid"}
