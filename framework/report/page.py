@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -67,7 +68,8 @@ def sort_value(text: str) -> float | None:
         return None
     number = float(match["num"].replace(",", "") + (f"e{match['exp']}" if match["exp"] else ""))
     negative = (match["sign"] or match["sign2"]) in ("-", "\u2212")
-    return (-number if negative else number) * _UNITS[match["unit"]]
+    value = (-number if negative else number) * _UNITS[match["unit"]]
+    return value if math.isfinite(value) else None
 
 
 def _grid(columns: tuple[str, ...], rows: tuple[tuple[str, ...], ...],
@@ -178,10 +180,25 @@ def _sha256(text: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
+def _unique_ids(model: PageModel) -> None:
+    """Sections, charts and tables are found by id on the page (links, CSV download)."""
+    seen: set[str] = set()
+    for kind, ident in (
+        *(("section", s.id) for s in model.sections),
+        *(("chart", c.id) for s in model.sections for c in s.charts),
+        *(("table", t.id) for s in model.sections for t in s.tables),
+    ):
+        if f"{kind}-{ident}" in seen:
+            raise EtlError(f"report page: two {kind}s have the id {printable(ident)!r}",
+                           hint=f"give each {kind} of a report its own id")
+        seen.add(f"{kind}-{ident}")
+
+
 def render_page(model: PageModel) -> str:
     """The page of `model` as HTML text (UTF-8 when written). Raises EtlError when a chart is not
     SVG or a link would leave the bundle."""
     template, css, js, csp = _assets()
+    _unique_ids(model)
     quality = None
     if model.quality:
         columns, rows = _grid(("Check", "Status", "Detail"), model.quality, tone_column=1)

@@ -98,6 +98,7 @@ def test_numeric_columns_carry_their_sort_value(model):
     ("1,234", 1234), ("12.5%", 12.5), ("$-3.2K", -3200), ("-$1,000.50", -1000.5),
     ("1.5 MB", 1.5 * 1024**2), ("340 ms", 0.34), ("1e3", 1000), ("\u22127", -7),
     ("2024-01-03", None), ("Books", None), ("", None), ("12 apples", None), ("1,23", None),
+    ("1e999", None),
 ])
 def test_sort_value(text, value):
     assert sort_value(text) == (pytest.approx(value) if value is not None else None)
@@ -141,6 +142,12 @@ def test_a_chart_that_is_not_svg_is_refused(model):
     chart = Chart(id="x", title="x", svg="charts/x.svg", png="charts/x.png")
     section = dataclasses.replace(model.sections[0], charts=(chart,))
     with pytest.raises(EtlError, match="not SVG"):
+        render_page(dataclasses.replace(model, sections=(section,)))
+
+
+def test_two_tables_with_one_id_are_refused(model):
+    section = dataclasses.replace(model.sections[1], tables=(CATEGORIES, CATEGORIES))
+    with pytest.raises(EtlError, match="two tables have the id 'categories'"):
         render_page(dataclasses.replace(model, sections=(section,)))
 
 
