@@ -142,7 +142,8 @@ def build_bundle(spec: Any, report: ReportDef, out: str, results: Results,
             files.text(f"sql/{s.query}.sql", result.sql)
             charts = []
             for c in s.charts:
-                png, svg = draw_charts.draw(c, result.columns, result.rows)
+                rows = result.rows[: c.limit] if c.limit else result.rows
+                png, svg = draw_charts.draw(c, result.columns, rows)
                 files.binary(f"charts/{c.id}.png", png)
                 files.binary(f"charts/{c.id}.svg", svg)
                 charts.append(Chart(c.id, c.title, svg.decode("utf-8"), f"charts/{c.id}.png"))

@@ -24,7 +24,7 @@ _CARD = {"label", "query", "column", "agg", "where", "format", "note"}
 _SECTION = {"id", "title", "description", "query", "table", "charts"}
 _TABLE = {"columns", "limit"}
 _CHART = {"id", "kind", "title", "x", "y", "series", "value", "label", "x_label", "y_label",
-          "format", "x_format", "bins", "stacked"}
+          "format", "x_format", "bins", "limit"}
 _NEEDS = {"line": ("x", "y"), "bar": ("x", "y"), "stacked_bar": ("x", "y"),
           "heatmap": ("x", "y", "value"), "funnel": ("x", "y"), "scatter": ("x", "y"),
           "histogram": ("x",)}
@@ -57,6 +57,7 @@ class ChartDef:
     format: str
     x_format: str | None
     bins: int
+    limit: int | None  # draw only the first `limit` rows (the query's order)
     path: KeyPath
 
 
@@ -269,6 +270,11 @@ class _Reader:
         if not isinstance(bins, int) or isinstance(bins, bool) or bins < 2:
             self.fail("'bins' must be an integer of 2 or more", path + ("bins",))
             bins = 20
+        limit = raw.get("limit")
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
+                                  or limit < 1):
+            self.fail("'limit' must be a positive integer", path + ("limit",))
+            limit = None
         x_format = raw.get("x_format")
         if x_format is not None and x_format not in FORMATS:
             self.fail(f"unknown x_format {x_format!r}", path + ("x_format",),
@@ -277,4 +283,5 @@ class _Reader:
                         self.text(raw, "x", path, required=False), ys,
                         raw.get("series"), raw.get("value"), raw.get("label"),
                         self.text(raw, "x_label", path), self.text(raw, "y_label", path),
-                        self.choice(raw, "format", FORMATS, path, "number"), x_format, bins, path)
+                        self.choice(raw, "format", FORMATS, path, "number"), x_format, bins,
+                        limit, path)
