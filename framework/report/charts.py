@@ -126,8 +126,10 @@ def _bars(ax: Any, chart: ChartDef, data: dict, stacked: bool) -> None:
         else:
             shift = (k - (len(series) - 1) / 2) * width
             ax.bar([p + shift for p in positions], clean, width, label=name)
-    ax.set_xticks(positions, cats, rotation=30 if max(map(len, cats), default=0) > 8 else 0,
-                  ha="right" if max(map(len, cats), default=0) > 8 else "center")
+    step = -(-len(cats) // 15)  # at most 15 labels: every step-th one
+    shown = [c if k % step == 0 else "" for k, c in enumerate(cats)]
+    wide = max(map(len, cats), default=0) > 8
+    ax.set_xticks(positions, shown, rotation=30 if wide else 0, ha="right" if wide else "center")
     ax.grid(axis="x", visible=False)
     _y_axis(ax, chart.format)
     _legend(ax, len(series))
@@ -148,9 +150,11 @@ def _funnel(ax: Any, chart: ChartDef, data: dict) -> None:
     positions = list(range(len(steps)))[::-1]
     ax.barh(positions, values, 0.7, left=[(top - v) / 2 for v in values], color=PALETTE[0])
     for p, v in zip(positions, values, strict=True):
-        share = f" ({100 * v / top:.1f}%)" if top else ""
-        ax.text(top / 2, p, f"{tick(v, axis(chart.format))}{share}", ha="center", va="center",
-                color="white" if v > top * 0.3 else "black", fontsize=9, fontweight="bold")
+        text = f"{tick(v, axis(chart.format))} ({100 * v / top:.1f}%)"
+        inside = v > top * 0.3
+        ax.text(top / 2 if inside else (top + v) / 2 + top * 0.01, p, text, va="center",
+                ha="center" if inside else "left", color="white" if inside else "black",
+                fontsize=9, fontweight="bold")
     ax.set_yticks(positions, [s.replace("_", " ") for s in steps])
     ax.set_xticks([])
     ax.grid(False)
