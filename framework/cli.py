@@ -419,6 +419,35 @@ def sql_run(file: str, query: str, target: str, fmt: str, vars_: tuple[str, ...]
     _print_rows(result, fmt)
 
 
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--run", "run_id", metavar="ID",
+              help="The run to report on (default: the pipeline's latest succeeded run).")
+@click.option("--target", "-t", type=click.Choice(["spark", "postgres"]), default="spark",
+              show_default=True,
+              help="spark: the published Parquet tables; postgres: the schema `etl run --target "
+                   "postgres` loaded.")
+@click.option("--out", "-o", type=click.Path(file_okay=False),
+              help="Write the bundle here (default: <data-dir>/reports/<run id>).")
+@click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
+              help="Override a pipeline variable. Repeatable.")
+@click.option("--data-dir", envvar=DATA_DIR_ENV, type=click.Path(file_okay=False),
+              help=f"Where the warehouse and runs are (default ./data, or ${DATA_DIR_ENV}).")
+@handle_errors
+def report(file: str, run_id: str | None, target: str, out: str | None, vars_: tuple[str, ...],
+           data_dir: str | None) -> None:
+    """Build the report bundle the pipeline names: charts, tables, SQL and one HTML page."""
+    from framework.report.bundle import make_bundle
+
+    spec = _load(file, vars_, "postgres" if target == "postgres" else None).spec
+    if out is not None and not out.strip():
+        raise UsageError("--out is empty", hint="give a folder, or leave --out out")
+    bundle = make_bundle(spec, _data_dir(data_dir), run_id=run_id, target=target, out=out)
+    _terminal().print(f"report: {os.path.join(bundle.folder, 'index.html')} "
+                      f"({bundle.charts} charts, {bundle.tables} sections, "
+                      f"{bundle.queries} queries, {bundle.seconds:.1f}s)")
+
+
 def _print_rows(result, fmt: str) -> None:
     import csv
     import json

@@ -29,6 +29,7 @@ def _real_locations(tmp_path, pg_schema: str) -> str:
     real = tmp_path / "real"
     edits = [("schema: schemas/", f"schema: {ROOT}/pipelines/schemas/"),
              ("templates: ../sql_templates", f"templates: {ROOT}/sql_templates"),
+             ("report: ../reports/", f"report: {ROOT}/reports/"),
              ("landing: {path: raw,", f"landing: {{path: {real}/raw,"),
              ("  dim_products:\n    from: products\n",
               "  dim_products:\n    from: products\n    targets: [parquet, postgres]\n"),

@@ -261,6 +261,7 @@ def test_clickstream_with_a_duplicated_step_id_is_one_located_problem(tmp_path: 
     pipelines = tmp_path / "pipelines"  # a copy of the project: schemas and SQL templates
     shutil.copytree(ROOT / "pipelines" / "schemas", pipelines / "schemas")
     shutil.copytree(ROOT / "sql_templates", tmp_path / "sql_templates")
+    shutil.copytree(ROOT / "reports", tmp_path / "reports")
     path = write(pipelines, broken)
     first, line = [n for n, text in enumerate(broken.splitlines(), 1)
                    if text == "  - id: events_clean"]

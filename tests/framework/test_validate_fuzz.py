@@ -74,6 +74,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(SHOP.parent / "schemas" / "events.yaml", folder / "schemas" / "shop_events.yaml")
     shutil.copytree(SHOP.parent / "sql", folder / "sql")
     shutil.copytree(ROOT / "sql_templates", folder / "sql_templates")
+    shutil.copytree(ROOT / "reports", folder / "reports")
     return folder
 
 
@@ -84,7 +85,8 @@ def _shop_text() -> str:
 
 BASES: dict[str, tuple[Any, Any]] = {
     "clickstream": (lambda: CLICKSTREAM.read_text(encoding="utf-8").replace(
-        "templates: ../sql_templates", "templates: sql_templates"), default_registry),
+        "templates: ../sql_templates", "templates: sql_templates").replace(
+        "report: ../reports/", "report: reports/"), default_registry),
     "shop": (_shop_text, make_registry),
     "readme": (readme_example, default_registry),
 }

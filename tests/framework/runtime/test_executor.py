@@ -382,6 +382,7 @@ def test_a_read_only_landing_folder_is_named_as_the_generators(tmp_path):
     shutil.copytree(os.path.join(os.path.dirname(README), "pipelines"), pipelines)
     shutil.copytree(os.path.join(os.path.dirname(README), "sql_templates"),
                     tmp_path / "sql_templates")
+    shutil.copytree(os.path.join(os.path.dirname(README), "reports"), tmp_path / "reports")
     text = (pipelines / "clickstream.yaml").read_text(encoding="utf-8")
     view = tmp_path / "ro-raw"
     assert "landing: {path: raw, format: csv}" in text
