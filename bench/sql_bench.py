@@ -121,6 +121,10 @@ def bench_engines(work: str, repeat: int, dsn: str) -> dict:
                          "spark_seconds": statistics.median(times["spark"]),
                          "postgres_seconds": statistics.median(times["postgres"])}
     spark.stop()
+    import psycopg2  # the bench's schema goes: nothing of it stays in the database
+
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
     return results
 
 

@@ -70,7 +70,8 @@ def test_a_rerun_replaces_the_whole_star_and_a_changed_dimension_too(star, pg_ds
     assert results[0].views == (f"{pg_schema}.v",)  # dim created again, FK and view kept
     assert pg_query(pg_dsn, f'select * from "{pg_schema}".v') == [("s4", "u4")]
     assert pg_query(pg_dsn, "select count(*) from pg_constraint where conname = "
-                            "'fact_sessions_user_id_fkey'") == [(1,)]
+                            "'fact_sessions_user_id_fkey' and connamespace = "
+                            "to_regnamespace(%s)", (f'"{pg_schema}"',)) == [(1,)]
 
 
 def test_a_fact_without_its_dimension_row_leaves_every_table_as_it_was(star, pg_dsn, pg_schema):
