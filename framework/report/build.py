@@ -70,54 +70,12 @@ def fetch(spec: Any, names: Sequence[str], target: str, data_dir: str, log_folde
           spark: Any = None) -> Results:
     """Each query or view of `names` run once on `target`; `spark`: a running session to use
     (else one is started and stopped here)."""
-    from framework.runtime.sqlrun import offered
-    from framework.sqltemplates import SqlRenderer
+    from framework.runtime.sqlrun import offered, run_queries
 
     templates = offered(spec)
-    if target == "postgres":
-        from framework.runtime.pgload import PostgresTarget
-        from framework.runtime.sqlrun import postgres_query
-
-        wh = spec.warehouse
-        if not wh.postgres_dsn:
-            raise EtlError("the pipeline names no PostgreSQL database",
-                           hint="export PG_DSN and run `etl run FILE --target postgres` first")
-        renderer = SqlRenderer(spec.sql.templates, "postgres", schema=wh.postgres_schema)
-        pg = PostgresTarget(wh.postgres_dsn, wh.postgres_schema)
-        return {n: postgres_query(pg, renderer.render(templates[n])) for n in names}
-    return _spark_fetch(spec, names, templates, data_dir, log_folder, spark)
-
-
-def _spark_fetch(spec: Any, names: Sequence[str], templates: dict[str, str], data_dir: str,
-                 log_folder: str, spark: Any) -> Results:
-    from framework.paths import data_path
-    from framework.plan import view_order
-    from framework.runtime.sqlrun import spark_query, spark_tables, spark_views
-    from framework.sqlsection import selected
-    from framework.sqltemplates import SqlRenderer
-
-    own = spark is None
-    if own:
-        from framework.runtime import classarchive
-        from framework.runtime.session import build_session, session_settings
-
-        log_file = os.path.join(log_folder, "spark.log")
-        settings = session_settings(spec.spark, spec.optimizations, f"etl-report-{spec.name}",
-                                    log_file, classarchive.runtime_options())
-        spark = build_session(settings, log_file)
-    try:
-        warehouse = data_path(data_dir, spec.warehouse.path)
-        if not spark_tables(spark, warehouse, [s.table for s in spec.sinks]):
-            raise EtlError(f"no published table of pipeline {spec.name!r} under {warehouse}",
-                           hint="run the pipeline first (etl run FILE), or pass the --data-dir "
-                                "it ran with")
-        renderer = SqlRenderer(spec.sql.templates, "spark")
-        views = [t.name for t in selected(spec.sql, "views")]
-        spark_views(spark, renderer, view_order(spec.sql.templates, views))
-        return {n: spark_query(spark, renderer.render(templates[n])) for n in names}
-    finally:
-        if own:
-            spark.stop()
+    results = run_queries(spec, [templates[n] for n in names], target, data_dir, log_folder,
+                          spark)
+    return dict(zip(names, results, strict=True))
 
 
 def build_bundle(spec: Any, report: ReportDef, out: str, results: Results,

@@ -137,9 +137,16 @@ def offered(spec: Any) -> dict[str, str]:
 
 def run_query(spec: Any, template: str, target: str, data_dir: str,
               log_folder: str) -> QueryResult:
-    """One query (or view) of the `sql:` section on `target`: Spark over the published Parquet
-    tables of `data_dir` (the section's views defined first), or the PostgreSQL schema a run
-    with `--target postgres` loaded (its views created there by that run)."""
+    """One query (or view) of the `sql:` section on `target` (see `run_queries`)."""
+    return run_queries(spec, [template], target, data_dir, log_folder)[0]
+
+
+def run_queries(spec: Any, templates: Sequence[str], target: str, data_dir: str,
+                log_folder: str, spark: Any = None) -> list[QueryResult]:
+    """Queries (or views) of the `sql:` section on `target`, each once: Spark over the
+    published Parquet tables of `data_dir` (the section's views defined first; `spark`: a
+    running session to use, else one is started here and stopped after), or the PostgreSQL
+    schema a run with `--target postgres` loaded (its views created there by that run)."""
     from framework.paths import data_path
     from framework.plan import view_order
     from framework.sqlsection import selected
@@ -154,28 +161,29 @@ def run_query(spec: Any, template: str, target: str, data_dir: str,
                            hint="export PG_DSN and run `etl run FILE --target postgres` first, "
                                 "or declare warehouse.postgres.dsn")
         renderer = SqlRenderer(spec.sql.templates, "postgres", schema=wh.postgres_schema)
-        return postgres_query(PostgresTarget(wh.postgres_dsn, wh.postgres_schema),
-                              renderer.render(template))
-    import os
+        target_db = PostgresTarget(wh.postgres_dsn, wh.postgres_schema)
+        return [postgres_query(target_db, renderer.render(t)) for t in templates]
+    own = spark is None
+    if own:
+        import os
 
-    from framework.runtime import classarchive
-    from framework.runtime.session import build_session, session_settings
+        from framework.runtime import classarchive
+        from framework.runtime.session import build_session, session_settings
 
-    warehouse = data_path(data_dir, spec.warehouse.path)
-    tables = [s.table for s in spec.sinks]
-    log_file = os.path.join(log_folder, "spark.log")
-    settings = session_settings(spec.spark, spec.optimizations, f"etl-sql-{spec.name}", log_file,
-                                classarchive.runtime_options())
-    spark = build_session(settings, log_file)
+        log_file = os.path.join(log_folder, "spark.log")
+        settings = session_settings(spec.spark, spec.optimizations, f"etl-sql-{spec.name}",
+                                    log_file, classarchive.runtime_options())
+        spark = build_session(settings, log_file)
     try:
-        found = spark_tables(spark, warehouse, tables)
-        if not found:
+        warehouse = data_path(data_dir, spec.warehouse.path)
+        if not spark_tables(spark, warehouse, [s.table for s in spec.sinks]):
             raise EtlError(f"no published table of pipeline {spec.name!r} under {warehouse}",
                            hint="run the pipeline first (etl run FILE), or pass the --data-dir "
                                 "it ran with")
         renderer = SqlRenderer(spec.sql.templates, "spark")
         names = [t.name for t in selected(spec.sql, "views")]
         spark_views(spark, renderer, view_order(spec.sql.templates, names))
-        return spark_query(spark, renderer.render(template))
+        return [spark_query(spark, renderer.render(t)) for t in templates]
     finally:
-        spark.stop()
+        if own:
+            spark.stop()

@@ -20,9 +20,9 @@ def etl_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "framework.cli", *args]
 
 
-def run_etl(*args: str, check: bool = True, master: str = "local[2]"
-            ) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TERM": "dumb", "ETL_SPARK_MASTER": master}
+def run_etl(*args: str, check: bool = True, master: str = "local[2]",
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TERM": "dumb", "ETL_SPARK_MASTER": master, **(env or {})}
     out = subprocess.run(etl_command(*args), cwd=ROOT, capture_output=True, text=True,
                          env=env, timeout=600)
     if check and out.returncode != 0:

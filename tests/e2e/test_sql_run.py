@@ -4,11 +4,10 @@ and on the PostgreSQL schema a `--target postgres` run loaded; the same rows on 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
-from e2e.helpers import ROOT, etl_command
+from e2e.helpers import run_etl
 
 from tests.framework.runtime.test_executor import _write
 from tests.framework.runtime.test_views_task import BY_COUNTRY, TOP, _templates
@@ -17,9 +16,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def _etl(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    full = {**os.environ, "TERM": "dumb", "ETL_SPARK_MASTER": "local[2]", **env}
-    return subprocess.run(etl_command(*args), cwd=ROOT, capture_output=True, text=True,
-                          env=full, timeout=600)
+    return run_etl(*args, check=False, env=env)
 
 
 def test_a_view_gives_the_same_rows_on_spark_and_postgres(tmp_path, pg_dsn, pg_schema):

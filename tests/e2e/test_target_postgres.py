@@ -8,7 +8,7 @@ import os
 import subprocess
 
 import pytest
-from e2e.helpers import CLICKSTREAM, ROOT, SMALL, TABLES, etl_command, read_table
+from e2e.helpers import CLICKSTREAM, SMALL, TABLES, read_table, run_etl
 
 from tests.conftest import pg_query
 
@@ -16,9 +16,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 def _etl(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    full = {**os.environ, "TERM": "dumb", "ETL_SPARK_MASTER": "local[2]", **env}
-    return subprocess.run(etl_command(*args), cwd=ROOT, capture_output=True, text=True,
-                          env=full, timeout=600)
+    return run_etl(*args, check=False, env=env)
 
 
 def test_every_table_lands_in_postgres_with_the_parquet_rows(tmp_path, pg_dsn, pg_schema):
