@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from framework.checks import CheckSpec, Threshold
 from framework.dialects import spark_ident
 from framework.errors import Location
 
@@ -74,6 +75,8 @@ class SourceSpec:
     on_malformed: str = "fail"
     encoding: str | None = None  # the files' character set (Spark's reader option); None: UTF-8
     allow_empty: bool = False  # a read of 0 rows is refused unless the source allows it
+    max_malformed: Threshold | None = None  # above it (count or share of rows) the run fails
+    checks: tuple[CheckSpec, ...] = ()  # run on the rows read (the valid ones)
     loc: Location | None = None
     locs: dict[str, Location] = field(default_factory=dict)
 
@@ -97,6 +100,7 @@ class StepSpec:
     repartition: Repartition | None = None
     tags: tuple[str, ...] = ()
     description: str = ""
+    checks: tuple[CheckSpec, ...] = ()  # run on the step's output when it is computed
     loc: Location | None = None
     locs: dict[str, Location] = field(default_factory=dict)
 
@@ -115,6 +119,8 @@ class SinkSpec:
     references: dict[str, str] = field(default_factory=dict)  # column -> "other_table.column"
     indexes: tuple[tuple[str, ...], ...] = ()
     columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # column -> {description..}
+    checks: tuple[CheckSpec, ...] = ()  # `checks:` and the `columns:` shorthand, on the staged
+    # version before the swap
     loc: Location | None = None
     locs: dict[str, Location] = field(default_factory=dict)
 

@@ -1,0 +1,98 @@
+"""Data-quality checks as the spec holds them: plain frozen data, no I/O, no pyspark.
+
+A check guards a source (after reading), a step (when computed) or a sink (its staged version,
+before the swap). Each is one rule with its parameters, a severity and optional thresholds on
+the number or share of failing rows. The rule catalogue (`RULES`) is the one place that says
+which rules exist, whether they look at one column, and which parameters they take; validation,
+the plan and the engine all read it.
+
+Status of a check, from its failing rows `f` out of `n`:
+  failed  - severity `error` and `error_if` holds (default: f > 0): the table is not published;
+  warned  - otherwise, when `warn_if` holds (default: f > 0): recorded, never blocks;
+  passed  - neither.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+from framework.errors import Location
+
+SEVERITIES = ("error", "warn")
+
+# rule -> (looks at one column, parameters it accepts, of which required)
+# Column rules run through pandera on the checked DataFrame; table rules in one aggregate pass.
+RULES: dict[str, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {
+    # column rules
+    "not_null": (True, (), ()),
+    "unique": (True, (), ()),
+    "accepted_values": (True, ("values",), ("values",)),
+    "range": (True, ("min", "max", "inclusive"), ()),  # at least one of min/max
+    "regex": (True, ("pattern",), ("pattern",)),
+    "type": (True, ("type",), ("type",)),  # a Spark SQL type name
+    # table rules
+    "row_count": (False, ("min", "max"), ()),  # at least one of min/max
+    "unique_combination": (False, ("columns",), ("columns",)),
+    "relationship": (False, ("column", "to"), ("column", "to")),  # to: table_or_id.column
+    "expression": (False, ("expr",), ("expr",)),  # a Spark SQL boolean every row satisfies
+    "freshness": (False, ("column", "max_age"), ("column", "max_age")),  # max_age: 36h, 2d
+}
+COLUMN_RULES = tuple(rule for rule, (per_column, _, _) in RULES.items() if per_column)
+TABLE_RULES = tuple(rule for rule, (per_column, _, _) in RULES.items() if not per_column)
+
+_OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+        "=": operator.eq, "==": operator.eq, "!=": operator.ne}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """`> 10` (failing rows) or `> 1%` (their share of the rows checked)."""
+
+    op: str  # one of _OPS
+    value: float
+    share: bool = False  # value is a percentage of the rows checked
+    text: str = ""  # as written
+
+    def holds(self, failing: int, rows: int) -> bool:
+        amount = (100.0 * failing / rows if rows else 0.0) if self.share else failing
+        return _OPS[self.op](amount, self.value)
+
+
+DEFAULT_THRESHOLD = Threshold(">", 0, False, "> 0")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    rule: str  # a key of RULES
+    column: str | None = None  # column rules: the column; table rules: None
+    params: dict[str, Any] = field(default_factory=dict)
+    severity: str = "error"  # error: blocks the publish when error_if holds; warn: recorded
+    warn_if: Threshold = DEFAULT_THRESHOLD
+    error_if: Threshold = DEFAULT_THRESHOLD
+    loc: Location | None = None
+
+    @property
+    def name(self) -> str:
+        """How messages, the plan and the record name it: `not_null(event_id)`,
+        `relationship(user_id -> dim_users.user_id)`, `row_count(min=1)`."""
+        if self.column is not None:
+            return f"{self.rule}({self.column})"
+        p = self.params
+        if self.rule == "relationship":
+            return f"relationship({p.get('column')} -> {p.get('to')})"
+        if self.rule == "unique_combination":
+            return f"unique_combination({', '.join(p.get('columns', ()))})"
+        if self.rule == "expression":
+            return f"expression({p.get('expr')})"
+        if self.rule == "freshness":
+            return f"freshness({p.get('column')} within {p.get('max_age')})"
+        return f"{self.rule}({', '.join(f'{k}={v}' for k, v in p.items())})"
+
+    def status(self, failing: int, rows: int) -> str:
+        if self.severity == "error" and self.error_if.holds(failing, rows):
+            return "failed"
+        if self.warn_if.holds(failing, rows):
+            return "warned"
+        return "passed"
