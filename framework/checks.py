@@ -38,6 +38,9 @@ RULES: dict[str, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {
     "relationship": (False, ("column", "to"), ("column", "to")),  # to: table_or_id.column
     "expression": (False, ("expr",), ("expr",)),  # a Spark SQL boolean every row satisfies
     "freshness": (False, ("column", "max_age"), ("column", "max_age")),  # max_age: 36h, 2d
+    # Spark SQL returning the failing rows; `{this}` is the checked table, `{<id>}` another
+    # source's, step's or sink's rows in this run (e.g. sessions per day add up to the sessions)
+    "query": (False, ("sql",), ("sql",)),
 }
 COLUMN_RULES = tuple(rule for rule, (per_column, _, _) in RULES.items() if per_column)
 TABLE_RULES = tuple(rule for rule, (per_column, _, _) in RULES.items() if not per_column)
@@ -86,6 +89,8 @@ class CheckSpec:
             return f"unique_combination({', '.join(p.get('columns', ()))})"
         if self.rule == "expression":
             return f"expression({p.get('expr')})"
+        if self.rule == "query":
+            return "query"
         if self.rule == "freshness":
             return f"freshness({p.get('column')} within {p.get('max_age')})"
         return f"{self.rule}({', '.join(f'{k}={v}' for k, v in p.items())})"
