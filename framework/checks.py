@@ -74,12 +74,15 @@ class CheckSpec:
     severity: str = "error"  # error: blocks the publish when error_if holds; warn: recorded
     warn_if: Threshold = DEFAULT_THRESHOLD
     error_if: Threshold = DEFAULT_THRESHOLD
+    label: str | None = None  # `name:` as written; else one is made from the rule
     loc: Location | None = None
 
     @property
     def name(self) -> str:
         """How messages, the plan and the record name it: `not_null(event_id)`,
         `relationship(user_id -> dim_users.user_id)`, `row_count(min=1)`."""
+        if self.label:
+            return self.label
         if self.column is not None:
             return f"{self.rule}({self.column})"
         p = self.params
