@@ -158,6 +158,16 @@ class RunFailed(EtlError):
         self.failures = failures or []
 
 
+class QualityError(EtlError):
+    """A table broke an error-level data-quality check: it was not published (a sink keeps its
+    previous version). Carries the failed checks' result records (`framework.runtime.quality`)."""
+
+    def __init__(self, message: str, hint: str | None = None,
+                 failed: list[dict] | None = None):
+        super().__init__(message, hint)
+        self.failed = failed or []
+
+
 @dataclass
 class DataError(EtlError):
     """Input data broke a rule the spec declared (malformed rows with on_malformed: fail, ...)."""

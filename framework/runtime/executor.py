@@ -31,6 +31,7 @@ from framework.runtime.folders import (
     written_folders,
 )
 from framework.runtime.pylog import python_log_to
+from framework.runtime.quality import summary_line
 from framework.runtime.record import RunRecord, TaskRecord, new_run_id
 from framework.runtime.rerun import rerun_command, rerun_hint
 from framework.runtime.scheduler import Scheduler
@@ -311,6 +312,8 @@ class Executor:
                     if t.status == "failed"]
         self.record.finish("failed", exc.message, hint)
         self._save()
+        if self.record.quality:
+            self.console.info(f"data-quality {summary_line(self.record.quality)}")
         if isinstance(exc, RunFailed):
             exc.failures = failures
 
@@ -324,8 +327,10 @@ class Executor:
             columns.append("postgres")
             for row, t in zip(rows, sinks, strict=True):
                 row.append(t.postgres["table"] if t.postgres else "")
-        self.console.summary(f"Published {len(rows)} table(s) in {self.record.seconds:.1f}s",
-                             columns, rows)
+        title = f"Published {len(rows)} table(s) in {self.record.seconds:.1f}s"
+        if self.record.quality:
+            title += f"; {summary_line(self.record.quality)}"
+        self.console.summary(title, columns, rows)
 
 
 def _detail(rec: TaskRecord) -> str:

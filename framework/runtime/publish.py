@@ -8,7 +8,8 @@ This module owns the warehouse layout and the only code that changes it:
 
 A publish writes a complete new version into `.staging/` (Spark Parquet write: the sink's
 repartition, then partitionBy and compression), checks it (every file's footer is readable, the
-rows in the footers equal the rows Spark counted while writing), moves it under `.versions/`, and
+rows in the footers equal the rows Spark counted while writing; then the caller's data-quality
+checks on the staged version, when it passes some), moves it under `.versions/`, and
 only then swaps the table's symlink: a temporary symlink is created and `os.replace`d onto
 `<warehouse>/<table>`, which is one atomic rename. A reader resolving the table sees the old
 version or the new one, never a mix; a run killed at any moment leaves the old version in place
@@ -36,6 +37,7 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -68,9 +70,12 @@ class PublishResult:
 
 
 def publish_table(
-    df: DataFrame, warehouse_dir: str, sink: SinkSpec, compression: str, run_id: str
+    df: DataFrame, warehouse_dir: str, sink: SinkSpec, compression: str, run_id: str,
+    check: Callable[[str], None] | None = None,
 ) -> PublishResult:
-    """Write `df` as a new version of `sink.table` and swap it in atomically."""
+    """Write `df` as a new version of `sink.table` and swap it in atomically. `check` is called
+    with the staged version's folder once it is verified, before it is promoted: whatever it
+    raises stops the publish (the staged version is removed, the current one stays)."""
     _check_sink(sink, compression)
     os.makedirs(os.path.join(warehouse_dir, STAGING), exist_ok=True)
     current = current_version_dir(warehouse_dir, sink.table)
@@ -83,6 +88,8 @@ def publish_table(
         if sink.partition_by and not _data_files(staging):
             _write_empty(df, staging, compression)
         rows, files, size = _verify(staging, sink.table, new_rows + kept_rows)
+        if check is not None:
+            check(staging)
         final = _promote(warehouse_dir, sink.table, version, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -45,6 +45,7 @@ class TaskRecord:
     bytes: int | None = None
     files: int | None = None
     malformed: int | None = None
+    input_rows: int | None = None  # a source: records read, valid + malformed
     quarantine: str | None = None
     cache: str | None = None
     metrics: dict[str, Any] | None = None  # counts a step observed (e.g. rows dropped)
@@ -69,6 +70,10 @@ class RunRecord:
     pid: int = field(default_factory=os.getpid)
     spark: dict[str, Any] = field(default_factory=dict)
     tasks: list[TaskRecord] = field(default_factory=list)
+    # one dict per data-quality check run (framework.runtime.quality.result): task, at, table,
+    # check, rule, column, severity, status, failing, rows, share, threshold, samples, engine,
+    # seconds, detail
+    quality: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     hint: str | None = None
     secret_vars: frozenset[str] = field(default=frozenset(), repr=False)  # never shown

@@ -1,8 +1,10 @@
 """A source task: a file source read with its declared schema, malformed rows counted and
-dropped, quarantined or refused."""
+dropped, quarantined or refused (or the run stopped when more than `max_malformed` are), then
+the source's checks run on the valid rows."""
 
 from __future__ import annotations
 
+from framework.errors import DataError, printable
 from framework.plan import ReadTask
 from framework.runtime.record import TaskRecord
 from framework.runtime.state import RunState
@@ -17,6 +19,8 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
     result = read_source(state.spark, src, state.options.data_dir, state.record.run_id)
     rec.malformed, rec.quarantine = result.malformed, result.quarantine_path
     rec.rows, rec.note = result.rows, "; ".join(result.notes)
+    if result.rows is not None:  # input = valid + malformed (dropped, quarantined)
+        rec.input_rows = result.rows + (result.malformed or 0)
     for message in result.warnings:
         state.console.warn(message)
     rec.path = task.path
@@ -25,4 +29,29 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
         state.console.warn(f"source {src.id!r}: {result.malformed} malformed row(s) "
                            f"{_POLICY_WORDS[src.on_malformed]}"
                            + (f" to {result.quarantine_path}" if result.quarantine_path else ""))
+    _max_malformed(src, rec, result.quarantine_path)
     state.set_output(task, result.df, rec)
+    if src.checks:
+        from framework.runtime.quality.guard import check_table
+
+        check_table(state, task.key, "source", src.id, state.outputs[src.id], src.checks)
+
+
+def _max_malformed(src, rec: TaskRecord, quarantine: str | None) -> None:
+    """More malformed records than the source allows: the run stops before anything built from
+    it is published."""
+    from framework.runtime.quality import threshold_text
+
+    limit, bad, total = src.max_malformed, rec.malformed or 0, rec.input_rows or 0
+    if limit is None or not limit.holds(bad, total):
+        return
+    share = f" ({100 * bad / total:.2g}%)" if total else ""
+    kept = f"; they are in {printable(quarantine)}" if quarantine else ""
+    raise DataError(
+        message=(f"source {src.id!r}: {bad:,} of {total:,} records read are malformed{share}, "
+                 f"more than max_malformed allows ({threshold_text(limit)})"
+                 f"{kept}"),
+        hint="nothing built from it was published (published tables are unchanged); fix the "
+             "input, or raise the source's max_malformed",
+        details={"source": src.id, "malformed": bad, "input_rows": total},
+    )

@@ -1,6 +1,7 @@
-"""A sink task: one warehouse table published atomically to Parquet, then (when it targets
-PostgreSQL) the rows this publish wrote staged in a PostgreSQL table of their own, which the
-run's postgres task swaps in with the other tables."""
+"""A sink task: one warehouse table published atomically to Parquet (its checks run on the
+staged version before the swap; a failed error-level check keeps the previous version), then
+(when it targets PostgreSQL) the rows this publish wrote staged in a PostgreSQL table of their
+own, which the run's postgres task swaps in with the other tables."""
 
 from __future__ import annotations
 
@@ -21,15 +22,35 @@ def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
         check_columns(df.columns, sink)
     if "parquet" in task.targets:
         result = publish_table(df, state.warehouse_dir, sink, task.compression,
-                               state.record.run_id)
+                               state.record.run_id, _staged_checks(sink, df, task, state))
         with state.lock:
             rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path,
                                                         result.bytes, result.files)
         # PostgreSQL gets what this publish wrote, read back from the published version
         df, expected = read_published(state.spark, df, result, sink.mode)
+    elif sink.checks:  # PostgreSQL only: the rows to stage are the rows checked
+        from framework.runtime.quality.guard import check_table
+
+        check_table(state, task.key, "sink", sink.table, df, sink.checks)
     if "postgres" in task.targets:
         _load_postgres(sink, df, expected, rec, state)
     state.release_after(task.key)
+
+
+def _staged_checks(sink, df, task: SinkTask, state: RunState):
+    """The sink's checks on its staged Parquet version (the table as it would be published,
+    the rows an append keeps included), read back with the DataFrame's column types."""
+    if not sink.checks:
+        return None
+
+    def check(staging: str) -> None:
+        from framework.runtime.io import literal_path
+        from framework.runtime.quality.guard import check_table
+
+        staged = state.spark.read.schema(df.schema).parquet(literal_path(staging))
+        check_table(state, task.key, "sink", sink.table, staged, sink.checks)
+
+    return check
 
 
 def _load_postgres(sink, df, expected: int | None, rec: TaskRecord, state: RunState) -> None:

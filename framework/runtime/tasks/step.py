@@ -1,5 +1,6 @@
 """A step task: the registered transform called with its inputs (the outputs of the tasks it
-reads) and its parameters; a SQL step gets its query through the context."""
+reads) and its parameters; a SQL step gets its query through the context. The step's checks run
+on its output once it is set."""
 
 from __future__ import annotations
 
@@ -24,3 +25,8 @@ def run(task: StepTask, rec: TaskRecord, state: RunState) -> None:
                     state.outputs[f"{task.id}.{name}"] = df
         result = result.get(task.id, next(iter(result.values())))
     state.set_output(task, repartitioned(result, task.repartition), rec)
+    checks = state.spec.step(task.id).checks if state.spec.step(task.id) else ()
+    if checks:
+        from framework.runtime.quality.guard import check_table
+
+        check_table(state, task.key, "step", task.id, state.outputs[task.id], checks)

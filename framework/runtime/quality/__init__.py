@@ -1,0 +1,255 @@
+"""Data-quality checks run on a DataFrame: the engine behind `checks:` on sources, steps and
+sinks (the rules themselves: framework.checks).
+
+For one checked table, `run_checks`:
+  1. caches it (unless the plan already has), so every job below reads it once from memory;
+  2. runs ONE aggregate pass of its own (`rules.tallies`): the row count, the failing rows of
+     every row-wise and uniqueness rule (column rules included: pandera does not count them),
+     the newest value of each freshness column -- one Spark job;
+  3. validates each column rule through pandera's PySpark backend (`pandera_rules`): its
+     verdict and message, a job per rule;
+  4. counts each relationship's orphans (an anti join with the other table's keys) and each
+     query's rows (`spark.sql(text, this=df, **other tables)`);
+  5. writes up to 20 failing rows of each failed or warned check (`samples`);
+and returns one result record per check (the run record's `quality` list). Which check failed
+is decided by `CheckSpec.status` from the counted failing rows and the thresholds.
+"""
+
+from __future__ import annotations
+
+import string
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from framework.checks import COLUMN_RULES, CheckSpec, Threshold
+from framework.errors import EtlError, did_you_mean, printable
+from framework.runtime.quality import pandera_rules, rules, samples
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is checked and where its results go."""
+
+    task: str  # the plan task's key: "sink:fact_events"
+    at: str  # source | step | sink
+    table: str  # the source's or step's id, the sink's table
+    data_dir: str
+    run_id: str
+    started: float  # the run's start, epoch seconds (freshness is measured from it)
+    frames: Callable[[str], DataFrame]  # another table by sink name or source/step id
+    sample_rows: int = samples.SAMPLE_ROWS
+
+
+@dataclass
+class _Count:
+    failing: int
+    rows: int
+    engine: str
+    seconds: float = 0.0
+    detail: str | None = None
+    sample: DataFrame | None = None
+
+
+def run_checks(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> list[dict]:
+    """Run `checks` on `df`; one result record per check, in the order given."""
+    if not checks:
+        return []
+    _require_columns(df, checks, target)
+    cached = not df.is_cached
+    if cached:
+        df = df.persist()
+    try:
+        counts = _aggregate(df, checks, target)
+        for i, check in enumerate(checks):
+            if check.rule in COLUMN_RULES:
+                _pandera(df, check, counts[i])
+            elif check.rule == "relationship":
+                counts[i] = _relationship(df, check, counts[i].rows, target)
+            elif check.rule == "query":
+                counts[i] = _query(df, check, counts[i].rows, target)
+        return _results(df, checks, counts, target)
+    finally:
+        if cached:
+            df.unpersist()
+
+
+def _require_columns(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> None:
+    """Every column a check names is in the table: all the missing ones in one error."""
+    have = set(df.columns)
+    problems = [f"{check.name}{_at(check)}: no column {printable(c)!r} in {target.table!r}"
+                + (f" ({did_you_mean(c, have)})" if did_you_mean(c, have) else "")
+                for check in checks for c in rules.columns_of(check) if c not in have]
+    if problems:
+        raise EtlError(f"{target.task}: checks name columns the table does not have:\n  "
+                       + "\n  ".join(problems),
+                       hint=f"the table's columns are {', '.join(df.columns)}; fix the checks")
+
+
+def _at(check: CheckSpec) -> str:
+    return f" ({check.loc})" if check.loc else ""
+
+
+# -- 2. the one aggregate pass -------------------------------------------------------------------
+
+
+def _aggregate(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> list[_Count]:
+    from pyspark.sql import functions as F
+
+    exprs = [F.count(F.lit(1)).alias("rows")]
+    for i, check in enumerate(checks):
+        exprs += rules.tallies(i, check)
+    t0 = time.monotonic()
+    try:
+        row = df.agg(*exprs).first().asDict()
+    except Exception as exc:
+        raise _which_failed(df, checks, target, exc) from exc
+    rows, seconds = int(row["rows"]), time.monotonic() - t0
+    counted = [i for i in range(len(checks)) if f"q{i}" in row or checks[i].rule == "row_count"]
+    share = round(seconds / max(len(counted), 1), 3)
+    counts = []
+    for i, check in enumerate(checks):
+        failing, detail = rules.table_verdict(check, row.get(f"q{i}"), rows, target.started)
+        counts.append(_Count(failing, rows, "aggregate", share if i in counted else 0.0,
+                             detail or None))
+    return counts
+
+
+def _which_failed(df: DataFrame, checks: Sequence[CheckSpec], target: Target,
+                  exc: Exception) -> Exception:
+    """The aggregate pass did not run: find the check whose expression Spark refuses."""
+    for i, check in enumerate(checks):
+        try:
+            _ = df.agg(*rules.tallies(i, check)).schema  # analysis only, no job
+        except Exception as bad:  # noqa: BLE001 (AnalysisException, ParseException, ...)
+            first = str(bad).strip().splitlines()[0][:300] if str(bad).strip() else ""
+            return EtlError(f"{target.task}: check {check.name}{_at(check)} cannot run: "
+                            f"{printable(first)}",
+                            hint="fix the check's expression (Spark SQL, over the table's "
+                                 f"columns: {', '.join(df.columns)})")
+    return exc
+
+
+# -- 3. pandera ----------------------------------------------------------------------------------
+
+
+def _pandera(df: DataFrame, check: CheckSpec, count: _Count) -> None:
+    verdict = pandera_rules.validate(df, check)
+    count.engine, count.seconds = "pandera", round(count.seconds + verdict.seconds, 3)
+    if check.rule == "type":  # a column of another type fails as a whole
+        count.failing = 0 if verdict.passed else count.rows
+        count.detail = verdict.message
+    elif verdict.passed != (count.failing == 0):  # never expected: say so rather than hide it
+        count.detail = (f"pandera {'passed' if verdict.passed else 'failed'} it, but "
+                        f"{count.failing} failing row(s) were counted"
+                        + (f": {verdict.message}" if verdict.message else ""))
+    else:
+        count.detail = verdict.message
+
+
+# -- 4. relationships and queries ----------------------------------------------------------------
+
+
+def _relationship(df: DataFrame, check: CheckSpec, rows: int, target: Target) -> _Count:
+    """Rows whose key (not null) is missing from the other table's column."""
+    from pyspark.sql import functions as F
+
+    column, to = check.params["column"], str(check.params["to"])
+    table, _, other_col = to.rpartition(".")
+    other = target.frames(table)
+    if other_col not in other.columns:
+        raise EtlError(f"{target.task}: check {check.name}{_at(check)}: {table!r} has no column "
+                       f"{printable(other_col)!r}",
+                       hint=did_you_mean(other_col, other.columns,
+                                         f"its columns are {', '.join(other.columns)}"))
+    keys = other.select(rules.col(other_col).alias("__etl_key")).distinct()
+    orphans = df.filter(rules.col(column).isNotNull()).join(
+        keys, rules.col(column) == F.col("__etl_key"), "left_anti")
+    t0 = time.monotonic()
+    failing = orphans.count()
+    return _Count(failing, rows, "aggregate", round(time.monotonic() - t0, 3), sample=orphans)
+
+
+def _query(df: DataFrame, check: CheckSpec, rows: int, target: Target) -> _Count:
+    """The query's rows are the failing ones; `{this}` is the checked table."""
+    text = str(check.params["sql"])
+    names = {f for _, f, _, _ in string.Formatter().parse(text) if f and f != "this"}
+    frames = {name: target.frames(name) for name in sorted(names)}
+    try:
+        found = df.sparkSession.sql(text, this=df, **frames)
+        t0 = time.monotonic()
+        failing = found.count()
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise EtlError(f"{target.task}: check {check.name}{_at(check)} cannot run: "
+                       f"{printable(first)}",
+                       hint="fix the query: Spark SQL returning the failing rows, {this} for "
+                            "the checked table, {<id>} for another source, step or sink") from exc
+    return _Count(failing, rows, "query", round(time.monotonic() - t0, 3), sample=found)
+
+
+# -- 5. results and samples ----------------------------------------------------------------------
+
+
+def _results(df: DataFrame, checks: Sequence[CheckSpec], counts: list[_Count],
+             target: Target) -> list[dict]:
+    out = []
+    names = samples.slugs(c.name for c in checks)
+    for check, count, slug in zip(checks, counts, names, strict=True):
+        status = check.status(count.failing, count.rows)
+        path = None
+        if status != "passed" and count.failing:
+            frame = count.sample if count.sample is not None else rules.sample_frame(check, df)
+            if frame is not None:
+                where = samples.folder(target.data_dir, target.table, target.run_id)
+                path = samples.write(frame, where, slug, target.sample_rows)
+        out.append(result(target, check, status, count.failing, count.rows, count.engine,
+                          count.seconds, path, count.detail))
+    return out
+
+
+def result(target: Target, check: CheckSpec, status: str, failing: int, rows: int, engine: str,
+           seconds: float, samples_path: str | None = None, detail: str | None = None) -> dict:
+    """One entry of the run record's `quality` list."""
+    return {
+        "task": target.task, "at": target.at, "table": target.table, "check": check.name,
+        "rule": check.rule, "column": check.column, "severity": check.severity,
+        "status": status, "failing": int(failing), "rows": int(rows),
+        "share": round(failing / rows, 6) if rows else 0.0,
+        "threshold": threshold_text(_deciding(check, status)), "samples": samples_path,
+        "engine": engine, "seconds": seconds, "detail": detail,
+    }
+
+
+def _deciding(check: CheckSpec, status: str) -> Threshold:
+    if status == "failed" or (status == "passed" and check.severity == "error"):
+        return check.error_if
+    return check.warn_if
+
+
+def threshold_text(t: Threshold) -> str:
+    if t.text:
+        return t.text
+    value = f"{t.value:g}"
+    return f"{t.op} {value}%" if t.share else f"{t.op} {value}"
+
+
+def describe(r: dict[str, Any]) -> str:
+    """`not_null(event_id): 3 of 1,000 rows (0.3%) fail [error_if > 0]; samples: <path>`."""
+    rule_wide = r["rule"] in ("row_count", "freshness", "type")
+    what = (r["detail"] or "fails") if rule_wide else \
+        f"{r['failing']:,} of {r['rows']:,} rows ({100 * r['share']:.2g}%) fail"
+    text = f"{r['check']}: {what} [{r['threshold']}]"
+    return text + (f"; samples: {r['samples']}" if r["samples"] else "")
+
+
+def summary_line(results: Sequence[dict]) -> str:
+    """`42 checks: 40 passed, 2 warned, 0 failed`."""
+    n = {status: sum(r["status"] == status for r in results)
+         for status in ("passed", "warned", "failed")}
+    return (f"{len(results)} check{'s' if len(results) != 1 else ''}: {n['passed']} passed, "
+            f"{n['warned']} warned, {n['failed']} failed")

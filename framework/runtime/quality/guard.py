@@ -1,0 +1,80 @@
+"""Where checks meet a run: the tasks call `check_table` with what they computed (a source's
+valid rows, a step's output, a sink's staged version); it runs the checks, adds the results to
+the run record, says each warning on the console, and raises a `QualityError` naming every
+error-level check that failed, so the table is not published and the run fails with the
+command that reruns it (added by the executor)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from framework.checks import CheckSpec
+from framework.errors import EtlError, QualityError
+from framework.runtime.quality import Target, describe, run_checks
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+    from framework.runtime.state import RunState
+
+
+def check_table(state: RunState, task_key: str, at: str, table: str, df: DataFrame,
+                checks: tuple[CheckSpec, ...]) -> list[dict]:
+    if not checks:
+        return []
+    target = Target(task=task_key, at=at, table=table, data_dir=state.options.data_dir,
+                    run_id=state.record.run_id, started=_started(state),
+                    frames=lambda name: other_table(state, name))
+    results = run_checks(df, checks, target)
+    with state.lock:
+        state.record.quality.extend(results)
+        for r in results:
+            if r["status"] == "warned":
+                state.console.warn(f"check warned on {at} {table!r}: {describe(r)}")
+    failed = [r for r in results if r["status"] == "failed"]
+    if failed:
+        raise QualityError(_message(at, table, failed), hint=_hint(state, at, table),
+                           failed=failed)
+    return results
+
+
+def _started(state: RunState) -> float:
+    return datetime.fromisoformat(state.record.started_at).timestamp()
+
+
+def _message(at: str, table: str, failed: list[dict]) -> str:
+    what = {"sink": "table", "source": "source", "step": "step"}[at]
+    lines = "\n".join(f"  - {describe(r)}" for r in failed)
+    return f"{what} {table!r} failed {len(failed)} data-quality check(s):\n{lines}"
+
+
+def _hint(state: RunState, at: str, table: str) -> str:
+    if at != "sink":
+        return ("nothing built from it was published (published tables are unchanged); fix the "
+                "data, then rerun")
+    if os.path.lexists(os.path.join(state.warehouse_dir, table)):
+        return "the previous version is still published; fix the data, then rerun"
+    return "the table was not published; fix the data, then rerun"
+
+
+def other_table(state: RunState, name: str) -> DataFrame:
+    """A relationship's or query's other table: a sink by its table name or a source/step by
+    its id, as this run computed it; when this run did not (a selection), the published table."""
+    from framework.runtime.io import literal_path
+
+    sink = next((s for s in state.spec.sinks if s.table == name), None)
+    node = sink.source if sink else name
+    with state.lock:
+        df = state.outputs.get(node)
+    if df is not None:
+        return df
+    tables = [sink.table] if sink else [s.table for s in state.spec.sinks if s.source == name]
+    for table in tables:
+        path = os.path.join(state.warehouse_dir, table)
+        if os.path.lexists(path):
+            return state.spark.read.parquet(literal_path(os.path.realpath(path)))
+    raise EtlError(f"a check refers to {name!r}, which this run did not compute and the "
+                   f"warehouse does not hold",
+                   hint=f"run it in the same run (add --select {name}), or publish it first")

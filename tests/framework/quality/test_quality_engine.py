@@ -1,0 +1,175 @@
+"""The check engine on a five-row table: each rule passing and failing, with the failing rows
+counted by hand from the rows below, thresholds, samples, and checks that cannot run."""
+
+from __future__ import annotations
+
+import csv
+import os
+from datetime import datetime
+
+import pytest
+
+from framework.checks import CheckSpec, Threshold
+from framework.errors import EtlError
+from framework.runtime.quality import Target, run_checks, summary_line
+
+pytestmark = pytest.mark.spark
+
+STARTED = datetime(2026, 3, 10, 12, 0).timestamp()  # the run's start (UTC host in tests)
+ROWS = [  # id, kind, amount, code, ts
+    (1, "a", 5.0, "x1", datetime(2026, 3, 8, 12, 0)),
+    (2, None, -1.0, "x2", datetime(2026, 3, 9, 6, 0)),
+    (2, "zz", 20.0, "bad", datetime(2026, 3, 9, 12, 0)),  # newest: 24h before the start
+    (None, "b", 3.0, "x3", datetime(2026, 3, 1, 0, 0)),
+    (5, "a", None, "x4", None),
+]
+
+
+@pytest.fixture(scope="module")
+def table(spark):
+    return spark.createDataFrame(ROWS, "id int, kind string, amount double, code string, "
+                                       "ts timestamp")
+
+
+@pytest.fixture(scope="module")
+def dim(spark):
+    return spark.createDataFrame([(1,), (2,)], "id int")
+
+
+def _target(tmp_path, dim, **kw) -> Target:
+    frames = {"dim_ids": dim}
+    return Target(task="step:orders", at="step", table="orders", data_dir=str(tmp_path),
+                  run_id="run-1", started=STARTED, frames=lambda name: frames[name], **kw)
+
+
+def _one(table, tmp_path, dim, check: CheckSpec) -> dict:
+    (result,) = run_checks(table, [check], _target(tmp_path, dim))
+    return result
+
+
+CASES = [  # check, failing rows (by hand), engine
+    (CheckSpec("not_null", "kind"), 1, "pandera"),  # row 2
+    (CheckSpec("not_null", "code"), 0, "pandera"),
+    (CheckSpec("unique", "id"), 1, "pandera"),  # ids 1,2,2,5 (null skipped): one extra 2
+    (CheckSpec("unique", "code"), 0, "pandera"),
+    (CheckSpec("accepted_values", "kind", {"values": ["a", "b"]}), 1, "pandera"),  # zz
+    (CheckSpec("accepted_values", "kind", {"values": ["a", "b", "zz"]}), 0, "pandera"),
+    (CheckSpec("range", "amount", {"min": 0, "max": 10}), 2, "pandera"),  # -1, 20
+    (CheckSpec("range", "amount", {"min": 0}), 1, "pandera"),  # -1
+    (CheckSpec("range", "amount", {"max": 20}), 0, "pandera"),
+    (CheckSpec("range", "amount", {"min": 3, "max": 5, "inclusive": False}), 4, "pandera"),
+    (CheckSpec("regex", "code", {"pattern": r"x\d$"}), 1, "pandera"),  # bad
+    (CheckSpec("regex", "code", {"pattern": r"\d"}), 5, "pandera"),  # matched from the start
+    (CheckSpec("regex", "code", {"pattern": r"[a-z]"}), 0, "pandera"),
+    (CheckSpec("type", "amount", {"type": "double"}), 0, "pandera"),
+    (CheckSpec("type", "amount", {"type": "bigint"}), 5, "pandera"),  # the whole column
+    (CheckSpec("row_count", None, {"min": 1}), 0, "aggregate"),
+    (CheckSpec("row_count", None, {"min": 6}), 1, "aggregate"),
+    (CheckSpec("row_count", None, {"max": 4}), 1, "aggregate"),
+    (CheckSpec("unique_combination", None, {"columns": ["id", "kind"]}), 0, "aggregate"),
+    (CheckSpec("unique_combination", None, {"columns": ["kind"]}), 1, "aggregate"),  # a, a
+    (CheckSpec("unique_combination", None, {"columns": ["id"]}), 1, "aggregate"),  # 2, 2
+    (CheckSpec("expression", None, {"expr": "amount >= 0"}), 1, "aggregate"),  # -1; null not false
+    (CheckSpec("expression", None, {"expr": "amount > -10 and id < 10"}), 0, "aggregate"),
+    (CheckSpec("freshness", None, {"column": "ts", "max_age": "2d"}), 0, "aggregate"),
+    (CheckSpec("freshness", None, {"column": "ts", "max_age": "12h"}), 1, "aggregate"),
+    (CheckSpec("relationship", None, {"column": "id", "to": "dim_ids.id"}), 1, "aggregate"),  # 5
+    (CheckSpec("query", None, {"sql": "select t.* from {this} t left anti join {dim_ids} d "
+                                      "on t.id = d.id"}), 2, "query"),  # ids null and 5
+    (CheckSpec("query", None, {"sql": "select * from {this} where amount > 100"}), 0, "query"),
+]
+
+
+@pytest.mark.parametrize(("check", "failing", "engine"), CASES, ids=lambda c: getattr(c, "name",
+                                                                                      None))
+def test_each_rule_counts_the_rows_it_fails_on(table, dim, tmp_path, check, failing, engine):
+    r = _one(table, tmp_path, dim, check)
+    assert (r["failing"], r["rows"], r["engine"]) == (failing, 5, engine)
+    assert r["status"] == ("failed" if failing else "passed")
+    assert r["share"] == pytest.approx(failing / 5)
+    assert (r["samples"] is None) == (not failing or check.rule in ("row_count", "freshness",
+                                                                     "type"))
+
+
+def test_all_checks_of_a_table_run_together_and_say_what_they_found(table, dim, tmp_path):
+    checks = [c for c, _, _ in CASES]
+    results = run_checks(table, checks, _target(tmp_path, dim))
+    assert [r["failing"] for r in results] == [f for _, f, _ in CASES]
+    assert [r["check"] for r in results] == [c.name for c in checks]
+    failed = sum(1 for _, f, _ in CASES if f)
+    assert summary_line(results) == (f"{len(CASES)} checks: {len(CASES) - failed} passed, "
+                                     f"0 warned, {failed} failed")
+    assert not table.is_cached  # cached while checked only
+
+
+def _share(text: str) -> Threshold:
+    op, value = text.split()
+    return Threshold(op, float(value.rstrip("%")), value.endswith("%"), text)
+
+
+@pytest.mark.parametrize(("severity", "warn_if", "error_if", "status", "threshold"), [
+    ("error", "> 0", "> 0", "failed", "> 0"),
+    ("error", "> 0", "> 10%", "failed", "> 10%"),  # 1 of 5 = 20%
+    ("error", "> 0", "> 20%", "warned", "> 0"),  # 20% is not above 20%
+    ("error", "> 25%", "> 20%", "passed", "> 20%"),
+    ("error", "> 0", ">= 2", "warned", "> 0"),  # a count: 1 row
+    ("error", "> 1", ">= 2", "passed", ">= 2"),
+    ("warn", "> 0", "> 0", "warned", "> 0"),  # a warning never fails
+    ("warn", ">= 50%", "> 0", "passed", ">= 50%"),
+])
+def test_thresholds_on_counts_and_shares_decide_the_status(table, dim, tmp_path, severity,
+                                                           warn_if, error_if, status, threshold):
+    check = CheckSpec("accepted_values", "kind", {"values": ["a", "b"]}, severity,
+                      _share(warn_if), _share(error_if))
+    r = _one(table, tmp_path, dim, check)
+    assert (r["status"], r["threshold"], r["failing"], r["severity"]) == (status, threshold, 1,
+                                                                          severity)
+    assert (r["samples"] is None) == (status == "passed")
+
+
+def _csv(path: str) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def test_failing_rows_are_written_per_check_under_the_table_and_run(table, dim, tmp_path):
+    checks = [CheckSpec("accepted_values", "kind", {"values": ["a", "b"]}),
+              CheckSpec("unique", "id"),
+              CheckSpec("relationship", None, {"column": "id", "to": "dim_ids.id"}),
+              CheckSpec("expression", None, {"expr": "amount >= 0"}, label="no refunds")]
+    results = run_checks(table, checks, _target(tmp_path, dim))
+    folder = os.path.join(str(tmp_path), "quality", "orders", "run-1")
+    paths = [r["samples"] for r in results]
+    assert paths == [os.path.join(folder, f) for f in (
+        "accepted_values_kind.csv", "unique_id.csv", "relationship_id_dim_ids_id.csv",
+        "no_refunds.csv")]
+    header = ["id", "kind", "amount", "code", "ts"]
+    assert _csv(paths[0]) == [header, ["2", "zz", "20.0", "bad", "2026-03-09T12:00:00"]]
+    assert sorted(_csv(paths[1])[1:]) == [["2", "", "-1.0", "x2", "2026-03-09T06:00:00"],
+                                          ["2", "zz", "20.0", "bad", "2026-03-09T12:00:00"]]
+    assert _csv(paths[2]) == [header, ["5", "a", "", "x4", ""]]
+    assert _csv(paths[3])[1][:4] == ["2", "", "-1.0", "x2"]
+    assert sorted(os.listdir(folder)) == sorted(os.path.basename(p) for p in paths)
+
+
+def test_at_most_n_failing_rows_are_written(table, dim, tmp_path):
+    check = CheckSpec("regex", "code", {"pattern": r"\d"})  # all 5 rows fail
+    (r,) = run_checks(table, [check], _target(tmp_path, dim, sample_rows=2))
+    assert r["failing"] == 5 and len(_csv(r["samples"])) == 1 + 2
+
+
+def test_checks_on_missing_columns_are_refused_all_at_once(table, dim, tmp_path):
+    checks = [CheckSpec("not_null", "kindd"), CheckSpec("unique_combination", None,
+                                                        {"columns": ["id", "amout"]})]
+    with pytest.raises(EtlError) as info:
+        run_checks(table, checks, _target(tmp_path, dim))
+    assert "'kindd'" in info.value.message and "'amout'" in info.value.message
+    assert "did you mean 'kind'" in info.value.message
+
+
+def test_an_expression_spark_refuses_names_its_check(table, dim, tmp_path):
+    checks = [CheckSpec("not_null", "id"),
+              CheckSpec("expression", None, {"expr": "no_such_column > 0"}, label="broken")]
+    with pytest.raises(EtlError) as info:
+        run_checks(table, checks, _target(tmp_path, dim))
+    assert "check broken cannot run" in info.value.message
