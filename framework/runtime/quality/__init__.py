@@ -6,8 +6,9 @@ For one checked table, `run_checks`:
   2. runs ONE aggregate pass of its own (`rules.tallies`): the row count, the failing rows of
      every row-wise and uniqueness rule (column rules included: pandera does not count them),
      the newest value of each freshness column -- one Spark job;
-  3. validates each column rule through pandera's PySpark backend (`pandera_rules`): its
-     verdict and message, a job per rule;
+  3. validates column rules through pandera's PySpark backend (`pandera_rules`): its verdict
+     and message, a job per rule -- by default only the rules step 2 found failing rows for,
+     and the type rule (no job); ETL_QUALITY_PANDERA=all validates every one;
   4. counts each relationship's orphans (an anti join with the other table's keys) and each
      query's rows (`spark.sql(text, this=df, **other tables)`);
   5. writes up to 20 failing rows of each failed or warned check (`samples`);
@@ -66,7 +67,7 @@ def run_checks(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> li
     try:
         counts = _aggregate(df, checks, target)
         for i, check in enumerate(checks):
-            if check.rule in COLUMN_RULES:
+            if check.rule in COLUMN_RULES and pandera_rules.wanted(check, counts[i].failing):
                 _pandera(df, check, counts[i])
             elif check.rule == "relationship":
                 counts[i] = _relationship(df, check, counts[i].rows, target)

@@ -3,13 +3,17 @@
 pandera answers pass or fail per rule, never how many rows fail: each of its built-in checks is
 `filter(not rule).limit(1).count() == 0`, one Spark job that stops at the first failing row
 (and scans the whole table when none fails). It does not raise either; it collects what failed on
-the returned frame's `.pandera.errors`, read here at once. So each column rule is validated as a
-schema of its own (one column, one check: its own time and its own message), and the failing
-rows are counted by the table's one aggregate pass (`framework.runtime.quality.rules`).
+the returned frame's `.pandera.errors`, read here at once. So the failing rows of every rule are
+counted by the table's one aggregate pass (`framework.runtime.quality.rules`), which decides the
+status, and pandera validates a column rule as a schema of its own (one column, one check: its
+own time and its own message) when `wanted`: by default only the rules the pass found failing
+(and the type rule, which costs no job), as a job per rule costs more than the whole pass.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +25,37 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
 
+_IMPORT = threading.Lock()
+# Which column rules pandera validates: "failures" (default) -- those the aggregate pass found
+# failing rows for (pandera confirms, in its words), and every `type` rule (a schema check, no
+# Spark job); "all" -- every column rule, a Spark job each (what that costs: bench/quality_bench.py)
+MODE_VARIABLE = "ETL_QUALITY_PANDERA"
+MODES = ("failures", "all")
+
+
+def mode() -> str:
+    value = os.environ.get(MODE_VARIABLE, "failures").strip().lower() or "failures"
+    if value not in MODES:
+        raise EtlError(f"{MODE_VARIABLE}={value!r} is not a pandera mode",
+                       hint=f"use one of {', '.join(MODES)}")
+    return value
+
+
+def wanted(check: CheckSpec, failing: int) -> bool:
+    """Whether pandera validates this column rule (see MODE_VARIABLE)."""
+    return check.rule == "type" or failing > 0 or mode() == "all"
+
+
+def load():
+    """`pandera.pyspark`, imported by one thread at a time: tasks checking tables in parallel
+    would otherwise import it at once and deadlock on pandera's circular imports."""
+    with _IMPORT:
+        import pandera.config
+        import pandera.pyspark
+
+    return pandera.pyspark
+
+
 @dataclass(frozen=True)
 class Verdict:
     passed: bool
@@ -30,10 +65,10 @@ class Verdict:
 
 def validate(df: DataFrame, check: CheckSpec) -> Verdict:
     """Run one column rule through pandera on `df` (cached by the caller)."""
+    pa = load()
     from pandera.config import config_context
-    from pandera.pyspark import DataFrameSchema
 
-    schema = DataFrameSchema({check.column: _column(df, check)}, name=check.name)
+    schema = pa.DataFrameSchema({check.column: _column(df, check)}, name=check.name)
     t0 = time.monotonic()
     with config_context(validation_enabled=True, validation_depth="SCHEMA_AND_DATA",
                         cache_dataframe=False):
@@ -46,7 +81,7 @@ def validate(df: DataFrame, check: CheckSpec) -> Verdict:
 def _column(df: DataFrame, check: CheckSpec):
     """A pandera Column holding just this rule. Its dtype is the column's own (pandera refuses a
     check on a column whose declared type differs), except for the type rule."""
-    from pandera.pyspark import Column
+    Column = load().Column  # noqa: N806
 
     actual = df.schema[check.column].dataType
     if check.rule == "not_null":
@@ -57,7 +92,7 @@ def _column(df: DataFrame, check: CheckSpec):
 
 
 def _check(check: CheckSpec):
-    from pandera.pyspark import Check
+    Check = load().Check  # noqa: N806
 
     p, tag = check.params, check.name
     if check.rule == "accepted_values":
