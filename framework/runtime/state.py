@@ -98,6 +98,13 @@ class RunState:
                 self.cached[task.id] = self._downstream_sinks(task.key)
             self.outputs[task.id] = df
 
+    def keep_cached(self, task: Task, df) -> None:
+        """`df`, `task`'s output, was cached after it was set (for its checks): release it like
+        a cache the plan asked for, once the sinks downstream have published."""
+        with self.lock:
+            self.outputs[task.id] = df
+            self.cached[task.id] = self._downstream_sinks(task.key)
+
     def _downstream_sinks(self, key: str) -> set[str]:
         by_key = {t.key: t for t in self.plan.tasks()}
         todo, sinks = [key], set()

@@ -5,12 +5,13 @@ For one checked table, `run_checks`:
   1. caches it (unless the plan already has), so every job below reads it once from memory;
   2. runs ONE aggregate pass of its own (`rules.tallies`): the row count, the failing rows of
      every row-wise and uniqueness rule (column rules included: pandera does not count them),
-     the newest value of each freshness column -- one Spark job;
+     the newest value of each freshness column, the orphans of each relationship -- one Spark
+     job (plus the reads of the relationships' keys);
   3. validates column rules through pandera's PySpark backend (`pandera_rules`): its verdict
      and message, a job per rule -- by default only the rules step 2 found failing rows for,
      and the type rule (no job); ETL_QUALITY_PANDERA=all validates every one;
-  4. counts each relationship's orphans (an anti join with the other table's keys) and each
-     query's rows (`spark.sql(text, this=df, **other tables)`);
+  4. counts each query's rows (`spark.sql(text, this=df, **other tables)`) -- a relationship's
+     orphans are counted by the pass (the other table's distinct keys left-joined first);
   5. writes up to 20 failing rows of each failed or warned check (`samples`);
 and returns one result record per check (the run record's `quality` list). Which check failed
 is decided by `CheckSpec.status` from the counted failing rows and the thresholds.
@@ -56,12 +57,15 @@ class _Count:
     sample: DataFrame | None = None
 
 
-def run_checks(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> list[dict]:
-    """Run `checks` on `df`; one result record per check, in the order given."""
+def run_checks(df: DataFrame, checks: Sequence[CheckSpec], target: Target,
+               cache: bool = True) -> list[dict]:
+    """Run `checks` on `df`; one result record per check, in the order given. `df` is cached
+    while checked when `cache` says so and it is not already (a staged Parquet table is not:
+    each job reads only the columns it needs from the files, cheaper than caching them all)."""
     if not checks:
         return []
     _require_columns(df, checks, target)
-    cached = not df.is_cached
+    cached = cache and not df.is_cached
     if cached:
         df = df.persist()
     try:
@@ -69,8 +73,6 @@ def run_checks(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> li
         for i, check in enumerate(checks):
             if check.rule in COLUMN_RULES and pandera_rules.wanted(check, counts[i].failing):
                 _pandera(df, check, counts[i])
-            elif check.rule == "relationship":
-                counts[i] = _relationship(df, check, counts[i].rows, target)
             elif check.rule == "query":
                 counts[i] = _query(df, check, counts[i].rows, target)
         return _results(df, checks, counts, target)
@@ -99,14 +101,23 @@ def _at(check: CheckSpec) -> str:
 
 
 def _aggregate(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> list[_Count]:
+    """Every count in one Spark job: the rows, each rule's failing rows, each freshness
+    column's newest value, and each relationship's orphans -- the other table's distinct keys
+    left-joined first (distinct, so no row is repeated; small key sets are broadcast)."""
     from pyspark.sql import functions as F
 
     exprs = [F.count(F.lit(1)).alias("rows")]
+    joined, orphans = df, {}
     for i, check in enumerate(checks):
         exprs += rules.tallies(i, check)
+        if check.rule == "relationship":
+            key, found = rules.col(check.params["column"]), F.col(f"__etl_key{i}")
+            orphans[i] = _keys(check, target, f"__etl_key{i}")
+            joined = joined.join(orphans[i], key == found, "left")
+            exprs.append(F.count_if(key.isNotNull() & found.isNull()).alias(f"q{i}"))
     t0 = time.monotonic()
     try:
-        row = df.agg(*exprs).first().asDict()
+        row = joined.agg(*exprs).first().asDict()
     except Exception as exc:
         raise _which_failed(df, checks, target, exc) from exc
     rows, seconds = int(row["rows"]), time.monotonic() - t0
@@ -117,6 +128,10 @@ def _aggregate(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> li
         failing, detail = rules.table_verdict(check, row.get(f"q{i}"), rows, target.started)
         counts.append(_Count(failing, rows, "aggregate", share if i in counted else 0.0,
                              detail or None))
+        if i in orphans and failing:  # the rows to show: found again only when there are some
+            key = rules.col(check.params["column"])
+            counts[i].sample = df.filter(key.isNotNull()).join(
+                orphans[i], key == F.col(f"__etl_key{i}"), "left_anti")
     return counts
 
 
@@ -155,24 +170,16 @@ def _pandera(df: DataFrame, check: CheckSpec, count: _Count) -> None:
 # -- 4. relationships and queries ----------------------------------------------------------------
 
 
-def _relationship(df: DataFrame, check: CheckSpec, rows: int, target: Target) -> _Count:
-    """Rows whose key (not null) is missing from the other table's column."""
-    from pyspark.sql import functions as F
-
-    column, to = check.params["column"], str(check.params["to"])
-    table, _, other_col = to.rpartition(".")
+def _keys(check: CheckSpec, target: Target, alias: str) -> DataFrame:
+    """The distinct keys of a relationship's other table (`to: <table>.<column>`), as `alias`."""
+    table, _, other_col = str(check.params["to"]).rpartition(".")
     other = target.frames(table)
     if other_col not in other.columns:
         raise EtlError(f"{target.task}: check {check.name}{_at(check)}: {table!r} has no column "
                        f"{printable(other_col)!r}",
                        hint=did_you_mean(other_col, other.columns,
                                          f"its columns are {', '.join(other.columns)}"))
-    keys = other.select(rules.col(other_col).alias("__etl_key")).distinct()
-    orphans = df.filter(rules.col(column).isNotNull()).join(
-        keys, rules.col(column) == F.col("__etl_key"), "left_anti")
-    t0 = time.monotonic()
-    failing = orphans.count()
-    return _Count(failing, rows, "aggregate", round(time.monotonic() - t0, 3), sample=orphans)
+    return other.select(rules.col(other_col).alias(alias)).distinct()
 
 
 def _query(df: DataFrame, check: CheckSpec, rows: int, target: Target) -> _Count:

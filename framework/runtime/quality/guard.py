@@ -17,17 +17,34 @@ from framework.runtime.quality import Target, describe, run_checks
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
+    from framework.plan import Task
     from framework.runtime.state import RunState
 
 
+def check_output(state: RunState, task: Task, at: str, checks: tuple[CheckSpec, ...]) -> None:
+    """A source's or step's checks on its output. An output the plan does not cache is cached
+    for them and kept until the sinks downstream have published (like the plan's caches): the
+    tasks reading it next then read it from memory instead of computing it again."""
+    if not checks:
+        return
+    df = state.outputs[task.id]
+    if not df.is_cached:
+        from pyspark import StorageLevel
+
+        df = df.persist(getattr(StorageLevel, state.spec.optimizations.storage_level))
+        state.keep_cached(task, df)
+    check_table(state, task.key, at, task.id, df, checks)
+
+
 def check_table(state: RunState, task_key: str, at: str, table: str, df: DataFrame,
-                checks: tuple[CheckSpec, ...]) -> list[dict]:
+                checks: tuple[CheckSpec, ...], cache: bool = True) -> list[dict]:
+    """Run `checks` on `df`, record them, say the warnings; raise on an error-level failure."""
     if not checks:
         return []
     target = Target(task=task_key, at=at, table=table, data_dir=state.options.data_dir,
                     run_id=state.record.run_id, started=_started(state),
                     frames=lambda name: other_table(state, name))
-    results = run_checks(df, checks, target)
+    results = run_checks(df, checks, target, cache)
     with state.lock:
         state.record.quality.extend(results)
         for r in results:

@@ -32,9 +32,9 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
     _max_malformed(src, rec, result.quarantine_path)
     state.set_output(task, result.df, rec)
     if src.checks:
-        from framework.runtime.quality.guard import check_table
+        from framework.runtime.quality.guard import check_output
 
-        check_table(state, task.key, "source", src.id, state.outputs[src.id], src.checks)
+        check_output(state, task, "source", src.checks)
 
 
 def _max_malformed(src, rec: TaskRecord, quarantine: str | None) -> None:

@@ -39,7 +39,8 @@ def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
 
 def _staged_checks(sink, df, task: SinkTask, state: RunState):
     """The sink's checks on its staged Parquet version (the table as it would be published,
-    the rows an append keeps included), read back with the DataFrame's column types."""
+    the rows an append keeps included), read back with the DataFrame's column types. Not
+    cached: each job reads just the columns it needs from the files."""
     if not sink.checks:
         return None
 
@@ -48,7 +49,7 @@ def _staged_checks(sink, df, task: SinkTask, state: RunState):
         from framework.runtime.quality.guard import check_table
 
         staged = state.spark.read.schema(df.schema).parquet(literal_path(staging))
-        check_table(state, task.key, "sink", sink.table, staged, sink.checks)
+        check_table(state, task.key, "sink", sink.table, staged, sink.checks, cache=False)
 
     return check
 

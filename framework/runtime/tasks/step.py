@@ -27,6 +27,6 @@ def run(task: StepTask, rec: TaskRecord, state: RunState) -> None:
     state.set_output(task, repartitioned(result, task.repartition), rec)
     checks = state.spec.step(task.id).checks if state.spec.step(task.id) else ()
     if checks:
-        from framework.runtime.quality.guard import check_table
+        from framework.runtime.quality.guard import check_output
 
-        check_table(state, task.key, "step", task.id, state.outputs[task.id], checks)
+        check_output(state, task, "step", checks)
