@@ -142,12 +142,25 @@ def _which_failed(df: DataFrame, checks: Sequence[CheckSpec], target: Target,
         try:
             _ = df.agg(*rules.tallies(i, check)).schema  # analysis only, no job
         except Exception as bad:  # noqa: BLE001 (AnalysisException, ParseException, ...)
-            first = str(bad).strip().splitlines()[0][:300] if str(bad).strip() else ""
             return EtlError(f"{target.task}: check {check.name}{_at(check)} cannot run: "
-                            f"{printable(first)}",
+                            f"{printable(_reason(bad))}",
                             hint="fix the check's expression (Spark SQL, over the table's "
                                  f"columns: {', '.join(df.columns)})")
     return exc
+
+
+def _reason(exc: BaseException) -> str:
+    """What Spark said, in a line: a JVM error's Java exception (Py4J's own first line only
+    says which call failed), else the first line of the message."""
+    java = getattr(exc, "java_exception", None)
+    text = ""
+    if java is not None:
+        try:
+            text = str(java.toString())
+        except Exception:  # noqa: BLE001 (the JVM may be gone)
+            text = ""
+    text = text or str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:400]
 
 
 # -- 3. pandera ----------------------------------------------------------------------------------
@@ -192,9 +205,8 @@ def _query(df: DataFrame, check: CheckSpec, rows: int, target: Target) -> _Count
         t0 = time.monotonic()
         failing = found.count()
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise EtlError(f"{target.task}: check {check.name}{_at(check)} cannot run: "
-                       f"{printable(first)}",
+                       f"{printable(_reason(exc))}",
                        hint="fix the query: Spark SQL returning the failing rows, {this} for "
                             "the checked table, {<id>} for another source, step or sink") from exc
     return _Count(failing, rows, "query", round(time.monotonic() - t0, 3), sample=found)
