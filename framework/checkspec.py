@@ -181,6 +181,9 @@ def _problem(doc: Document, message: str, path: KeyPath, hint: str,
 def _bounds(doc: Document, check: CheckSpec, path: KeyPath) -> list[Problem]:
     low, high = check.params.get("min"), check.params.get("max")
     what = "a range" if check.rule == "range" else "row_count"
+    written = _value(doc, path)
+    if isinstance(written, dict) and set(written) - {"column", *RULES[check.rule][1]}:
+        return []  # a misspelt key: the schema names it, with the one meant
     if low is None and high is None:
         return [_problem(doc, f"{what} needs min, max or both", path,
                          f"e.g. `{check.rule}: {{{'column: price, ' if check.column else ''}"
@@ -192,6 +195,17 @@ def _bounds(doc: Document, check: CheckSpec, path: KeyPath) -> list[Problem]:
         return [_problem(doc, f"{what} has min {low!r} above max {high!r}: nothing can pass",
                          where, "swap them, or fix the one that is wrong")]
     return []
+
+
+def _value(doc: Document, path: KeyPath) -> Any:
+    """The value written at `path` of the document (None when there is none)."""
+    value: Any = doc.data
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
 
 
 def _regex(doc: Document, check: CheckSpec, path: KeyPath) -> list[Problem]:
