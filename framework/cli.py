@@ -165,6 +165,7 @@ def validate(files: tuple[str, ...], vars_: tuple[str, ...]) -> None:
     for path in files:
         try:
             spec = _load(path, vars_).spec
+            _check_report(spec)
         except SpecError as exc:
             problems.extend(exc.problems)
             continue
@@ -200,27 +201,87 @@ def plan(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[
 @pipeline_options
 @click.option("--regenerate", is_flag=True,
               help="Generate raw data again even when it was landed with the same parameters.")
+@click.option("--no-report", is_flag=True,
+              help="Do not build the report bundle the pipeline names (`etl report` builds it "
+                   "later).")
 @handle_errors
 def run(file: str, vars_: tuple[str, ...], data_dir: str | None, select: tuple[str, ...],
-        target: str | None, regenerate: bool) -> None:
-    """Run a pipeline: generate, read, transform and publish its tables."""
+        target: str | None, regenerate: bool, no_report: bool) -> None:
+    """Run a pipeline: generate, read, transform and publish its tables, then build the report
+    bundle it names (a whole run only: not with --select)."""
     from framework.masking import HidingConsole, hiding_output
     from framework.plan import build_plan
     from framework.richconsole import RichConsole
     from framework.runtime.executor import RunOptions, run_pipeline
 
     spec, graph = _load(file, vars_, target)
+    with_report = bool(spec.report) and not select and not no_report
+    if with_report:  # a report that cannot be built is said before any work (exit 2)
+        _check_report(spec)
     directory = _data_dir(data_dir)
     the_plan = build_plan(spec, directory, list(select), graph)
     options = RunOptions(data_dir=directory, select=tuple(select), regenerate=regenerate,
-                         vars=dict(spec.vars), overrides=tuple(vars_), target=target)
+                         vars=dict(spec.vars), overrides=tuple(vars_), target=target,
+                         stop_session=not with_report)  # the report's queries reuse it
     console = RichConsole(_terminal())
     with hiding_output(_secrets()):
         try:
             record = run_pipeline(spec, the_plan, options, HidingConsole(console, _secrets()))
+        except BaseException:
+            if with_report:  # left running for the report, which a failed run does not get
+                _stop_session()
+            raise
         finally:
             console.close()
-    _terminal().print(f"[dim]run record: {os.path.join(record.folder, 'run.json')}[/]")
+    _terminal().print(f"[dim]run record: {os.path.join(record.folder, 'run.json')}[/]",
+                      soft_wrap=True)  # a path broken over two lines cannot be copied
+    if with_report:
+        _report_after_run(spec, directory, record, file)
+
+
+def _check_report(spec) -> None:
+    """The report the pipeline names, checked like the pipeline (SpecError: located, exit 2)."""
+    if spec.report:
+        from framework.report.bundle import pipeline_report
+
+        pipeline_report(spec)
+
+
+def _report_after_run(spec, directory: str, record, file: str) -> None:
+    """Build the bundle of the run that just succeeded on its still running session. The
+    tables are published whatever happens here: a failure says so and how to build it again."""
+    import time
+
+    from framework.masking import hiding_output
+    from framework.report.bundle import make_bundle
+    from framework.runtime.session import running_session
+
+    again = f"etl report {file} --run {record.run_id} --data-dir {directory}"
+    t0 = time.monotonic()
+    try:
+        with hiding_output(_secrets()):
+            bundle = make_bundle(spec, directory, run=record.to_json(), spark=running_session())
+    except SpecError:  # the report's own mistakes (a column a query lacks), located
+        _terminal(stderr=True).print(
+            f"[red]the run succeeded and its tables are published, but its report could not be "
+            f"built[/]; fix the report, then: {again}")
+        raise
+    except EtlError as exc:
+        raise EtlError(f"the run succeeded and its tables are published, but its report "
+                       f"could not be built: {exc.message}",
+                       hint=f"{exc.hint + '; then ' if exc.hint else ''}build it with: {again}"
+                       ) from exc
+    finally:
+        _stop_session()
+    _terminal().print(f"report: {os.path.join(bundle.folder, 'index.html')} ({bundle.charts} "
+                      f"charts, {bundle.tables} sections, {time.monotonic() - t0:.1f}s)",
+                      soft_wrap=True)
+
+
+def _stop_session() -> None:
+    from framework.runtime.session import stop_running_session
+
+    stop_running_session()
 
 
 @cli.command()
@@ -445,7 +506,7 @@ def report(file: str, run_id: str | None, target: str, out: str | None, vars_: t
     bundle = make_bundle(spec, _data_dir(data_dir), run_id=run_id, target=target, out=out)
     _terminal().print(f"report: {os.path.join(bundle.folder, 'index.html')} "
                       f"({bundle.charts} charts, {bundle.tables} sections, "
-                      f"{bundle.queries} queries, {bundle.seconds:.1f}s)")
+                      f"{bundle.queries} queries, {bundle.seconds:.1f}s)", soft_wrap=True)
 
 
 def _print_rows(result, fmt: str) -> None:

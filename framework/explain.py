@@ -26,7 +26,8 @@ _TITLES = {
     "transform": "Transform",
     "publish": "Publish warehouse tables",
 }
-_NOTE_STYLES = {"cache": "yellow", "broadcast": "magenta"}  # a note's first word, coloured
+# a note's first word, coloured
+_NOTE_STYLES = {"cache": "yellow", "broadcast": "magenta", "check": "blue"}
 
 
 def escape(text: str) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
+from framework.checkspec import check_inputs, declared_checks
 from framework.errors import Location, Problem, SpecError, UsageError, did_you_mean, format_path
 from framework.spec import PipelineSpec, StepSpec
 
@@ -216,7 +217,37 @@ def check_graph(spec: PipelineSpec) -> tuple[Graph, list[Problem]]:
     for edge in edges:
         if edge.producer not in deps[edge.consumer]:
             deps[edge.consumer].append(edge.producer)
+    problems += _check_edges(spec, deps)
     return Graph(nodes, {k: tuple(v) for k, v in deps.items()}), problems
+
+
+def _check_edges(spec: PipelineSpec, deps: dict[str, list[str]]) -> list[Problem]:
+    """A check that reads other outputs (a relationship's `to:`, a query's `{name}`) makes its
+    table read them too: they are computed first and kept until the check has run. A check may
+    not read what is computed from its own table (a cycle), nor a source's check a step (sources
+    are read and checked before any step): a Problem each."""
+    problems = []
+    for key, owner_path, check in declared_checks(spec):
+        for sid in check_inputs(spec, check) if key in deps else ():
+            producer = _resolve(spec, sid)
+            if producer is None or producer == key or producer in deps[key]:
+                continue
+            if key.startswith("source:") and producer.startswith("step:"):
+                problems.append(Problem(
+                    f"check {check.name!r} of {key.replace(':', ' ')} reads step {sid!r}: a "
+                    "source is checked right after it is read, before any step", check.loc,
+                    f"{owner_path}.checks", "read other sources only here, or check this on "
+                                            "a step or sink that reads both"))
+                continue
+            if key in _reach(producer, lambda k: deps.get(k, ())):
+                problems.append(Problem(
+                    f"check {check.name!r} of {key.replace(':', ' ')} reads {sid!r}, which is "
+                    f"computed from {key.partition(':')[2]!r}", check.loc, f"{owner_path}.checks",
+                    f"a check runs when its table is computed; check this on {sid!r} (or a "
+                    f"sink of it) instead"))
+                continue
+            deps[key].append(producer)
+    return problems
 
 
 def build_graph(spec: PipelineSpec) -> Graph:

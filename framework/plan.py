@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
+from framework.checks import DEFAULT_THRESHOLD, CheckSpec, Threshold
 from framework.graph import Graph, build_graph
 from framework.paths import data_path
 from framework.spec import PipelineSpec, Repartition, SinkSpec, SourceSpec, StepSpec
@@ -133,17 +134,21 @@ class ReadTask(CachedTask):
     encoding: str | None = field(default=None, metadata=_OPTIONAL)
     generated_by: str | None = field(default=None, metadata=_OPTIONAL)
     options: dict[str, str] = field(default_factory=dict, metadata=_OPTIONAL)
+    max_malformed: Threshold | None = field(default=None, metadata=_OPTIONAL)
+    checks: tuple[CheckSpec, ...] = field(default=(), metadata=_OPTIONAL)  # on the valid rows
 
     def headline(self) -> str:
         return f"{self.format} {self.path}"
 
     def notes(self) -> list[str]:
+        limit = f" (the run fails above {self.max_malformed.text.lstrip('> ')})" \
+            if self.max_malformed else ""
         lines = [f"schema: {_columns(self.schema)}",
-                 f"malformed rows: {self.on_malformed}; "
+                 f"malformed rows: {self.on_malformed}{limit}; "
                  + ("0 rows allowed" if self.allow_empty else "0 rows refuse the run")]
         if self.encoding:
             lines.append(f"encoding: {self.encoding}")
-        return lines + super().notes()
+        return lines + check_notes(self.checks, self.deps) + super().notes()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -158,6 +163,7 @@ class StepTask(CachedTask):
     repartition: Repartition | None = field(default=None, metadata=_OPTIONAL)
     sql: str | None = field(default=None, metadata=_OPTIONAL)
     tags: tuple[str, ...] = field(default=(), metadata=_OPTIONAL)
+    checks: tuple[CheckSpec, ...] = field(default=(), metadata=_OPTIONAL)  # on its output
 
     def label(self) -> str:
         return f"{self.id} = {self.transform}({', '.join(self.inputs)})"
@@ -173,7 +179,7 @@ class StepTask(CachedTask):
             lines.append("broadcast " + ", ".join(self.broadcast))
         if self.repartition:
             lines.append(repartition_text(self.repartition))
-        return lines + super().notes()
+        return lines + check_notes(self.checks, self.deps, self.inputs) + super().notes()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,6 +195,8 @@ class SinkTask(Task):
     partition_by: tuple[str, ...] = field(default=(), metadata=_OPTIONAL)
     repartition: Repartition | None = field(default=None, metadata=_OPTIONAL)
     postgres_table: str | None = field(default=None, metadata=_OPTIONAL)  # never the DSN
+    # on the staged table, before the swap: the `columns:` shorthand first, then `checks:`
+    checks: tuple[CheckSpec, ...] = field(default=(), metadata=_OPTIONAL)
 
     def label(self) -> str:
         return f"{self.id} <- {self.source}"
@@ -205,7 +213,34 @@ class SinkTask(Task):
             lines.append("partitioned by " + ", ".join(self.partition_by))
         if self.repartition:
             lines.append(repartition_text(self.repartition))
-        return lines
+        if self.checks:
+            lines.append("checked on the staged table; an error-level failure keeps the "
+                         "published one")
+        return lines + check_notes(self.checks, self.deps, (self.source,))
+
+
+def check_notes(checks: tuple[CheckSpec, ...], deps: tuple[str, ...] = (),
+                inputs: tuple[str, ...] = ()) -> list[str]:
+    """One line per check: `check not_null(id) [error]`, with thresholds when not `> 0`; and
+    what the checks read besides the task's own inputs (computed first, kept till then)."""
+    extra = [d.partition(":")[2] for d in deps if d.startswith(("source:", "step:"))
+             and d.partition(":")[2] not in inputs]
+    lines = [f"checks read {', '.join(extra)} (computed first)"] if checks and extra else []
+    for check in checks:
+        bounds = [f"{word} {t.text}" for word, t, used in (
+            ("fails if", check.error_if, check.severity == "error"),
+            ("warns if", check.warn_if, True)) if used and t != DEFAULT_THRESHOLD]
+        more = f" ({'; '.join(bounds)})" if bounds else ""
+        lines.append(f"check {check.name} [{check.severity}]{more}")
+    return lines
+
+
+def check_facts(check: CheckSpec) -> dict[str, Any]:
+    """A check in the JSON plan: what runs, how much it matters, where it is declared."""
+    return {"name": check.name, "rule": check.rule, "column": check.column,
+            "params": dict(check.params), "severity": check.severity,
+            "warn_if": check.warn_if.text, "error_if": check.error_if.text,
+            "line": check.loc.line if check.loc else None}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -252,13 +287,17 @@ class ViewsTask(Task):
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, CheckSpec):
+        return check_facts(value)
+    if isinstance(value, Threshold):
+        return value.text
     if isinstance(value, Repartition):
         out: dict[str, Any] = {"num": value.num, "by": list(value.by)}
         if value.coalesce:
             out["coalesce"] = True
         return out
     if isinstance(value, tuple):
-        return list(value)
+        return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return dict(value)
     return value
@@ -435,14 +474,16 @@ def _read_task(spec: PipelineSpec, src: SourceSpec, common: dict, data_dir: str)
         allow_empty=src.allow_empty, schema=src.schema.ddl() if src.schema else "inferred",
         encoding=src.encoding or None,
         generated_by=f"{src.generated_by}.{src.table}" if src.generated_by else None,
-        options=dict(src.options or {}))
+        options=dict(src.options or {}), max_malformed=src.max_malformed,
+        checks=tuple(src.checks))
 
 
 def _step_task(spec: PipelineSpec, step: StepSpec, common: dict) -> StepTask:
     return StepTask(**common, **_cache(spec, step, common["consumers"]),
                     transform=step.transform, inputs=tuple(step.inputs),
                     params=dict(step.params), broadcast=tuple(step.broadcast),
-                    repartition=step.repartition, sql=step.sql, tags=tuple(step.tags))
+                    repartition=step.repartition, sql=step.sql, tags=tuple(step.tags),
+                    checks=tuple(step.checks))
 
 
 def _sink_task(spec: PipelineSpec, sink: SinkSpec, common: dict, data_dir: str) -> SinkTask:
@@ -453,4 +494,4 @@ def _sink_task(spec: PipelineSpec, sink: SinkSpec, common: dict, data_dir: str) 
         path=os.path.join(data_path(data_dir, spec.warehouse.path), sink.table),
         compression=sink.compression or spec.warehouse.compression,
         partition_by=tuple(sink.partition_by), repartition=sink.repartition,
-        postgres_table=postgres)
+        postgres_table=postgres, checks=tuple(sink.checks))

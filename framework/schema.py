@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from framework.atomicfile import write_text
+from framework.checks import COLUMN_RULES, RULES, SEVERITIES
 from framework.errors import KeyPath, Problem, did_you_mean, format_path
 from framework.loader import Document
 from framework.registry import Registry
@@ -150,6 +151,12 @@ def _source() -> dict:
                          "UTF-16, ..."),
         "allow_empty": {"type": "boolean", "description": "publish even when the source reads "
                         "0 rows (default false: such a run fails before publishing)"},
+        "max_malformed": {
+            "type": ["integer", "string"], "minimum": 0, "pattern": _SHARE,
+            "description": "the most malformed rows a run accepts (a count, or a share of "
+                           "the rows read like 1%); above it the run fails before publishing",
+            "x-messages": {"pattern": "expected a number of rows or a share like 1% or 0.5%"}},
+        "checks": _checks("the rows read (the valid ones)"),
         "description": _str(),
     }, oneOf=[{"required": ["generated"],
                "not": {"anyOf": [{"required": ["format"]}, {"required": ["path"]}]}},
@@ -172,6 +179,7 @@ def _step(registry: Registry) -> dict:
         "broadcast": _names("inputs to mark with a broadcast hint"),
         "repartition": _repartition(),
         "tags": {"type": "array", "items": {"type": "string"}},
+        "checks": _checks("the step's output, when it is computed"),
     }, required=("id",), oneOf=[{"required": [k]} for k in ("transform", "sql", "sql_file")],
         allOf=[{"not": {"required": ["input", "inputs"]},
                 "x-messages": {"not": "use either `input:` or `inputs:`, not both"}}]
@@ -208,10 +216,106 @@ def _sink() -> dict:
         "indexes": {"type": "array", "description": "indexes in PostgreSQL, each a list of "
                     "columns", "items": {"type": "array", "items": {"type": "string"},
                                          "minItems": 1}},
-        "columns": {"type": "object", "description": "column -> what is known of it",
-                    "additionalProperties": _obj({"description": _str(
-                        "what the column holds (COMMENT ON COLUMN in PostgreSQL)")})},
+        "columns": {"type": "object", "description": "column -> what is known of it, and the "
+                    "checks it must pass (severity error) before the table is published",
+                    "additionalProperties": _column_entry()},
+        "checks": _checks("the staged table, before it replaces the published one"),
     }, required=("from",))
+
+
+_SHARE = r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"
+_THRESHOLD = r"^\s*(>|>=|<|<=|=|==|!=)\s*[0-9]+(\.[0-9]+)?\s*%?\s*$"
+_MAX_AGE = r"^\s*[0-9]+\s*[smhdw]\s*$"
+_SCALAR = {"type": ["string", "number", "boolean"]}
+_BOUND = {"type": ["number", "string"], "description": "a number, or a date/timestamp text"}
+# (rule, parameter) or parameter -> the schema of its value
+_PARAMS: dict[tuple[str, str] | str, dict] = {
+    "column": _given("the column checked"),
+    "values": {"type": "array", "items": _SCALAR, "minItems": 1,
+               "description": "the values allowed"},
+    ("range", "min"): _BOUND, ("range", "max"): _BOUND,
+    "inclusive": {"type": "boolean", "description": "min and max themselves allowed "
+                  "(default true)"},
+    "pattern": _given("a regular expression every value matches (Java syntax, as Spark's "
+                      "rlike)"),
+    "type": _str("a Spark SQL type", pattern=_COLUMN_TYPE, **{"x-messages": {
+        "pattern": "unknown column type; use a Spark SQL type such as string, int, bigint, "
+                   "double, boolean, date, timestamp or decimal(10,2)"}}),
+    ("row_count", "min"): {"type": "integer", "minimum": 0},
+    ("row_count", "max"): {"type": "integer", "minimum": 0},
+    "columns": {"type": "array", "items": _given("a column"), "minItems": 1},
+    "to": _str("<sink table or source/step id>.<column> where every value must be found",
+               pattern=r"^[^.\s]+\.[^.\s]+$",
+               **{"x-messages": {"pattern": "expected <table or id>.<column>"}}),
+    "expr": _given("a Spark SQL boolean every row satisfies"),
+    "max_age": _str("how old the newest value may be, relative to the run's start: 90m, "
+                    "36h, 2d, 1w", pattern=_MAX_AGE, **{"x-messages": {
+                        "pattern": "expected an age like 90m, 36h, 2d or 1w"}}),
+    "sql": _given("Spark SQL returning the failing rows; {this} is the checked table, "
+                  "{<id>} another source's, step's or sink's rows in this run"),
+}
+# a rule whose whole value may be its one parameter written plainly
+_PLAIN = {"unique_combination": ("columns", "array"), "expression": ("expr", "string"),
+          "query": ("sql", "string")}
+
+
+def _rule_params(rule: str) -> dict:
+    """The mapping form of a rule's value: its parameters (a column rule's `column` first)."""
+    per_column, params, required = RULES[rule]
+    names = (("column",) if per_column else ()) + params
+    return _obj({n: _PARAMS.get((rule, n), _PARAMS.get(n, {})) for n in names},
+                required=(("column",) if per_column else ()) + required)
+
+
+def _rule_value(rule: str) -> dict:
+    """`rule: column` or `rule: {column: c, ...}`; a table rule a mapping, or its plain form."""
+    per_column, params, _ = RULES[rule]
+    mapping = _rule_params(rule)
+    if per_column and not params:
+        plain, kind = "column", "string"
+    elif rule in _PLAIN:
+        plain, kind = _PLAIN[rule]
+    else:
+        return mapping
+    form = _PARAMS[plain] if kind == "array" else {"minLength": 1}
+    return {"type": [kind, "object"], "if": {"type": "object"}, "then": mapping,
+            "else": form}
+
+
+def _checks(what: str) -> dict:
+    """A `checks:` list: each item one rule, plus how much it matters."""
+    rules = ", ".join(RULES)
+    threshold = _str("`> 0`, `>= 10` (failing rows) or `> 1%` (their share)",
+                     pattern=_THRESHOLD, **{"x-messages": {
+                         "pattern": "expected a comparison and a number of failing rows or a "
+                                    "share: `> 0`, `>= 10`, `> 1%`"}})
+    item = _obj({**{rule: _rule_value(rule) for rule in RULES},
+                 "severity": {"enum": list(SEVERITIES), "description":
+                              "error (default): the table is not published; warn: recorded"},
+                 "warn_if": threshold, "error_if": threshold,
+                 "name": _given("how messages and the run record name the check")},
+                oneOf=[{"required": [rule]} for rule in RULES],
+                **{"x-messages": {"oneOf": "a check has exactly one rule"},
+                   "x-hints": {"oneOf": f"write one rule per list item, e.g. `- not_null: id`; "
+                                        f"the rules: {rules}"}})
+    return {"type": "array", "items": item, "description": f"data-quality checks on {what}"}
+
+
+def _column_entry() -> dict:
+    """A sink's `columns:` entry: its description and the shorthand column rules."""
+    shorthand = {"not_null": {"type": "boolean", "description": "no row holds null"},
+                 "unique": {"type": "boolean", "description": "no value repeats"}}
+    for rule in COLUMN_RULES:
+        _, params, _ = RULES[rule]
+        if rule in shorthand:
+            continue
+        if len(params) == 1:
+            shorthand[rule] = _PARAMS.get((rule, params[0]), _PARAMS[params[0]])
+        else:
+            shorthand[rule] = _obj({p: _PARAMS.get((rule, p), _PARAMS.get(p, {}))
+                                    for p in params})
+    return _obj({"description": _str("what the column holds (COMMENT ON COLUMN in PostgreSQL)"),
+                 **shorthand})
 
 
 def _selection() -> dict:
@@ -260,8 +364,8 @@ def _accepts_substitution(node: Any) -> Any:
         return [_accepts_substitution(n) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: _accepts_substitution(v) if k not in ("x-messages", "const") else v
-           for k, v in node.items()}
+    out = {k: v if k in ("x-messages", "x-hints", "const") else _properties(v)
+           if k == "properties" else _accepts_substitution(v) for k, v in node.items()}
     types = out.get("type")
     types = set(types) if isinstance(types, list) else {types} if types else set()
     typed_leaf = types and "string" not in types and types <= _NON_STRING - {"object"}
@@ -269,6 +373,13 @@ def _accepts_substitution(node: Any) -> Any:
     if typed_leaf or constrained:
         return {"anyOf": [out, _SUBSTITUTION]}
     return out
+
+
+def _properties(node: Any) -> Any:
+    """A `properties` mapping: its keys are names (`type` too), each value a schema."""
+    if not isinstance(node, dict):
+        return node
+    return {name: _accepts_substitution(schema) for name, schema in node.items()}
 
 
 def editor_schema(registry: Registry) -> dict:
@@ -321,7 +432,8 @@ def _explain(error: ValidationError, doc: Document, root: KeyPath) -> list[tuple
         return [(p, path, validator) for p in _missing_keys(error, doc, path)]
     if validator in ("anyOf", "oneOf") and not custom and error.context:
         return _explain(best_match(error.context), doc, root)
-    message, hint = (custom, _context_hint(error)) if custom else _describe(error, path)
+    message, hint = (custom, _custom_hint(error) or _context_hint(error)) if custom \
+        else _describe(error, path)
     loc = doc.key_location(path) if validator in _SECONDARY else doc.locate(path)
     return [(Problem(message, loc, format_path(path), hint or None), path, validator)]
 
@@ -329,6 +441,11 @@ def _explain(error: ValidationError, doc: Document, root: KeyPath) -> list[tuple
 def _custom_message(error: ValidationError) -> str | None:
     messages = error.schema.get("x-messages", {}) if isinstance(error.schema, dict) else {}
     return messages.get(error.validator)
+
+
+def _custom_hint(error: ValidationError) -> str | None:
+    hints = error.schema.get("x-hints", {}) if isinstance(error.schema, dict) else {}
+    return hints.get(error.validator)
 
 
 def _context_hint(error: ValidationError) -> str:

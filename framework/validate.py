@@ -29,6 +29,14 @@ from typing import Any, NamedTuple
 import jinja2
 
 from framework import spec as S
+from framework.checkspec import (
+    Declared,
+    item_problems,
+    parse_checks,
+    parse_max_malformed,
+    parse_shorthand,
+    spec_problems,
+)
 from framework.errors import (
     KeyPath,
     Location,
@@ -100,6 +108,7 @@ def load_checked(
     spec = builder.pipeline()
     rejected = _rejected_values(schema_problems, doc)
     graph, found = check_spec(spec, registry, broken)
+    found += spec_problems(spec, doc, builder.declared)
     problems += builder.problems + [p for p in found
                                     if not any(within_path(p.path, r) for r in rejected)]
     if problems:  # a schema file two sources share is checked twice: say each thing once
@@ -151,6 +160,7 @@ class _Builder:
         self.registry = registry
         self.data = doc.data
         self.problems: list[Problem] = []
+        self.declared: list[Declared] = []  # every check, in file order
         self.folder = Path(doc.file).parent
         self.opts = self.optimizations()
 
@@ -168,6 +178,13 @@ class _Builder:
     def fail(self, message: str, path: KeyPath, hint: str, loc: Location | None = None) -> None:
         where = loc or self.doc.locate(path)
         self.problems.append(Problem(message, where, format_path(path), hint))
+
+    def checks(self, found: list[Declared]) -> tuple:
+        """The checks of one table, kept for the whole-pipeline checks; their own problems."""
+        self.declared += found
+        for declared in found:
+            self.problems += item_problems(self.doc, declared)
+        return tuple(d.check for d in found)
 
     def pipeline(self) -> S.PipelineSpec:
         d = self.data
@@ -277,6 +294,8 @@ class _Builder:
             on_malformed=_text(raw.get("on_malformed")) or "fail",
             encoding=_text(raw.get("encoding")) or None,
             allow_empty=raw.get("allow_empty") is True,
+            max_malformed=parse_max_malformed(raw.get("max_malformed")),
+            checks=self.checks(parse_checks(self.doc, base, raw, "source", sid)),
             loc=self.doc.key_location(base), locs=self.locs(base),
         )
 
@@ -351,7 +370,9 @@ class _Builder:
             cache=self.storage_level(raw.get("cache")),
             broadcast=_names(raw.get("broadcast")),
             repartition=_repartition(raw.get("repartition")), tags=_names(raw.get("tags")),
-            description=_text(raw.get("description")), loc=self.doc.locate(base), locs=locs,
+            description=_text(raw.get("description")),
+            checks=self.checks(parse_checks(self.doc, base, raw, "step", _text(raw.get("id")))),
+            loc=self.doc.locate(base), locs=locs,
         )
 
     @staticmethod
@@ -414,6 +435,8 @@ class _Builder:
             references={str(k): _text(v) for k, v in _dict(raw.get("references")).items()},
             indexes=tuple(_names(i) for i in raw.get("indexes") or [] if isinstance(i, list)),
             columns={str(k): _dict(v) for k, v in _dict(raw.get("columns")).items()},
+            checks=self.checks(parse_shorthand(self.doc, base, _dict(raw.get("columns")), table)
+                               + parse_checks(self.doc, base, raw, "sink", table)),
             loc=self.doc.key_location(base), locs=self.locs(base, {"partition_by":
                                                                     "partition_by[0]"}),
         )
@@ -729,10 +752,22 @@ class _Checker:
                 self.add(f"on_malformed: {src.on_malformed} only applies to csv and json sources",
                          src.locs.get("on_malformed", src.loc), f"{base}.on_malformed",
                          "remove it; parquet files are typed, so rows cannot be malformed")
+            if src.max_malformed is not None:
+                self.max_malformed(src, base)
             if src.encoding and src.format == "parquet":
                 self.add("encoding only applies to csv and json sources",
                          src.locs.get("encoding", src.loc), f"{base}.encoding",
                          "remove it; parquet stores text as UTF-8")
+
+    def max_malformed(self, src: S.SourceSpec, base: str) -> None:
+        where, path = src.locs.get("max_malformed", src.loc), f"{base}.max_malformed"
+        if src.format == "parquet":
+            self.add("max_malformed only applies to csv and json sources", where, path,
+                     "remove it; parquet files are typed, so rows cannot be malformed")
+        elif src.on_malformed == "fail":
+            self.add("max_malformed needs on_malformed: quarantine or drop", where, path,
+                     "with on_malformed: fail (the default) one malformed row fails the run; "
+                     "add `on_malformed: quarantine` to keep them aside up to this limit")
 
     def generated(self, src: S.SourceSpec, base: str) -> None:
         where, path = src.locs.get("generated", src.loc), f"{base}.generated"

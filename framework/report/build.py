@@ -116,7 +116,8 @@ def build_bundle(spec: Any, report: ReportDef, out: str, results: Results,
             files.text("run.json", json.dumps(run, indent=2, sort_keys=True, default=str))
         model = PageModel(report.title, _subtitle(report, run),
                           tuple(_card(c, results[c.query]) for c in report.cards),
-                          tuple(sections), _summary(run) if run else None)
+                          tuple(sections), _summary(run) if run else None,
+                          _quality(run) if run else ())
         files.text("index.html", render_page(model))
         _replace(work, out)
     except BaseException:
@@ -257,6 +258,30 @@ def _summary(run: dict[str, Any]) -> RunSummary:
     return RunSummary(str(run.get("run_id")), str(run.get("status")),
                       float(seconds) if isinstance(seconds, int | float) else None, tables,
                       malformed, quarantined)
+
+
+def _quality(run: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+    """One row per check in the record (its `quality` list), failed ones first: table, check,
+    severity, status, failing rows, their share, what decided and where the samples are."""
+    entries = [q for q in run.get("quality") or [] if isinstance(q, dict)]
+    order = {"failed": 0, "warned": 1}
+    rows = []
+    for q in sorted(entries, key=lambda q: (order.get(str(q.get("status")), 2),
+                                            str(q.get("table")), str(q.get("check")))):
+        detail = [f"{q.get('at')} check" if q.get("at") else ""]
+        if q.get("threshold") and q.get("status") != "passed":
+            detail.append(f"when failing rows {q.get('threshold')}")
+        if q.get("samples"):  # under the data dir: said relative to it
+            samples, base = str(q.get("samples")), str(run.get("data_dir") or "")
+            if base and samples.startswith(base.rstrip("/") + "/"):
+                samples = os.path.relpath(samples, base)
+            detail.append(f"failing rows in {samples}")
+        share = q.get("share")
+        rows.append((str(q.get("table")), str(q.get("check")), str(q.get("severity")),
+                     str(q.get("status")), show(q.get("failing"), "integer"),
+                     show(share, "rate") if isinstance(share, int | float) else "–",
+                     "; ".join(d for d in detail if d)))
+    return tuple(rows)
 
 
 def _size(size: Any) -> str:

@@ -173,7 +173,8 @@ def _heatmap(ax: Any, chart: ChartDef, data: dict) -> None:
     ax.set_xticks(range(len(cols)), _labels(cols),
                   rotation=45 if len(cols) > 12 or any(isinstance(c, dt.date) for c in cols)
                   else 0, ha="right" if len(cols) > 12 else "center")
-    ax.set_yticks(range(len(rows)), _labels(rows))
+    names = dict(zip(ys, data[chart.label], strict=True)) if chart.label else {}
+    ax.set_yticks(range(len(rows)), _labels([names.get(r, r) for r in rows]))  # label: a name
     ax.grid(False)
     bar = ax.figure.colorbar(image, ax=ax, pad=0.01)
     form = axis(chart.format)

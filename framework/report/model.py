@@ -70,13 +70,16 @@ class RunSummary:
     quarantined: int
 
 
+QUALITY_COLUMNS = ("Table", "Check", "Severity", "Status", "Failing rows", "Share", "Detail")
+
+
 @dataclass(frozen=True)
 class PageModel:
-    """Everything the page shows; quality: (check, status, detail), empty until issue 14."""
+    """Everything the page shows; quality: one row of QUALITY_COLUMNS per check the run did."""
 
     title: str
     subtitle: str
     cards: tuple[Card, ...]
     sections: tuple[Section, ...]
     run: RunSummary | None
-    quality: tuple[tuple[str, str, str], ...] = ()
+    quality: tuple[tuple[str, ...], ...] = ()

@@ -24,7 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from framework.errors import EtlError
-from framework.report.model import PageModel, RunSummary, Section, Table
+from framework.report.model import QUALITY_COLUMNS, PageModel, RunSummary, Section, Table
 from framework.text import printable
 
 _BLANKS = {"", "-", "\u2013", "\u2014", "n/a", "na", "null", "none", "nan"}
@@ -201,7 +201,7 @@ def render_page(model: PageModel) -> str:
     _unique_ids(model)
     quality = None
     if model.quality:
-        columns, rows = _grid(("Check", "Status", "Detail"), model.quality, tone_column=1)
+        columns, rows = _grid(QUALITY_COLUMNS, model.quality, tone_column=3)
         quality = {"columns": columns, "rows": rows}
     return template.render(
         model=model, sections=[_section(s) for s in model.sections],

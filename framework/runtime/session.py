@@ -185,7 +185,9 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
     }
     java_opts = ["-Duser.timezone=UTC"]
     if opts.jit == "quick":
-        java_opts.append("-XX:TieredStopAtLevel=1")
+        # C1 only; its code cache would default to 48 MB, which a run followed by its report's
+        # queries fills (the JVM then stops compiling and says so on standard output)
+        java_opts += ["-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m"]
     if log_file:
         java_opts.append(f"-Dlog4j2.configurationFile=file:{log_file}.properties")
         jvm_log = os.path.join(os.path.dirname(log_file), "jvm.log")
@@ -246,6 +248,27 @@ def build_session(settings: SessionSettings, log_file: str | None = None):
             except Exception:  # static settings of an existing session cannot change
                 pass
     return session
+
+
+def running_session():
+    """The session a run left running (`RunOptions(stop_session=False)`), or None."""
+    from pyspark.sql import SparkSession
+
+    return SparkSession.getActiveSession() or SparkSession._instantiatedSession
+
+
+def stop_running_session() -> None:
+    """Stop the session a run left running, if any (a JVM already gone is not an error)."""
+    import sys
+
+    if "pyspark" not in sys.modules:  # no session was ever started by this process
+        return
+    session = running_session()
+    if session is not None:
+        try:
+            session.stop()
+        except Exception:
+            pass
 
 
 # What a query pays for on first use only, once per JVM. ICU's case mappings, which Spark's

@@ -17,14 +17,14 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     data_dir = str(tmp_path_factory.mktemp("clickstream"))
-    run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL,
-            "--var", "malformed_rate=0.02")
+    out = run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL,
+                  "--var", "malformed_rate=0.02")
     runs = os.listdir(os.path.join(data_dir, "runs"))
     with open(os.path.join(data_dir, "runs", runs[0], "run.json")) as fh:
         record = json.load(fh)
     warehouse = os.path.join(data_dir, "warehouse")
     tables = {t: read_table(warehouse, t) for t in TABLES}
-    return data_dir, record, tables
+    return data_dir, record, tables, out.stdout
 
 
 def _raw(data_dir: str, table: str) -> pd.DataFrame:
@@ -61,7 +61,7 @@ def expected(published):
 
 
 def test_malformed_rows_are_quarantined_and_counted(published, expected):
-    data_dir, record, tables = published
+    data_dir, record, tables, _ = published
     source = next(t for t in record["tasks"] if t["key"] == "source:events")
     assert expected["broken"] > 0
     assert source["malformed"] == expected["broken"]
@@ -151,7 +151,27 @@ def test_a_rerun_with_the_same_inputs_publishes_the_same_tables(published):
     data_dir = published[0]
     warehouse = os.path.join(data_dir, "warehouse")
     before = {t: fingerprint(warehouse, t) for t in TABLES}
+    reports = set(os.listdir(os.path.join(data_dir, "reports")))
     out = run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL,
-                  "--var", "malformed_rate=0.02")
+                  "--var", "malformed_rate=0.02", "--no-report")
     assert "already landed" in out.stdout  # the raw layer is not generated twice
     assert {t: fingerprint(warehouse, t) for t in TABLES} == before
+    assert set(os.listdir(os.path.join(data_dir, "reports"))) == reports  # --no-report
+    assert "report:" not in out.stdout
+
+
+def test_the_run_builds_the_report_its_pipeline_names(published):
+    """`etl run` ends with the bundle of this very run: its finished record inside, every
+    chart drawn, and the page's path said."""
+    data_dir, record, _, stdout = published
+    folder = os.path.join(data_dir, "reports", record["run_id"])
+    assert f"report: {os.path.join(folder, 'index.html')} (" in stdout  # on one line
+    with open(os.path.join(folder, "run.json")) as fh:
+        assert json.load(fh) == record  # the finished record, not a running one
+    assert record["status"] == "succeeded"
+    pngs = [f for f in os.listdir(os.path.join(folder, "charts")) if f.endswith(".png")]
+    assert len(pngs) >= 12
+    with open(os.path.join(folder, "index.html"), encoding="utf-8") as fh:
+        page = fh.read()
+    assert record["run_id"] in page
+    assert page.count('<img src="data:image/svg+xml;base64,') == len(pngs)  # each inline

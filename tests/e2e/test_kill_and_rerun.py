@@ -33,7 +33,8 @@ def _publish_started(data_dir: str) -> bool:
 def _kill_during_run(data_dir: str, seed: int, when) -> None:
     env = {**os.environ, "TERM": "dumb", "ETL_SPARK_MASTER": "local[2]"}
     proc = subprocess.Popen(
-        etl_command("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL, "--var", f"seed={seed}"),
+        etl_command("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL, "--var", f"seed={seed}",
+                    "--no-report"),
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True)
     try:

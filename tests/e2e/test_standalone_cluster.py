@@ -64,7 +64,7 @@ def cluster(tmp_path):
 
 def test_a_pipeline_runs_on_a_standalone_cluster(cluster, tmp_path):
     data_dir = str(tmp_path / "data")
-    run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL, master=cluster)
+    run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL, "--no-report", master=cluster)
     runs = os.listdir(os.path.join(data_dir, "runs"))
     with open(os.path.join(data_dir, "runs", runs[0], "run.json")) as fh:
         record = json.load(fh)

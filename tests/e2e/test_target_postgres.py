@@ -40,6 +40,13 @@ def test_every_table_lands_in_postgres_with_the_parquet_rows(tmp_path, pg_dsn, p
     assert "s3cret-pw" not in record and "s3cret-pw" not in out.stdout + out.stderr
     sinks = [t for t in json.loads(record)["tasks"] if t["kind"] == "sink"]
     assert {t["postgres"]["table"] for t in sinks} == {f"{pg_schema}.{t}" for t in TABLES}
+    # the report bundle the run built (its page, its copy of the record, its SQL) neither
+    reports = os.path.join(data_dir, "reports")
+    (bundle,) = os.listdir(reports)
+    shown = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(reports, bundle))
+             for f in fs]
+    assert any(p.endswith("index.html") for p in shown)
+    assert not [p for p in shown if b"s3cret-pw" in open(p, "rb").read()]
 
 
 def test_the_plan_shows_every_table_going_to_postgres_without_the_dsn(pg_schema):

@@ -62,8 +62,9 @@ def make_model(title: str = "Clickstream report", chart_title: str = "Daily orde
                        tables=(("fact_orders", "13,338", "1.2 MB", "3.1 s"),
                                ("dim_product", "50", "12.0 KB", "0.4 s")),
                        malformed=3, quarantined=1),
-        quality=(("orders not null", "passed", "0 failing rows"),
-                 ("revenue >= 0", "failed", "2 failing rows")),
+        quality=(("fact_orders", "not_null(order_id)", "error", "passed", "0", "0.0%", ""),
+                 ("fact_orders", "expression(revenue >= 0)", "error", "failed", "2", "0.2%",
+                  "sink check")),
     )
 
 

@@ -94,3 +94,23 @@ def test_a_pipeline_without_a_report_says_so(tmp_path):
                                       str(tmp_path / "data")])
     assert result.exit_code == 1, result.output
     assert "names no report" in result.output
+
+
+def test_validate_checks_the_report_too(tmp_path):
+    pipeline = _project(tmp_path, BAD)
+    result = CliRunner().invoke(cli, ["validate", str(pipeline)])
+    assert result.exit_code == 2, result.output
+    report = tmp_path / "reports" / "clickstream.yaml"
+    assert f"{report}:11" in result.output and "unknown kind 'pie'" in result.output
+    assert "6 problems found" in result.output
+
+
+def test_run_refuses_a_broken_report_before_any_work(tmp_path):
+    """The report is built at the end of the run: a mistake in it is found before Spark starts
+    or anything is written, not after the tables are published."""
+    pipeline = _project(tmp_path, BAD)
+    data = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["run", str(pipeline), "--data-dir", str(data)])
+    assert result.exit_code == 2, result.output
+    assert "6 problems found" in result.output
+    assert not data.exists()

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from framework.errors import EtlError
-from framework.report.model import Chart, PageModel, Section, Table
+from framework.report.model import QUALITY_COLUMNS, Chart, PageModel, Section, Table
 from framework.report.page import render_page, sort_value
 from tests.framework.report.pagesample import CATEGORIES, make_model
 
@@ -79,7 +79,7 @@ def test_every_table_cell_is_on_the_page(model):
     page = _Page(render_page(model))
     cells = page.cells
     for expected in (CATEGORIES.columns, *CATEGORIES.rows, ("Table", "Rows", "Size", "Time"),
-                     *model.run.tables, ("Check", "Status", "Detail"), *model.quality):
+                     *model.run.tables, QUALITY_COLUMNS, *model.quality):
         joined = "\x00".join(cells)
         assert "\x00".join(expected) in joined, expected
     for card in model.cards:
