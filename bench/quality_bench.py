@@ -5,7 +5,7 @@
    ETL_QUALITY_PANDERA=all (pandera validates every column rule, a Spark job each), and a
    temporary copy of the file with every check stripped (`checks:`, `max_malformed:`, the rule
    keys of the sinks' `columns:`), in interleaved rounds on already-landed raw files (the ETL
-   alone, no generation); medians and the ratios to the run without checks.
+   alone: no generation, --no-report); medians and the ratios to the run without checks.
 2. Over the tables that run published, in one process: each sink's checks split into their
    parts -- the one aggregate pass (every failing-row count) without and with the
    relationships' joins, pandera on every column rule, the queries -- so the README can say
@@ -64,7 +64,8 @@ def etl_run(pipeline: str, data_dir: str, pandera: str = "failures",
     """Wall seconds of one `etl run`, and its record's check times by engine."""
     env = {**os.environ, "TERM": "dumb", "ETL_QUALITY_PANDERA": pandera}
     t0 = time.monotonic()
-    proc = subprocess.run(ETL + ["run", pipeline, "--data-dir", data_dir, *extra], cwd=ROOT,
+    cmd = ETL + ["run", pipeline, "--data-dir", data_dir, "--no-report", *extra]
+    proc = subprocess.run(cmd, cwd=ROOT,
                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seconds = round(time.monotonic() - t0, 2)
     if proc.returncode:

@@ -29,29 +29,29 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
         state.console.warn(f"source {src.id!r}: {result.malformed} malformed row(s) "
                            f"{_POLICY_WORDS[src.on_malformed]}"
                            + (f" to {result.quarantine_path}" if result.quarantine_path else ""))
-    _max_malformed(src, rec, result.quarantine_path)
+    _max_malformed(task, rec, result.quarantine_path)
     state.set_output(task, result.df, rec)
-    if src.checks:
+    if task.checks:
         from framework.runtime.quality.guard import check_output
 
-        check_output(state, task, "source", src.checks)
+        check_output(state, task, "source", task.checks)
 
 
-def _max_malformed(src, rec: TaskRecord, quarantine: str | None) -> None:
+def _max_malformed(task: ReadTask, rec: TaskRecord, quarantine: str | None) -> None:
     """More malformed records than the source allows: the run stops before anything built from
     it is published."""
     from framework.runtime.quality import threshold_text
 
-    limit, bad, total = src.max_malformed, rec.malformed or 0, rec.input_rows or 0
+    limit, bad, total = task.max_malformed, rec.malformed or 0, rec.input_rows or 0
     if limit is None or not limit.holds(bad, total):
         return
     share = f" ({100 * bad / total:.2g}%)" if total else ""
     kept = f"; they are in {printable(quarantine)}" if quarantine else ""
     raise DataError(
-        message=(f"source {src.id!r}: {bad:,} of {total:,} records read are malformed{share}, "
+        message=(f"source {task.id!r}: {bad:,} of {total:,} records read are malformed{share}, "
                  f"more than max_malformed allows ({threshold_text(limit)})"
                  f"{kept}"),
         hint="nothing built from it was published (published tables are unchanged); fix the "
              "input, or raise the source's max_malformed",
-        details={"source": src.id, "malformed": bad, "input_rows": total},
+        details={"source": task.id, "malformed": bad, "input_rows": total},
     )

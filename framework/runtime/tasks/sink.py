@@ -28,10 +28,10 @@ def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
                                                         result.bytes, result.files)
         # PostgreSQL gets what this publish wrote, read back from the published version
         df, expected = read_published(state.spark, df, result, sink.mode)
-    elif sink.checks:  # PostgreSQL only: the rows to stage are the rows checked
+    elif task.checks:  # PostgreSQL only: the rows to stage are the rows checked
         from framework.runtime.quality.guard import check_table
 
-        check_table(state, task.key, "sink", sink.table, df, sink.checks)
+        check_table(state, task.key, "sink", sink.table, df, task.checks)
     if "postgres" in task.targets:
         _load_postgres(sink, df, expected, rec, state)
     state.release_after(task.key)
@@ -41,7 +41,7 @@ def _staged_checks(sink, df, task: SinkTask, state: RunState):
     """The sink's checks on its staged Parquet version (the table as it would be published,
     the rows an append keeps included), read back with the DataFrame's column types. Not
     cached: each job reads just the columns it needs from the files."""
-    if not sink.checks:
+    if not task.checks:
         return None
 
     def check(staging: str) -> None:
@@ -49,7 +49,7 @@ def _staged_checks(sink, df, task: SinkTask, state: RunState):
         from framework.runtime.quality.guard import check_table
 
         staged = state.spark.read.schema(df.schema).parquet(literal_path(staging))
-        check_table(state, task.key, "sink", sink.table, staged, sink.checks, cache=False)
+        check_table(state, task.key, "sink", sink.table, staged, task.checks, cache=False)
 
     return check
 

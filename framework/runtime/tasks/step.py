@@ -25,8 +25,7 @@ def run(task: StepTask, rec: TaskRecord, state: RunState) -> None:
                     state.outputs[f"{task.id}.{name}"] = df
         result = result.get(task.id, next(iter(result.values())))
     state.set_output(task, repartitioned(result, task.repartition), rec)
-    checks = state.spec.step(task.id).checks if state.spec.step(task.id) else ()
-    if checks:
+    if task.checks:
         from framework.runtime.quality.guard import check_output
 
-        check_output(state, task, "step", checks)
+        check_output(state, task, "step", task.checks)

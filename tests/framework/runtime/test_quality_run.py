@@ -195,11 +195,32 @@ def test_step_checks_run_on_the_step_output_and_relationships_find_this_runs_tab
     assert "1 of 2 rows (50%)" in error.message
 
 
-def test_a_relationship_to_a_table_this_run_does_not_compute_reads_the_published_one(tmp_path):
+def test_a_relationship_reads_this_runs_table_even_when_the_selection_leaves_it_out(tmp_path):
     data_dir = str(tmp_path / "data")
     path = _pipeline(tmp_path, GOOD)
     _run(path, data_dir)  # publishes revenue: DE, FR
     _pipeline(tmp_path, GOOD + "o5,US,7\n")
     known = CheckSpec("relationship", None, {"column": "country", "to": "revenue.country"})
-    error = _fails(path, data_dir, select=("valid_orders",), sinks={"valid_orders": [known]})
-    assert "relationship(country -> revenue.country): 1 of 4 rows (25%) fail" in error.message
+    record = _run(path, data_dir, select=("valid_orders",), sinks={"valid_orders": [known]})
+    assert [(q["status"], q["rows"]) for q in record.quality] == [("passed", 4)]  # US known
+    assert "step:by_country" in [t.key for t in record.tasks]  # computed for the check
+
+
+def test_a_table_this_run_did_not_compute_is_read_from_the_warehouse(tmp_path, spark):
+    import threading
+    from types import SimpleNamespace
+
+    from framework.runtime.quality.guard import other_table
+
+    data_dir = str(tmp_path / "data")
+    path = _pipeline(tmp_path, GOOD)
+    _run(path, data_dir)
+    spec = load_pipeline(path, registry=REGISTRY)
+    state = SimpleNamespace(spec=spec, outputs={}, lock=threading.RLock(), spark=spark,
+                            warehouse_dir=os.path.join(data_dir, "warehouse"))
+    for name in ("revenue", "by_country"):  # the sink's name, or the step that feeds it
+        got = other_table(state, name).toPandas().sort_values("country")
+        assert got["country"].tolist() == ["DE", "FR"]
+    with pytest.raises(EtlError) as info:
+        other_table(state, "orders")  # a source no sink publishes
+    assert "--select orders" in info.value.hint
