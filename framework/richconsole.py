@@ -67,7 +67,8 @@ class RichConsole:
 
     def summary(self, title: str, columns: list[str], rows: list[list[Any]]) -> None:
         self.close()
-        table = Table(title=title, title_justify="left")
+        self.term.print(escape(title))  # a line of its own: a table's title wraps at its width
+        table = Table()
         for i, col in enumerate(columns):
             table.add_column(col, justify="left" if i == 0 else "right")
         for row in rows:

@@ -202,7 +202,10 @@ def render_page(model: PageModel) -> str:
     quality = None
     if model.quality:
         columns, rows = _grid(QUALITY_COLUMNS, model.quality, tone_column=3)
-        quality = {"columns": columns, "rows": rows}
+        said = [row[3] for row in model.quality]
+        caption = (f"{len(said)} check{'s' if len(said) != 1 else ''}: "
+                   + ", ".join(f"{said.count(w)} {w}" for w in ("passed", "warned", "failed")))
+        quality = {"columns": columns, "rows": rows, "caption": caption}
     return template.render(
         model=model, sections=[_section(s) for s in model.sections],
         run=_run(model.run) if model.run else None, quality=quality,

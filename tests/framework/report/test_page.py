@@ -160,3 +160,11 @@ def test_same_model_same_bytes(model):
 def test_an_empty_model_renders():
     html = render_page(PageModel(title="Empty", subtitle="", cards=(), sections=(), run=None))
     assert "<h1>Empty</h1>" in html and "Run summary" not in html and "Data quality" not in html
+
+
+def test_the_quality_table_says_how_many_checks_passed_warned_and_failed(model):
+    html = render_page(model)
+    statuses = [row[3] for row in model.quality]
+    expected = (f"{len(statuses)} checks: {statuses.count('passed')} passed, "
+                f"{statuses.count('warned')} warned, {statuses.count('failed')} failed")
+    assert statuses.count("failed") >= 1 and expected in html
