@@ -12,7 +12,6 @@ import ast
 import os
 import re
 import subprocess
-import sys
 import tomllib
 
 import pytest
@@ -308,15 +307,17 @@ def _arg(command: list[str], flag: str) -> str:
 
 
 def test_the_spark_cluster_is_the_pinned_pyspark_version(services):
-    import pyspark
-
+    """The cluster's Spark, the image's base and the image's pyspark are one version. (Compared
+    with the pin, not with the pyspark `make setup` installed here: a newer release on PyPI
+    must not turn CI red; docker/lock_requirements.py moves the pins on purpose.)"""
+    pinned = pins(_read(REQUIREMENTS))["pyspark"]
+    assert pinned[0] == "=="
     name, tag = split_image(services["master"]["image"])
     assert name == SPARK_REPO
-    assert tag.split("-")[0] == pyspark.__version__
+    assert tag.split("-")[0] == pinned[1]
     base = [i for i in dockerfile_images(_read(DOCKERFILE)) if split_image(i)[0] == SPARK_REPO]
-    assert [split_image(i)[1].split("-")[0] for i in base] == [pyspark.__version__]
+    assert [split_image(i)[1].split("-")[0] for i in base] == [pinned[1]]
     assert "java17" in tag and "java17" in split_image(base[0])[1]  # Spark 4 needs Java 17+
-    assert pins(_read(REQUIREMENTS))["pyspark"] == ("==", pyspark.__version__)
 
 
 def test_the_health_checks_ask_the_ports_and_hosts_the_commands_use(services):
@@ -375,8 +376,6 @@ def test_driver_and_worker_run_one_image_so_their_python_matches(services, pypro
     minor = args["PYTHON_VERSION"]
     assert re.fullmatch(r"3\.\d+", minor), "pin the minor version: driver and workers compare it"
     assert SpecifierSet(pyproject["project"]["requires-python"]).contains(f"{minor}.0")
-    # the pinned requirements were resolved for this interpreter's minor version
-    assert minor == f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def test_the_dockerfile_installs_the_pins_and_runs_etl_as_a_user(pyproject):
@@ -420,14 +419,6 @@ def test_requirements_pin_every_dependency_within_pyproject(pyproject):
         assert name in locked, f"{req.name} is not pinned in docker/requirements.txt"
         assert req.specifier.contains(locked[name][1], prereleases=True), \
             f"{req.name}=={locked[name][1]} is outside pyproject's {req.specifier}"
-
-
-def test_requirements_match_the_tested_environment():
-    """The pins are what the tests run with (regenerate with docker/lock_requirements.py)."""
-    from importlib.metadata import version
-
-    for name, (_, pinned) in pins(_read(REQUIREMENTS)).items():
-        assert version(name) == pinned, f"{name}: pinned {pinned}, tested with {version(name)}"
 
 
 # -- environment: .env.example and secrets ------------------------------------------------------
