@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from framework.checks import COLUMN_RULES, CheckSpec, Threshold
 from framework.errors import EtlError, did_you_mean, printable
+from framework.masking import hide
 from framework.runtime.quality import pandera_rules, rules, samples
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Target:
     started: float  # the run's start, epoch seconds (freshness is measured from it)
     frames: Callable[[str], DataFrame]  # another table by sink name or source/step id
     sample_rows: int = samples.SAMPLE_ROWS
+    secrets: tuple[str, ...] = ()  # the pipeline's secret values: kept out of the samples
 
 
 @dataclass
@@ -218,7 +220,7 @@ def _query(df: DataFrame, check: CheckSpec, rows: int, target: Target) -> _Count
 def _results(df: DataFrame, checks: Sequence[CheckSpec], counts: list[_Count],
              target: Target) -> list[dict]:
     out = []
-    names = samples.slugs(c.name for c in checks)
+    names = samples.slugs(hide(c.name, target.secrets) for c in checks)
     for check, count, slug in zip(checks, counts, names, strict=True):
         status = check.status(count.failing, count.rows)
         path = None
@@ -226,7 +228,7 @@ def _results(df: DataFrame, checks: Sequence[CheckSpec], counts: list[_Count],
             frame = count.sample if count.sample is not None else rules.sample_frame(check, df)
             if frame is not None:
                 where = samples.folder(target.data_dir, target.table, target.run_id)
-                path = samples.write(frame, where, slug, target.sample_rows)
+                path = samples.write(frame, where, slug, target.sample_rows, target.secrets)
         out.append(result(target, check, status, count.failing, count.rows, count.engine,
                           count.seconds, path, count.detail))
     return out
