@@ -200,7 +200,7 @@ def test_bad_events_publish_nothing_built_from_them_and_a_fixed_rerun_publishes(
         (with_product["event_id"], "P99999")]
     twice = _quality(record, "events", "unique(event_id)")
     assert (twice["status"], twice["failing"], twice["rows"]) == ("warned", 1, all_events + 1)
-    assert f"warning: check warned on source 'events': unique(event_id): 1 of " in text
+    assert "warning: check warned on source 'events': unique(event_id): 1 of " in text
     assert "nothing built from it was published" in text
     assert (f"etl run {CLICKSTREAM} {SMALL_ARGS} --data-dir {data_dir} "
             f"--select events_sessionized+") in text
@@ -229,9 +229,12 @@ pipeline: qa_orders
 vars:
   api_token: ${QA_API_TOKEN}
 sources:
-  a: {path: input/a.csv, format: csv, schema: {columns: {id: string, country: string, amount: double}}}
-  b: {path: input/b.csv, format: csv, schema: {columns: {id: string, country: string, amount: double}}}
-  c: {path: input/c.csv, format: csv, schema: {columns: {id: string, country: string, amount: double}}}
+  a: {path: input/a.csv, format: csv,
+      schema: {columns: {id: string, country: string, amount: double}}}
+  b: {path: input/b.csv, format: csv,
+      schema: {columns: {id: string, country: string, amount: double}}}
+  c: {path: input/c.csv, format: csv,
+      schema: {columns: {id: string, country: string, amount: double}}}
   d: {path: input/d.csv, format: csv, schema: {columns: {id: string, code: string}}}
 steps:
   - id: c_clean
