@@ -264,9 +264,17 @@ def describe(r: dict[str, Any]) -> str:
     """`not_null(event_id): 3 of 1,000 rows (0.3%) fail [error_if > 0]; samples: <path>`."""
     rule_wide = r["rule"] in ("row_count", "freshness", "type")
     what = (r["detail"] or "fails") if rule_wide else \
-        f"{r['failing']:,} of {r['rows']:,} rows ({100 * r['share']:.2g}%) fail"
+        f"{r['failing']:,} of {r['rows']:,} rows ({percent(r['failing'], r['rows'])}) fail"
     text = f"{r['check']}: {what} [{r['threshold']}]"
     return text + (f"; samples: {r['samples']}" if r["samples"] else "")
+
+
+def percent(part: int, whole: int) -> str:
+    """`part` of `whole` as a short percentage: `0.029%`, `2.5%`, `33%`, `100%`; never `1e+02%`
+    (`.2g` of 99.5 or more), and never `100%` while a row passes."""
+    pct = 100 * part / whole if whole else 0.0
+    text = f"{pct:.2g}" if pct < 10 else f"{pct:.0f}"
+    return (">99" if text == "100" and part < whole else text) + "%"
 
 
 def summary_line(results: Sequence[dict]) -> str:

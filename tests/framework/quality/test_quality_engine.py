@@ -11,7 +11,7 @@ import pytest
 
 from framework.checks import CheckSpec, Threshold
 from framework.errors import EtlError
-from framework.runtime.quality import Target, run_checks, summary_line
+from framework.runtime.quality import Target, describe, percent, run_checks, summary_line
 
 pytestmark = pytest.mark.spark
 
@@ -209,3 +209,12 @@ def test_a_secret_in_a_check_never_reaches_a_sample_file_its_name_or_its_rows(sp
         ["order_id", "code", "amount"], ["o2", "***", "-2.0"]]
     assert _csv(os.path.join(folder, "query.csv")) == [["order_id", "leaked"], ["o2", "***"]]
     assert "ABCDEF" not in " ".join(str(r["samples"]) for r in results)
+
+
+def test_a_check_every_row_fails_says_100_percent_not_1e02(table, dim, tmp_path):
+    check = CheckSpec("regex", "code", {"pattern": r"\d"})  # all 5 rows fail
+    (r,) = run_checks(table, [check], _target(tmp_path, dim))
+    assert "5 of 5 rows (100%) fail" in describe(r)
+    # 999 of 1,000 is not all of them; small shares keep two digits
+    assert [percent(999, 1000), percent(1, 3448), percent(1, 3), percent(0, 0)] == [
+        ">99%", "0.029%", "33%", "0%"]
