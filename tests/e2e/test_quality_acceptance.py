@@ -96,6 +96,10 @@ def _unchanged(data_dir: str, published, tables=TABLES) -> None:
     warehouse = os.path.join(data_dir, "warehouse")
     assert {t: fingerprint(warehouse, t) for t in TABLES} == published[1]
     assert {t: _versions(data_dir)[t] for t in tables} == {t: published[2][t] for t in tables}
+    versions = os.path.join(warehouse, ".versions")
+    for t in tables:  # no version of the blocked tables left beside the published one
+        assert os.listdir(os.path.join(versions, t)) == [os.path.basename(published[2][t])]
+    assert os.listdir(os.path.join(warehouse, ".staging")) == []
 
 
 # -- the clickstream pipeline, its raw files broken by hand ----------------------------------
