@@ -84,11 +84,17 @@ def _hidden_plan(plan: Any, secrets: list[str]) -> Any:
     """The plan with its tasks' details (params, SQL, paths) hidden, as `etl plan` shows it."""
     from dataclasses import replace
 
+    from framework.checks import CheckSpec
     from framework.masking import hide_all
 
+    def hidden(value: Any) -> Any:  # a check's name is made from its params (or its label)
+        if isinstance(value, tuple) and value and isinstance(value[0], CheckSpec):
+            return tuple(replace(c, params=hide_all(c.params, secrets),
+                                 label=hide_all(c.label, secrets)) for c in value)
+        return hide_all(value, secrets)
+
     return replace(plan, stages=tuple(
-        replace(stage, tasks=tuple(t.map_facts(lambda v: hide_all(v, secrets))
-                                   for t in stage.tasks))
+        replace(stage, tasks=tuple(t.map_facts(hidden) for t in stage.tasks))
         for stage in plan.stages))
 
 

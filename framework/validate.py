@@ -48,6 +48,7 @@ from framework.errors import (
 )
 from framework.graph import Graph, check_graph
 from framework.loader import Document, parse_file, read_document
+from framework.masking import hide, secret_values
 from framework.names import column_name_problem, pg_identifier_problem
 from framework.paths import overlap
 from framework.registry import REGISTRY, Registry, with_defaults
@@ -112,8 +113,16 @@ def load_checked(
     problems += builder.problems + [p for p in found
                                     if not any(within_path(p.path, r) for r in rejected)]
     if problems:  # a schema file two sources share is checked twice: say each thing once
-        raise SpecError(list(dict.fromkeys(problems)))
+        raise SpecError(_hidden(list(dict.fromkeys(problems)), doc))
     return Checked(spec, graph)
+
+
+def _hidden(problems: list[Problem], doc: Document) -> list[Problem]:
+    """Each problem with the secret variables' values masked: a check or a step's text quoting
+    `${api_token}` is quoted by its problems with the value substituted."""
+    secrets = secret_values(_dict(doc.data.get("vars")), doc.secret_vars)
+    return [Problem(hide(p.message, secrets), p.location, p.path,
+                    hide(p.hint, secrets) if p.hint else p.hint) for p in problems]
 
 
 def _without_unresolved(problems: list[Problem], doc: Document) -> list[Problem]:

@@ -1,5 +1,5 @@
 """What `etl` prints for a pipeline hides its secret values: a failed step's error, the progress
-lines, what pyspark prints itself, and both plan formats."""
+lines, what pyspark prints itself, and both plan formats (a check quoting a secret too)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,10 @@ steps:
     input: names
     params: {condition: "name != '${db_pwd}' and no_such_column = 1"}
 sinks:
-  out: {from: not_the_password}
+  out:
+    from: not_the_password
+    checks:
+      - expression: "name != '${db_pwd}'"
 """
 
 
@@ -47,6 +50,7 @@ def test_plan_shows_a_secret_param_masked(tmp_path, fmt: str) -> None:
     assert out.returncode == 0, out.stderr
     assert SECRET not in out.stdout + out.stderr
     assert "name != '***' and no_such_column = 1" in out.stdout
+    assert "expression(name != '***')" in out.stdout  # a check quoting it, by its name
 
 
 @pytest.mark.spark

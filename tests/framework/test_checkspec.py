@@ -14,6 +14,7 @@ import pytest
 from fixtures.testplugin import make_registry
 from framework.checks import DEFAULT_THRESHOLD, CheckSpec, Threshold
 from framework.checkspec import check_inputs, check_reads, parse_threshold, placeholders
+from framework.errors import SpecError
 from framework.explain import plan_json, plan_tree
 from framework.plan import build_plan
 from framework.spec import PipelineSpec
@@ -277,3 +278,27 @@ def test_a_pipeline_without_checks_has_none(tmp_path) -> None:
     assert spec.sinks[0].checks == ()
     facts = plan_json(build_plan(spec, str(tmp_path)))
     assert all("checks" not in t for s in facts["stages"] for t in s["tasks"])
+
+
+def test_check_mistakes_never_quote_a_secret_variables_value(tmp_path) -> None:
+    """A problem quoting a check's text (its name, its pattern) quotes the substituted value;
+    a secret variable's value is masked there as in every other message."""
+    path = tmp_path / "secret.yaml"
+    path.write_text(textwrap.dedent("""\
+        pipeline: secret
+        vars: {api_token: "${QA_API_TOKEN}"}
+        sources: {raw: {path: raw.csv, format: csv, schema: {columns: {code: string}}}}
+        sinks:
+          copy:
+            from: raw
+            checks:
+              - expression: "code <> '${api_token}'"
+              - expression: "code <> '${api_token}'"
+              - regex: {column: code, pattern: "(${api_token}"}
+        """), encoding="utf-8")
+    with pytest.raises(SpecError) as info:
+        load_checked(path, registry=make_registry(), env={"QA_API_TOKEN": "tok-QA7f3e9b21"})
+    shown = "\n".join(p.format() for p in info.value.problems)
+    assert "a second check named \"expression(code <> '***')\"" in shown
+    assert "regular expression '(***' does not compile" in shown
+    assert "QA7f3e9b21" not in shown

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from framework.checks import COLUMN_RULES, CheckSpec, Threshold
 from framework.errors import EtlError, did_you_mean, printable
+from framework.masking import hide
 from framework.runtime.quality import pandera_rules, rules, samples
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class Target:
     started: float  # the run's start, epoch seconds (freshness is measured from it)
     frames: Callable[[str], DataFrame]  # another table by sink name or source/step id
     sample_rows: int = samples.SAMPLE_ROWS
+    secrets: tuple[str, ...] = ()  # the pipeline's secret values: kept out of the samples
 
 
 @dataclass
@@ -218,7 +220,7 @@ def _query(df: DataFrame, check: CheckSpec, rows: int, target: Target) -> _Count
 def _results(df: DataFrame, checks: Sequence[CheckSpec], counts: list[_Count],
              target: Target) -> list[dict]:
     out = []
-    names = samples.slugs(c.name for c in checks)
+    names = samples.slugs(hide(c.name, target.secrets) for c in checks)
     for check, count, slug in zip(checks, counts, names, strict=True):
         status = check.status(count.failing, count.rows)
         path = None
@@ -226,7 +228,7 @@ def _results(df: DataFrame, checks: Sequence[CheckSpec], counts: list[_Count],
             frame = count.sample if count.sample is not None else rules.sample_frame(check, df)
             if frame is not None:
                 where = samples.folder(target.data_dir, target.table, target.run_id)
-                path = samples.write(frame, where, slug, target.sample_rows)
+                path = samples.write(frame, where, slug, target.sample_rows, target.secrets)
         out.append(result(target, check, status, count.failing, count.rows, count.engine,
                           count.seconds, path, count.detail))
     return out
@@ -262,9 +264,17 @@ def describe(r: dict[str, Any]) -> str:
     """`not_null(event_id): 3 of 1,000 rows (0.3%) fail [error_if > 0]; samples: <path>`."""
     rule_wide = r["rule"] in ("row_count", "freshness", "type")
     what = (r["detail"] or "fails") if rule_wide else \
-        f"{r['failing']:,} of {r['rows']:,} rows ({100 * r['share']:.2g}%) fail"
+        f"{r['failing']:,} of {r['rows']:,} rows ({percent(r['failing'], r['rows'])}) fail"
     text = f"{r['check']}: {what} [{r['threshold']}]"
     return text + (f"; samples: {r['samples']}" if r["samples"] else "")
+
+
+def percent(part: int, whole: int) -> str:
+    """`part` of `whole` as a short percentage: `0.029%`, `2.5%`, `33%`, `100%`; never `1e+02%`
+    (`.2g` of 99.5 or more), and never `100%` while a row passes."""
+    pct = 100 * part / whole if whole else 0.0
+    text = f"{pct:.2g}" if pct < 10 else f"{pct:.0f}"
+    return (">99" if text == "100" and part < whole else text) + "%"
 
 
 def summary_line(results: Sequence[dict]) -> str:

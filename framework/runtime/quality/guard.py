@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from framework.checks import CheckSpec
 from framework.errors import EtlError, QualityError
+from framework.masking import secret_values
 from framework.runtime.quality import Target, describe, run_checks
 
 if TYPE_CHECKING:
@@ -43,7 +44,8 @@ def check_table(state: RunState, task_key: str, at: str, table: str, df: DataFra
         return []
     target = Target(task=task_key, at=at, table=table, data_dir=state.options.data_dir,
                     run_id=state.record.run_id, started=_started(state),
-                    frames=lambda name: other_table(state, name))
+                    frames=lambda name: other_table(state, name),
+                    secrets=tuple(secret_values(state.spec.vars, state.spec.secret_vars)))
     results = run_checks(df, checks, target, cache)
     with state.lock:
         state.record.quality.extend(results)

@@ -12,11 +12,12 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from framework.atomicfile import write_text
+from framework.masking import hide
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -43,13 +44,15 @@ def slugs(names: Iterable[str]) -> list[str]:
     return out
 
 
-def write(df: DataFrame, where: str, slug: str, limit: int = SAMPLE_ROWS) -> str:
-    """Up to `limit` rows of `df` (its columns as the header) to `<where>/<slug>.csv`."""
+def write(df: DataFrame, where: str, slug: str, limit: int = SAMPLE_ROWS,
+          secrets: Sequence[str] = ()) -> str:
+    """Up to `limit` rows of `df` (its columns as the header) to `<where>/<slug>.csv`, with the
+    pipeline's secret values (`secrets`) masked wherever they show (a query may select one)."""
     rows = df.limit(limit).collect()
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(df.columns)
-    writer.writerows([_cell(v) for v in row] for row in rows)
+    writer.writerow([hide(c, secrets) for c in df.columns])
+    writer.writerows([hide(_cell(v), secrets) for v in row] for row in rows)
     path = os.path.join(where, f"{slug}.csv")
     write_text(path, buf.getvalue(), make_folders=True)
     return path

@@ -40,12 +40,12 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
 def _max_malformed(task: ReadTask, rec: TaskRecord, quarantine: str | None) -> None:
     """More malformed records than the source allows: the run stops before anything built from
     it is published."""
-    from framework.runtime.quality import threshold_text
+    from framework.runtime.quality import percent, threshold_text
 
     limit, bad, total = task.max_malformed, rec.malformed or 0, rec.input_rows or 0
     if limit is None or not limit.holds(bad, total):
         return
-    share = f" ({100 * bad / total:.2g}%)" if total else ""
+    share = f" ({percent(bad, total)})" if total else ""
     kept = f"; they are in {printable(quarantine)}" if quarantine else ""
     raise DataError(
         message=(f"source {task.id!r}: {bad:,} of {total:,} records read are malformed{share}, "

@@ -11,7 +11,7 @@ import pytest
 
 from framework.checks import CheckSpec, Threshold
 from framework.errors import EtlError
-from framework.runtime.quality import Target, run_checks, summary_line
+from framework.runtime.quality import Target, describe, percent, run_checks, summary_line
 
 pytestmark = pytest.mark.spark
 
@@ -187,3 +187,34 @@ def test_an_expression_spark_refuses_names_its_check(table, dim, tmp_path):
     with pytest.raises(EtlError) as info:
         run_checks(table, checks, _target(tmp_path, dim))
     assert "check broken cannot run" in info.value.message
+
+
+def test_a_secret_in_a_check_never_reaches_a_sample_file_its_name_or_its_rows(spark, tmp_path):
+    """A check quoting a secret variable's value (`code <> '${api_token}'`): the sample's file
+    name is made from the check's name and would spell the value (with `-` turned to `_`, which
+    the run record's masking does not know); a failing row or a query may hold it too."""
+    secret = "tok-ABCDEF123"
+    df = spark.createDataFrame([("o1", "abc", 1.0), ("o2", secret, -2.0)],
+                               "order_id string, code string, amount double")
+    checks = [CheckSpec("expression", None, {"expr": f"code <> '{secret}'"}),
+              CheckSpec("query", None, {"sql": f"SELECT order_id, '{secret}' AS leaked "
+                                               "FROM {this} WHERE amount < 0"})]
+    target = Target(task="sink:orders", at="sink", table="orders", data_dir=str(tmp_path),
+                    run_id="run-1", started=STARTED, frames=lambda name: df, secrets=(secret,))
+    results = run_checks(df, checks, target)
+    assert [r["failing"] for r in results] == [1, 1]
+    folder = os.path.join(str(tmp_path), "quality", "orders", "run-1")
+    assert sorted(os.listdir(folder)) == ["expression_code.csv", "query.csv"]
+    assert _csv(os.path.join(folder, "expression_code.csv")) == [
+        ["order_id", "code", "amount"], ["o2", "***", "-2.0"]]
+    assert _csv(os.path.join(folder, "query.csv")) == [["order_id", "leaked"], ["o2", "***"]]
+    assert "ABCDEF" not in " ".join(str(r["samples"]) for r in results)
+
+
+def test_a_check_every_row_fails_says_100_percent_not_1e02(table, dim, tmp_path):
+    check = CheckSpec("regex", "code", {"pattern": r"\d"})  # all 5 rows fail
+    (r,) = run_checks(table, [check], _target(tmp_path, dim))
+    assert "5 of 5 rows (100%) fail" in describe(r)
+    # 999 of 1,000 is not all of them; small shares keep two digits
+    assert [percent(999, 1000), percent(1, 3448), percent(1, 3), percent(0, 0)] == [
+        ">99%", "0.029%", "33%", "0%"]
