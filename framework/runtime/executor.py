@@ -15,7 +15,7 @@ import os
 import time
 
 from framework.console import Console
-from framework.errors import EtlError, RunFailed, StepError, StepFailure, printable
+from framework.errors import EtlError, QualityError, RunFailed, StepError, StepFailure, printable
 from framework.masking import secret_values
 from framework.plan import Plan, Task
 from framework.registry import REGISTRY, Registry
@@ -301,6 +301,11 @@ class Executor:
         """Record the failure; a task's error gets the command that reruns what is left (every
         task has ended by now, so that is known)."""
         if self._first_failed is not None:
+            others = [t for t in self.record.tasks
+                      if t.status == "failed" and t.key != self._first_failed.key]
+            if others and isinstance(exc, QualityError):  # the scheduler raises the first only
+                exc.message += "\n  also failed (said above): " + ", ".join(
+                    f"{t.kind} {t.id!r}" for t in others)
             resume = self._rerun_hint(self._first_failed)
             exc.hint = f"{exc.hint}; {resume}" if exc.hint else resume
         hint = exc.hint or self._rerun_hint()

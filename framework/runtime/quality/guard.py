@@ -70,12 +70,12 @@ def _message(at: str, table: str, failed: list[dict]) -> str:
 
 
 def _hint(state: RunState, at: str, table: str) -> str:
+    """What stayed as it was; the executor adds what to do (fix, then the command that reruns)."""
     if at != "sink":
-        return ("nothing built from it was published (published tables are unchanged); fix the "
-                "data, then rerun")
+        return "nothing built from it was published (published tables are unchanged)"
     if os.path.lexists(os.path.join(state.warehouse_dir, table)):
-        return "the previous version is still published; fix the data, then rerun"
-    return "the table was not published; fix the data, then rerun"
+        return "the previous version is still published"
+    return "the table was not published"
 
 
 def other_table(state: RunState, name: str) -> DataFrame:

@@ -105,8 +105,7 @@ def test_a_failed_sink_check_keeps_the_previous_table_and_a_fixed_rerun_publishe
     assert "table 'valid_orders' failed 1 data-quality check(s)" in error.message
     assert "accepted_values(country): 1 of 5 rows (20%) fail [> 0]" in error.message
     assert samples in error.message
-    assert error.hint.startswith("the previous version is still published; fix the data, then "
-                                 "rerun")
+    assert error.hint.startswith("the previous version is still published; fix the cause above")
     assert "etl run" in error.hint  # the command that reruns
     assert _table(data_dir, "valid_orders") == before  # still published and readable
 
@@ -224,3 +223,16 @@ def test_a_table_this_run_did_not_compute_is_read_from_the_warehouse(tmp_path, s
     with pytest.raises(EtlError) as info:
         other_table(state, "orders")  # a source no sink publishes
     assert "--select orders" in info.value.hint
+
+
+def test_every_table_that_failed_its_checks_is_named_in_the_final_error(tmp_path):
+    """The scheduler raises the first failure; the others were said as their tasks failed, and
+    the final error still names them all (the rerun command selects them all)."""
+    data_dir = str(tmp_path / "data")
+    path = _pipeline(tmp_path, GOOD + "o5,XX,7\n")
+    few = CheckSpec("row_count", None, {"max": 1})
+    error = _fails(path, data_dir, sinks={"valid_orders": [COUNTRIES], "revenue": [few]})
+    first, other = ("valid_orders", "revenue") if "'valid_orders' failed" in error.message \
+        else ("revenue", "valid_orders")
+    assert f"also failed (said above): sink {other!r}" in error.message
+    assert f"--select {first}" in error.hint or f"--select {other}" in error.hint
