@@ -9,7 +9,8 @@ This module owns the warehouse layout and the only code that changes it:
 A publish writes a complete new version into `.staging/` (Spark Parquet write: the sink's
 repartition, then partitionBy and compression), checks it (every file's footer is readable, the
 rows in the footers equal the rows Spark counted while writing; then the caller's data-quality
-checks on the staged version, when it passes some), moves it under `.versions/`, and
+checks on the staged version, when it passes some, with the aggregates it asked to observe
+while writing), moves it under `.versions/`, and
 only then swaps the table's symlink: a temporary symlink is created and `os.replace`d onto
 `<warehouse>/<table>`, which is one atomic rename. A reader resolving the table sees the old
 version or the new one, never a mix; a run killed at any moment leaves the old version in place

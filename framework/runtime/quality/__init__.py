@@ -2,11 +2,15 @@
 sinks (the rules themselves: framework.checks).
 
 For one checked table, `run_checks`:
-  1. caches it (unless the plan already has), so every job below reads it once from memory;
+  1. caches it (unless the plan already has, or it makes one job at most), so every job below
+     reads it once from memory;
   2. runs ONE aggregate pass of its own (`rules.tallies`): the row count, the failing rows of
      every row-wise and uniqueness rule (column rules included: pandera does not count them),
      the newest value of each freshness column, the orphans of each relationship -- one Spark
-     job (plus the reads of the relationships' keys);
+     job (plus the reads of the relationships' keys). What Spark can observe (the rows, the
+     row-wise rules, freshness: `observed_tallies`) is better counted by a query that reads the
+     rows anyway -- a source's counting pass, an overwrite sink's write -- and handed in as
+     `observed`: then the pass counts only the rest (uniqueness, relationships), or is skipped;
   3. validates column rules through pandera's PySpark backend (`pandera_rules`): its verdict
      and message, a job per rule -- by default only the rules step 2 found failing rows for,
      and the type rule (no job); ETL_QUALITY_PANDERA=all validates every one;
