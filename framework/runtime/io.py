@@ -40,9 +40,9 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from framework.dialects import spark_ident
 from framework.errors import DataError, EnvironmentProblem, EtlError, printable
@@ -70,6 +70,13 @@ class SourceRead:
     rows: int | None = None  # good rows (None: not counted)
     warnings: tuple[str, ...] = ()  # what the console should say, in full
     notes: tuple[str, ...] = ()  # the same, short, for the run record's task note
+    observed: dict[str, Any] | None = None  # the `observe` aggregates over the good rows
+
+
+# the aggregates a caller wants counted over the good rows by the pass that counts them anyway:
+# called with the good rows' frame (to check them against) and the condition that picks the
+# good records in the pass (None: every record is good)
+Observer = Callable[["DataFrame", "Column | None"], list["Column"]]
 
 
 def resolve_path(path: str, data_dir: str) -> str:
@@ -78,10 +85,12 @@ def resolve_path(path: str, data_dir: str) -> str:
 
 
 def read_source(spark: SparkSession, source: SourceSpec, data_dir: str,
-                run_id: str | None = None) -> SourceRead:
+                run_id: str | None = None, observe: Observer | None = None) -> SourceRead:
     """Read `source` with its declared schema and apply its `on_malformed` policy. Quarantined
     records go to `quarantine/<source>/<run_id>/` (a folder per run: a run that fails later
-    never removes the records set aside by the run whose tables are still published)."""
+    never removes the records set aside by the run whose tables are still published).
+    `observe`: aggregates over the good rows, counted by the pass that counts the records
+    (`SourceRead.observed`; a source's row-wise checks cost no pass of their own)."""
     if source.format not in FILE_FORMATS:
         raise EtlError(f"source {source.id!r}: unknown format {source.format!r}",
                        hint=f"use one of {', '.join(FILE_FORMATS)}")
@@ -89,13 +98,19 @@ def read_source(spark: SparkSession, source: SourceSpec, data_dir: str,
     path = _spark_path(source, local)
     if source.format == "parquet":
         df = _read_parquet(spark, source, path)
-        return _checked_rows(source, path, SourceRead(df=df, rows=df.count()))
+        if observe is None:
+            return _checked_rows(source, path, SourceRead(df=df, rows=df.count()))
+        from pyspark.sql import functions as F
+
+        counted = df.agg(F.count(F.lit(1)).alias("rows"), *observe(df, None)).first().asDict()
+        return _checked_rows(source, path, SourceRead(df=df, rows=int(counted["rows"]),
+                                                      observed=counted))
     lines.check_encoding(source, local, _encoding(source))
     schema = _declared_schema(spark, source, path)
     run = re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or uuid.uuid4().hex).lstrip(".") or "run"
     quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id, run)
     return _checked_rows(source, path,
-                         _apply_policy(spark, source, path, schema, quarantine))
+                         _apply_policy(spark, source, path, schema, quarantine, observe))
 
 
 _GLOB_CHARS = re.compile(r"([\\{}\[\]*?])")
@@ -193,7 +208,7 @@ def _read_with(
 
 
 def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: StructType,
-                  quarantine: str) -> SourceRead:
+                  quarantine: str, observe: Observer | None = None) -> SourceRead:
     """Count every input record as good, malformed (`on_malformed`) or skipped by the reader
     (malformed too), in one pass over the parsed records (one Spark job) plus, for line-based
     CSV, a byte scan of local files (or a pass over the lines of other files). Only when some
@@ -213,10 +228,13 @@ def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: St
     replaced = F.lit(0) if line_csv and lines.replacement_free(files, options, _encoding(source)) \
         else _replaced(schema)
     quarantined = None
+    # the caller's aggregates over the good records (a record is good or malformed here)
+    extra = observe(parsed.select(*_cols(schema.fieldNames())), ~is_bad) if observe else []
     with _header_mismatch(source):  # the first pass over the files checks their headers
         tallies = [F.count(F.lit(1)).alias("total"), F.sum(replaced).alias("replaced"),
                    F.count_if(is_bad).alias("bad"),
-                   F.first(F.when(is_bad, F.col(CORRUPT_COLUMN)), ignorenulls=True).alias("ex")]
+                   F.first(F.when(is_bad, F.col(CORRUPT_COLUMN)), ignorenulls=True).alias("ex"),
+                   *extra]
         # observed on a query that parses every column and returns nothing: one job of one
         # stage (an aggregation would add a shuffle, which adaptive execution runs as a job)
         seen = Observation(f"check_{source.id}_{uuid.uuid4().hex[:8]}")
@@ -251,7 +269,7 @@ def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: St
     else:
         df = parsed.filter(F.col(CORRUPT_COLUMN).isNull() & _every_column(schema))
     return SourceRead(df.select(*_cols(schema.fieldNames())), malformed, quarantined, good,
-                      tuple(warnings), tuple(notes))
+                      tuple(warnings), tuple(notes), counted if observe else None)
 
 
 def _replaced(schema: StructType) -> Column:
@@ -292,7 +310,8 @@ def _checked_rows(source: SourceSpec, path: str, read: SourceRead) -> SourceRead
     message = (f"source {source.id!r}: read 0 rows from {printable(path)}{why}; the tables built "
                f"from it will be published empty (allow_empty: true)")
     return SourceRead(read.df, read.malformed, read.quarantine_path, 0,
-                      (*read.warnings, message), (*read.notes, "0 rows (allow_empty)"))
+                      (*read.warnings, message), (*read.notes, "0 rows (allow_empty)"),
+                      read.observed)
 
 
 _HEADER_LENGTH = "Number of column in CSV header is not equal to number of fields in the schema"

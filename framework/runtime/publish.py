@@ -9,7 +9,8 @@ This module owns the warehouse layout and the only code that changes it:
 A publish writes a complete new version into `.staging/` (Spark Parquet write: the sink's
 repartition, then partitionBy and compression), checks it (every file's footer is readable, the
 rows in the footers equal the rows Spark counted while writing; then the caller's data-quality
-checks on the staged version, when it passes some), moves it under `.versions/`, and
+checks on the staged version, when it passes some, with the aggregates it asked to observe
+while writing), moves it under `.versions/`, and
 only then swaps the table's symlink: a temporary symlink is created and `os.replace`d onto
 `<warehouse>/<table>`, which is one atomic rename. A reader resolving the table sees the old
 version or the new one, never a mix; a run killed at any moment leaves the old version in place
@@ -37,16 +38,16 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from framework.dialects import spark_ident
 from framework.errors import EtlError, printable
 from framework.spec import COMPRESSIONS, SINK_MODES, Repartition, SinkSpec
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 VERSIONS = ".versions"
 STAGING = ".staging"
@@ -71,25 +72,27 @@ class PublishResult:
 
 def publish_table(
     df: DataFrame, warehouse_dir: str, sink: SinkSpec, compression: str, run_id: str,
-    check: Callable[[str], None] | None = None,
+    check: Callable[[str, dict[str, Any]], None] | None = None, observe: Sequence[Column] = (),
 ) -> PublishResult:
     """Write `df` as a new version of `sink.table` and swap it in atomically. `check` is called
-    with the staged version's folder once it is verified, before it is promoted: whatever it
-    raises stops the publish (the staged version is removed, the current one stays)."""
+    with the staged version's folder once it is verified, before it is promoted, and the
+    metrics `observe` asked for (aggregates over the rows written, counted while writing):
+    whatever it raises stops the publish (the staged version is removed, the current one
+    stays)."""
     _check_sink(sink, compression)
     os.makedirs(os.path.join(warehouse_dir, STAGING), exist_ok=True)
     current = current_version_dir(warehouse_dir, sink.table)
     version = _next_version(warehouse_dir, sink.table, run_id)
     staging = os.path.join(warehouse_dir, STAGING, f"{sink.table}-{version}")
     try:
-        new_rows = _write(df, staging, sink, compression)
+        new_rows, observed = _write(df, staging, sink, compression, observe)
         written = tuple(_data_files(staging))  # before the current files join them
         kept_rows = _merge_current(current, staging, sink)
         if sink.partition_by and not _data_files(staging):
             _write_empty(df, staging, compression)
         rows, files, size = _verify(staging, sink.table, new_rows + kept_rows)
         if check is not None:
-            check(staging)
+            check(staging, observed)
         final = _promote(warehouse_dir, sink.table, version, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -154,8 +157,10 @@ def _listdir(path: str) -> list[str]:
 # -- writing -------------------------------------------------------------------------------------
 
 
-def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str) -> int:
-    """Spark-write `df` into `staging`; the rows it wrote, counted while writing (no extra pass)."""
+def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str,
+           observe: Sequence[Column] = ()) -> tuple[int, dict[str, Any]]:
+    """Spark-write `df` into `staging`; the rows it wrote and the metrics `observe` asked for,
+    counted while writing (no extra pass)."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
@@ -163,7 +168,8 @@ def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str) -> int
     text_keys = [c for c in sink.partition_by if dict(df.dtypes).get(c) == "string"]
     empties = [F.count_if(F.col(spark_ident(c)) == "").alias(f"empty_{i}")
                for i, c in enumerate(text_keys)]
-    out = repartitioned(df.observe(observed, F.count(F.lit(1)).alias("rows"), *empties),
+    out = repartitioned(df.observe(observed, F.count(F.lit(1)).alias("rows"), *empties,
+                                   *observe),
                         sink.repartition)
     writer = out.write.mode("errorifexists").option("compression", compression)
     if sink.partition_by:
@@ -180,7 +186,7 @@ def _write(df: DataFrame, staging: str, sink: SinkSpec, compression: str) -> int
                 hint=f"map it in a step before the sink: nullif({column}, '') to publish null, "
                      f"or coalesce(nullif({column}, ''), 'unknown') to keep a value",
             )
-    return int(counts.get("rows", 0))
+    return int(counts.get("rows", 0)), dict(counts)
 
 
 def _write_empty(df: DataFrame, staging: str, compression: str) -> None:

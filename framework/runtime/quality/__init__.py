@@ -2,11 +2,15 @@
 sinks (the rules themselves: framework.checks).
 
 For one checked table, `run_checks`:
-  1. caches it (unless the plan already has), so every job below reads it once from memory;
+  1. caches it (unless the plan already has, or it makes one job at most), so every job below
+     reads it once from memory;
   2. runs ONE aggregate pass of its own (`rules.tallies`): the row count, the failing rows of
      every row-wise and uniqueness rule (column rules included: pandera does not count them),
      the newest value of each freshness column, the orphans of each relationship -- one Spark
-     job (plus the reads of the relationships' keys);
+     job (plus the reads of the relationships' keys). What Spark can observe (the rows, the
+     row-wise rules, freshness: `observed_tallies`) is better counted by a query that reads the
+     rows anyway -- a source's counting pass, an overwrite sink's write -- and handed in as
+     `observed`: then the pass counts only the rest (uniqueness, relationships), or is skipped;
   3. validates column rules through pandera's PySpark backend (`pandera_rules`): its verdict
      and message, a job per rule -- by default only the rules step 2 found failing rows for,
      and the type rule (no job); ETL_QUALITY_PANDERA=all validates every one;
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import string
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +35,7 @@ from framework.masking import hide
 from framework.runtime.quality import pandera_rules, rules, samples
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 
 @dataclass(frozen=True)
@@ -60,18 +64,22 @@ class _Count:
 
 
 def run_checks(df: DataFrame, checks: Sequence[CheckSpec], target: Target,
-               cache: bool = True) -> list[dict]:
+               cache: bool = True, observed: Mapping[str, Any] | None = None) -> list[dict]:
     """Run `checks` on `df`; one result record per check, in the order given. `df` is cached
     while checked when `cache` says so and it is not already (a staged Parquet table is not:
-    each job reads only the columns it needs from the files, cheaper than caching them all)."""
+    each job reads only the columns it needs from the files, cheaper than caching them all).
+    `observed`: the metrics of an Observation of `observed_tallies(...)` on a query that
+    computed exactly `df`'s rows (a read's counting pass, an overwrite's write): the rules it
+    counted are not counted again, and the aggregate pass runs only when a rule Spark cannot
+    observe (a distinct count, a relationship's join) is left."""
     if not checks:
         return []
     _require_columns(df, checks, target)
-    cached = cache and not df.is_cached
+    cached = cache and not df.is_cached and jobs(checks, observed) > 1
     if cached:
         df = df.persist()
     try:
-        counts = _aggregate(df, checks, target)
+        counts = _aggregate(df, checks, target, observed)
         for i, check in enumerate(checks):
             if check.rule in COLUMN_RULES and pandera_rules.wanted(check, counts[i].failing):
                 _pandera(df, check, counts[i])
@@ -81,6 +89,52 @@ def run_checks(df: DataFrame, checks: Sequence[CheckSpec], target: Target,
     finally:
         if cached:
             df.unpersist()
+
+
+def observed_tallies(df: DataFrame, checks: Sequence[CheckSpec], target: Target,
+                     where: Column | None = None) -> list[Column]:
+    """The aggregates to observe (`DataFrame.observe`) on the query that reads or writes `df`'s
+    rows anyway, so the row-wise rules, freshness and the row count cost no pass of their own;
+    give the Observation's metrics to `run_checks(observed=...)`. `where`: only the rows it
+    holds for are `df`'s (a read's good records among the malformed ones). Every check is
+    checked first (its columns exist, Spark accepts its expression: analysis, no job), so a
+    broken check stops the task before any work."""
+    from pyspark.sql import functions as F
+
+    _require_columns(df, checks, target)
+    wanted = [(i, c) for i, c in enumerate(checks) if rules.observable(c)]
+    tallies = [t for i, c in wanted for t in rules.tallies(i, c)]  # row_count needs none
+    if tallies and not _observable(df, tallies):
+        try:
+            _ = df.agg(*tallies).schema
+        except Exception as exc:  # noqa: BLE001 (AnalysisException, ParseException, ...)
+            raise _which_failed(df, checks, target, exc) from exc
+        # Spark takes them in an aggregation but not in an observation (a non-deterministic
+        # expression, say): those are left to the aggregate pass
+        wanted = [(i, c) for i, c in wanted
+                  if not rules.tallies(i, c) or _observable(df, rules.tallies(i, c))]
+    rows = F.count(F.lit(1)) if where is None else F.count_if(where)
+    return [rows.alias(OBSERVED_ROWS), *[t for i, c in wanted for t in rules.tallies(i, c, where)]]
+
+
+def _observable(df: DataFrame, tallies: list[Column]) -> bool:
+    """Spark's analysis accepts these aggregates in an observation of `df` (no job)."""
+    try:
+        _ = df.observe("__etl_probe", *tallies).schema
+    except Exception:  # noqa: BLE001 (AnalysisException, ParseException, ...)
+        return False
+    return True
+
+
+OBSERVED_ROWS = "__etl_checked_rows"
+
+
+def jobs(checks: Sequence[CheckSpec], observed: Mapping[str, Any] | None) -> int:
+    """About how many Spark jobs `run_checks` makes (caching the table pays from two)."""
+    passes = observed is None or any(
+        c.rule not in ("query", "type", "row_count") and f"q{i}" not in observed
+        for i, c in enumerate(checks))
+    return int(passes) + sum(c.rule == "query" for c in checks)
 
 
 def _require_columns(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> None:
@@ -102,15 +156,21 @@ def _at(check: CheckSpec) -> str:
 # -- 2. the one aggregate pass -------------------------------------------------------------------
 
 
-def _aggregate(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> list[_Count]:
+def _aggregate(df: DataFrame, checks: Sequence[CheckSpec], target: Target,
+               observed: Mapping[str, Any] | None = None) -> list[_Count]:
     """Every count in one Spark job: the rows, each rule's failing rows, each freshness
     column's newest value, and each relationship's orphans -- the other table's distinct keys
-    left-joined first (distinct, so no row is repeated; small key sets are broadcast)."""
+    left-joined first (distinct, so no row is repeated; small key sets are broadcast). What
+    `observed` holds is taken from it; no job when nothing is left to count."""
     from pyspark.sql import functions as F
 
-    exprs = [F.count(F.lit(1)).alias("rows")]
+    seen = set() if observed is None else {
+        i for i, c in enumerate(checks) if f"q{i}" in observed or c.rule == "row_count"}
+    exprs = [] if observed is not None else [F.count(F.lit(1)).alias("rows")]
     joined, orphans = df, {}
     for i, check in enumerate(checks):
+        if i in seen:
+            continue
         exprs += rules.tallies(i, check)
         if check.rule == "relationship":
             key, found = rules.col(check.params["column"]), F.col(f"__etl_key{i}")
@@ -118,18 +178,25 @@ def _aggregate(df: DataFrame, checks: Sequence[CheckSpec], target: Target) -> li
             joined = joined.join(orphans[i], key == found, "left")
             exprs.append(F.count_if(key.isNotNull() & found.isNull()).alias(f"q{i}"))
     t0 = time.monotonic()
-    try:
-        row = joined.agg(*exprs).first().asDict()
-    except Exception as exc:
-        raise _which_failed(df, checks, target, exc) from exc
-    rows, seconds = int(row["rows"]), time.monotonic() - t0
-    counted = [i for i in range(len(checks)) if f"q{i}" in row or checks[i].rule == "row_count"]
+    row: dict[str, Any] = {}
+    if exprs:
+        try:
+            row = joined.agg(*exprs).first().asDict()
+        except Exception as exc:
+            raise _which_failed(df, checks, target, exc) from exc
+    seconds = time.monotonic() - t0
+    if observed is not None:
+        row.update({f"q{i}": observed.get(f"q{i}") for i in seen},
+                   rows=observed[OBSERVED_ROWS])
+    rows = int(row["rows"])
+    counted = [i for i in range(len(checks)) if i not in seen
+               and (f"q{i}" in row or checks[i].rule == "row_count")]
     share = round(seconds / max(len(counted), 1), 3)
     counts = []
     for i, check in enumerate(checks):
         failing, detail = rules.table_verdict(check, row.get(f"q{i}"), rows, target.started)
-        counts.append(_Count(failing, rows, "aggregate", share if i in counted else 0.0,
-                             detail or None))
+        counts.append(_Count(failing, rows, "observed" if i in seen else "aggregate",
+                             share if i in counted else 0.0, detail or None))
         if i in orphans and failing:  # the rows to show: found again only when there are some
             key = rules.col(check.params["column"])
             counts[i].sample = df.filter(key.isNotNull()).join(
@@ -141,6 +208,8 @@ def _which_failed(df: DataFrame, checks: Sequence[CheckSpec], target: Target,
                   exc: Exception) -> Exception:
     """The aggregate pass did not run: find the check whose expression Spark refuses."""
     for i, check in enumerate(checks):
+        if not rules.tallies(i, check):  # nothing Spark could refuse (row_count: the rows)
+            continue
         try:
             _ = df.agg(*rules.tallies(i, check)).schema  # analysis only, no job
         except Exception as bad:  # noqa: BLE001 (AnalysisException, ParseException, ...)

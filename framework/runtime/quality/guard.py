@@ -7,13 +7,14 @@ command that reruns it (added by the executor)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from framework.checks import CheckSpec
 from framework.errors import EtlError, QualityError
 from framework.masking import secret_values
-from framework.runtime.quality import Target, describe, run_checks
+from framework.runtime.quality import Target, describe, jobs, run_checks
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -22,31 +23,41 @@ if TYPE_CHECKING:
     from framework.runtime.state import RunState
 
 
-def check_output(state: RunState, task: Task, at: str, checks: tuple[CheckSpec, ...]) -> None:
+def check_output(state: RunState, task: Task, at: str, checks: tuple[CheckSpec, ...],
+                 observed: Mapping[str, Any] | None = None) -> None:
     """A source's or step's checks on its output. An output the plan does not cache is cached
     for them and kept until the sinks downstream have published (like the plan's caches): the
-    tasks reading it next then read it from memory instead of computing it again."""
+    tasks reading it next then read it from memory instead of computing it again. `observed`:
+    what a source's read counted for them (see `run_checks`); then the output is cached only
+    when the checks still make more than one Spark job (a source's one pass for its uniqueness
+    rules reads just their columns, cheaper than caching every column)."""
     if not checks:
         return
     df = state.outputs[task.id]
-    if not df.is_cached:
+    if not df.is_cached and (observed is None or jobs(checks, observed) > 1):
         from pyspark import StorageLevel
 
         df = df.persist(getattr(StorageLevel, state.spec.optimizations.storage_level))
         state.keep_cached(task, df)
-    check_table(state, task.key, at, task.id, df, checks)
+    check_table(state, task.key, at, task.id, df, checks, cache=False, observed=observed)
+
+
+def target_of(state: RunState, task_key: str, at: str, table: str) -> Target:
+    return Target(task=task_key, at=at, table=table, data_dir=state.options.data_dir,
+                  run_id=state.record.run_id, started=_started(state),
+                  frames=lambda name: other_table(state, name),
+                  secrets=tuple(secret_values(state.spec.vars, state.spec.secret_vars)))
 
 
 def check_table(state: RunState, task_key: str, at: str, table: str, df: DataFrame,
-                checks: tuple[CheckSpec, ...], cache: bool = True) -> list[dict]:
-    """Run `checks` on `df`, record them, say the warnings; raise on an error-level failure."""
+                checks: tuple[CheckSpec, ...], cache: bool = True,
+                observed: Mapping[str, Any] | None = None) -> list[dict]:
+    """Run `checks` on `df`, record them, say the warnings; raise on an error-level failure.
+    `observed`: see `run_checks`."""
     if not checks:
         return []
-    target = Target(task=task_key, at=at, table=table, data_dir=state.options.data_dir,
-                    run_id=state.record.run_id, started=_started(state),
-                    frames=lambda name: other_table(state, name),
-                    secrets=tuple(secret_values(state.spec.vars, state.spec.secret_vars)))
-    results = run_checks(df, checks, target, cache)
+    target = target_of(state, task_key, at, table)
+    results = run_checks(df, checks, target, cache, observed)
     with state.lock:
         state.record.quality.extend(results)
         for r in results:

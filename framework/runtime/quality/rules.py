@@ -80,14 +80,28 @@ def failing_rows(check: CheckSpec) -> Column | None:
     return c.isNotNull() & ~inside
 
 
-def tallies(i: int, check: CheckSpec) -> list[Column]:
-    """What check number `i` adds to the table's one aggregate pass (named `q<i>`)."""
+# counted by aggregates Spark can also observe while other work reads the rows (no distinct
+# count, no join): the row-wise rules, freshness's newest value, row_count (the rows)
+OBSERVABLE = (*ROW_RULES, "freshness", "row_count")
+
+
+def observable(check: CheckSpec) -> bool:
+    """Whether the check's tally can be counted by `DataFrame.observe` on a query that reads
+    the rows anyway (a read's counting pass, a sink's write)."""
+    return check.rule in OBSERVABLE
+
+
+def tallies(i: int, check: CheckSpec, where: Column | None = None) -> list[Column]:
+    """What check number `i` adds to the table's one aggregate pass (named `q<i>`). `where`:
+    only the rows it holds for are the table (an observed read's good records)."""
     from pyspark.sql import functions as F
 
     name = f"q{i}"
     cond = failing_rows(check)
+    if where is not None and check.rule not in OBSERVABLE:
+        raise ValueError(f"{check.name} cannot be counted on part of the rows")
     if cond is not None:
-        return [F.count_if(cond).alias(name)]
+        return [F.count_if(cond if where is None else where & cond).alias(name)]
     if check.rule == "unique":
         c = col(check.column)
         return [(F.count(c) - F.count_distinct(c)).alias(name)]
@@ -95,7 +109,8 @@ def tallies(i: int, check: CheckSpec) -> list[Column]:
         combo = F.struct(*[col(c) for c in check.params["columns"]])
         return [(F.count(F.lit(1)) - F.count_distinct(combo)).alias(name)]
     if check.rule == "freshness":  # newest value as epoch seconds (a date: its midnight)
-        newest = F.max(col(check.params["column"]).cast("timestamp"))
+        value = col(check.params["column"]).cast("timestamp")
+        newest = F.max(value if where is None else F.when(where, value))
         return [F.unix_timestamp(newest).alias(name)]
     return []
 

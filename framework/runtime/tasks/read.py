@@ -16,7 +16,8 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
     from framework.runtime.io import path_size, read_source
 
     src = state.spec.source(task.id)
-    result = read_source(state.spark, src, state.options.data_dir, state.record.run_id)
+    result = read_source(state.spark, src, state.options.data_dir, state.record.run_id,
+                         _observer(task, state))
     rec.malformed, rec.quarantine = result.malformed, result.quarantine_path
     rec.rows, rec.note = result.rows, "; ".join(result.notes)
     if result.rows is not None:  # input = valid + malformed (dropped, quarantined)
@@ -34,7 +35,18 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
     if task.checks:
         from framework.runtime.quality.guard import check_output
 
-        check_output(state, task, "source", task.checks)
+        check_output(state, task, "source", task.checks, result.observed)
+
+
+def _observer(task: ReadTask, state: RunState):
+    """The source's checks' tallies, counted by the pass that counts the records read."""
+    if not task.checks:
+        return None
+    from framework.runtime.quality import observed_tallies
+    from framework.runtime.quality.guard import target_of
+
+    target = target_of(state, task.key, "source", task.id)
+    return lambda df, where: observed_tallies(df, task.checks, target, where)
 
 
 def _max_malformed(task: ReadTask, rec: TaskRecord, quarantine: str | None) -> None:

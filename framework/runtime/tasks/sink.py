@@ -21,8 +21,9 @@ def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
     if "postgres" in task.targets:  # before Parquet too: the sink is all or nothing
         check_columns(df.columns, sink)
     if "parquet" in task.targets:
+        check, observe = _staged_checks(sink, df, task, state)
         result = publish_table(df, state.warehouse_dir, sink, task.compression,
-                               state.record.run_id, _staged_checks(sink, df, task, state))
+                               state.record.run_id, check, observe)
         with state.lock:
             rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path,
                                                         result.bytes, result.files)
@@ -39,19 +40,31 @@ def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
 
 def _staged_checks(sink, df, task: SinkTask, state: RunState):
     """The sink's checks on its staged Parquet version (the table as it would be published,
-    the rows an append keeps included), read back with the DataFrame's column types. Not
-    cached: each job reads just the columns it needs from the files."""
+    the rows an append keeps included), read back with the DataFrame's column types, and the
+    aggregates to observe while writing. Not cached: each job reads just the columns it needs
+    from the files. With mode overwrite the rows written are the staged version, so the
+    row-wise rules, freshness and the row count are counted while writing (no pass of their
+    own); append and overwrite_partitions keep rows of the current version too, so every rule
+    is counted over the staged files."""
     if not task.checks:
-        return None
+        return None, ()
+    observe = ()
+    if sink.mode == "overwrite":
+        from framework.runtime.quality import observed_tallies
+        from framework.runtime.quality.guard import target_of
 
-    def check(staging: str) -> None:
+        observe = observed_tallies(df, task.checks, target_of(state, task.key, "sink",
+                                                              sink.table))
+
+    def check(staging: str, metrics: dict) -> None:
         from framework.runtime.io import literal_path
         from framework.runtime.quality.guard import check_table
 
         staged = state.spark.read.schema(df.schema).parquet(literal_path(staging))
-        check_table(state, task.key, "sink", sink.table, staged, task.checks, cache=False)
+        check_table(state, task.key, "sink", sink.table, staged, task.checks, cache=False,
+                    observed=metrics if observe else None)
 
-    return check
+    return check, observe
 
 
 def _load_postgres(sink, df, expected: int | None, rec: TaskRecord, state: RunState) -> None:

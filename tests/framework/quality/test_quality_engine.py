@@ -218,3 +218,62 @@ def test_a_check_every_row_fails_says_100_percent_not_1e02(table, dim, tmp_path)
     # 999 of 1,000 is not all of them; small shares keep two digits
     assert [percent(999, 1000), percent(1, 3448), percent(1, 3), percent(0, 0)] == [
         ">99%", "0.029%", "33%", "0%"]
+
+
+def _observed_engine(check: CheckSpec, failing: int, engine: str) -> str:
+    """With the tallies observed: the rules Spark can observe are `observed` (pandera still
+    validates the failing column rules, and the type rule); the others as in one pass."""
+    base = _engine(check, failing, engine)
+    if base == "pandera" or check.rule not in _OBSERVABLE:
+        return base
+    return "observed"
+
+
+_OBSERVABLE = ("not_null", "accepted_values", "range", "regex", "expression", "freshness",
+               "row_count")
+
+
+def _observe(df, checks, target, where=None) -> dict:
+    """What a query reading `df` anyway (a write, a read's counting pass) observes for them."""
+    from pyspark.sql import Observation
+
+    from framework.runtime.quality import observed_tallies
+
+    seen = Observation("test")
+    tallies = observed_tallies(df if where is None else df.drop("bad"), checks, target, where)
+    df.observe(seen, *tallies).collect()
+    return seen.get
+
+
+def test_tallies_observed_while_the_rows_are_read_equal_the_counts_of_a_pass(table, dim,
+                                                                            tmp_path):
+    checks = [c for c, _, _ in CASES]
+    target = _target(tmp_path, dim)
+    results = run_checks(table, checks, target, observed=_observe(table, checks, target))
+    got = [(r["check"], r["failing"], r["rows"], r["engine"], r["status"]) for r in results]
+    want = [(c.name, f, 5, _observed_engine(c, f, engine), "failed" if f else "passed")
+            for c, f, engine in CASES]
+    assert [g for g, w in zip(got, want, strict=True) if g != w] == []
+    for r, (check, failing, _) in zip(results, CASES, strict=True):  # samples as from a pass
+        rule_wide = check.rule in ("row_count", "freshness", "type")
+        assert (r["samples"] is None) == (not failing or rule_wide), r
+
+
+def test_observed_tallies_count_only_the_rows_where_holds(table, dim, tmp_path):
+    """A read's counting pass sees the malformed records too: `where` keeps the good ones."""
+    from pyspark.sql import functions as F
+
+    checks = [CheckSpec("not_null", "kind"), CheckSpec("range", "amount", {"min": 0}),
+              CheckSpec("freshness", None, {"column": "ts", "max_age": "2d"}),
+              CheckSpec("row_count", None, {"max": 3}), CheckSpec("unique", "id")]
+    flagged = table.withColumn("bad", F.coalesce(F.col("id") == 2, F.lit(False)))  # rows 2, 3
+    target = _target(tmp_path, dim)
+    observed = _observe(flagged, checks, target, where=~F.col("bad"))
+    good = table.filter(F.coalesce(F.col("id") != 2, F.lit(True)))  # ids 1, null, 5
+    results = run_checks(good, checks, target, observed=observed)
+    # by hand over rows 1, 4, 5: no null kind, no negative amount; newest ts 2026-03-08 12:00
+    # is 48h old (not above 2d); 3 rows (not above 3); ids 1, 5 unique (null skipped)
+    assert [(r["failing"], r["rows"], r["engine"]) for r in results] == [
+        (0, 3, "observed"), (0, 3, "observed"), (0, 3, "observed"), (0, 3, "observed"),
+        (0, 3, "aggregate")]
+    assert results[2]["detail"] == "newest value 2.0d old"

@@ -236,3 +236,64 @@ def test_every_table_that_failed_its_checks_is_named_in_the_final_error(tmp_path
         else ("revenue", "valid_orders")
     assert f"also failed (said above): sink {other!r}" in error.message
     assert f"--select {first}" in error.hint or f"--select {other}" in error.hint
+
+
+def _warn(check: CheckSpec) -> CheckSpec:
+    return dataclasses.replace(check, severity="warn")
+
+
+SMALL = _warn(CheckSpec("expression", None, {"expr": "amount < 6"}, label="small"))
+ONCE = _warn(CheckSpec("unique", "order_id"))
+
+
+def test_an_overwrite_sink_counts_row_wise_rules_while_writing(tmp_path):
+    data_dir = str(tmp_path / "data")
+    path = _pipeline(tmp_path, GOOD + "o5,XX,7\n")  # valid_orders: o1 10, o2 5, o4 2, o5 7
+    record = _run(path, data_dir, sinks={"valid_orders": [SMALL, _warn(COUNTRIES), ONCE]})
+    got = [(q["check"], q["status"], q["failing"], q["rows"], q["engine"])
+           for q in record.quality]
+    assert got == [("small", "warned", 2, 4, "observed"),  # o1, o5
+                   ("accepted_values(country)", "warned", 1, 4, "pandera"),  # XX
+                   ("unique(order_id)", "passed", 0, 4, "aggregate")]
+    with open(record.quality[0]["samples"], newline="") as fh:  # samples from the staged rows
+        assert sorted(list(csv.reader(fh))[1:]) == [["o1", "DE", "10.0"], ["o5", "XX", "7.0"]]
+
+
+def test_an_append_sink_is_checked_on_the_staged_version_with_the_rows_it_keeps(tmp_path):
+    data_dir = str(tmp_path / "data")
+    path = _pipeline(tmp_path, GOOD)  # valid_orders: o1 10, o2 5, o4 2
+
+    def run():
+        REGISTRY.load_plugins()
+        spec = _with_checks(load_pipeline(path, registry=REGISTRY),
+                            sinks={"valid_orders": [SMALL, ONCE]})
+        spec = dataclasses.replace(spec, sinks=tuple(
+            dataclasses.replace(s, mode="append") if s.table == "valid_orders" else s
+            for s in spec.sinks))
+        plan = build_plan(spec, data_dir)
+        return run_pipeline(spec, plan, RunOptions(data_dir=data_dir, stop_session=False),
+                            CapturingConsole(), REGISTRY)
+
+    first = [(q["failing"], q["rows"]) for q in run().quality]
+    assert first == [(1, 3), (0, 3)]  # o1
+    second = run().quality  # the same 3 rows again, beside the 3 kept
+    assert [(q["failing"], q["rows"], q["engine"]) for q in second] == [
+        (2, 6, "aggregate"), (3, 6, "pandera")]  # o1 twice; o1, o2, o4 repeated
+    assert len(_table(data_dir, "valid_orders")) == 6
+
+
+def test_source_checks_count_only_the_records_that_parsed(tmp_path):
+    data_dir = str(tmp_path / "data")
+    path = _pipeline(tmp_path, MALFORMED + "o6,US,9\n")  # o5 malformed; o1 10, o6 9 not small
+    record = _run(path, data_dir, sources={"orders": [SMALL, ONCE]})
+    assert [(q["at"], q["failing"], q["rows"], q["engine"]) for q in record.quality] == [
+        ("source", 2, 5, "observed"), ("source", 0, 5, "aggregate")]
+    assert record.task("source:orders").malformed == 1
+
+
+def test_a_source_check_on_a_missing_column_stops_the_read_before_it_counts(tmp_path):
+    data_dir = str(tmp_path / "data")
+    path = _pipeline(tmp_path, GOOD)
+    error = _fails(path, data_dir, sources={"orders": [CheckSpec("not_null", "contry")]})
+    assert "no column 'contry' in 'orders'" in error.message
+    assert "did you mean 'country'" in error.message
