@@ -2,6 +2,8 @@
 CREATE TABLE "public"."dim_date" (
     "date_key" text /* type unknown until the first run */,
     "date" text /* type unknown until the first run */,
+    "day_of_week" text /* type unknown until the first run */,
+    "month" text /* type unknown until the first run */,
     CONSTRAINT "dim_date_pkey" PRIMARY KEY ("date_key")
 );
 COMMENT ON TABLE "public"."dim_date" IS 'one calendar day';

@@ -3,8 +3,11 @@ CREATE TABLE "public"."fact_events" (
     "event_id" text /* type unknown until the first run */,
     "session_id" text /* type unknown until the first run */,
     "user_id" text /* type unknown until the first run */,
+    "event_type" text /* type unknown until the first run */,
     "product_id" text /* type unknown until the first run */,
     "event_date" text /* type unknown until the first run */,
+    "revenue" text /* type unknown until the first run */,
+    "quantity" text /* type unknown until the first run */,
     CONSTRAINT "fact_events_pkey" PRIMARY KEY ("event_id")
 );
 ALTER TABLE "public"."fact_events" ADD CONSTRAINT "fact_events_session_id_fkey" FOREIGN KEY ("session_id") REFERENCES "public"."fact_sessions" ("session_id") DEFERRABLE INITIALLY DEFERRED;

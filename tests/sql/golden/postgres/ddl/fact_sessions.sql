@@ -3,6 +3,8 @@ CREATE TABLE "public"."fact_sessions" (
     "session_id" text /* type unknown until the first run */,
     "user_id" text /* type unknown until the first run */,
     "session_date" text /* type unknown until the first run */,
+    "num_events" text /* type unknown until the first run */,
+    "revenue" text /* type unknown until the first run */,
     CONSTRAINT "fact_sessions_pkey" PRIMARY KEY ("session_id")
 );
 ALTER TABLE "public"."fact_sessions" ADD CONSTRAINT "fact_sessions_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "public"."dim_users" ("user_id") DEFERRABLE INITIALLY DEFERRED;
