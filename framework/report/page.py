@@ -23,6 +23,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from framework.checks import summary_line
 from framework.errors import EtlError
 from framework.report.model import QUALITY_COLUMNS, PageModel, RunSummary, Section, Table
 from framework.text import printable
@@ -202,9 +203,7 @@ def render_page(model: PageModel) -> str:
     quality = None
     if model.quality:
         columns, rows = _grid(QUALITY_COLUMNS, model.quality, tone_column=3)
-        said = [row[3] for row in model.quality]
-        caption = (f"{len(said)} check{'s' if len(said) != 1 else ''}: "
-                   + ", ".join(f"{said.count(w)} {w}" for w in ("passed", "warned", "failed")))
+        caption = summary_line([row[3] for row in model.quality])
         quality = {"columns": columns, "rows": rows, "caption": caption}
     return template.render(
         model=model, sections=[_section(s) for s in model.sections],

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from framework.checks import COLUMN_RULES, CheckSpec, Threshold
+from framework.checks import summary_line as checks_summary
 from framework.errors import EtlError, did_you_mean, printable
 from framework.masking import hide
 from framework.runtime.quality import pandera_rules, rules, samples
@@ -348,7 +349,4 @@ def percent(part: int, whole: int) -> str:
 
 def summary_line(results: Sequence[dict]) -> str:
     """`42 checks: 40 passed, 2 warned, 0 failed`."""
-    n = {status: sum(r["status"] == status for r in results)
-         for status in ("passed", "warned", "failed")}
-    return (f"{len(results)} check{'s' if len(results) != 1 else ''}: {n['passed']} passed, "
-            f"{n['warned']} warned, {n['failed']} failed")
+    return checks_summary([r["status"] for r in results])

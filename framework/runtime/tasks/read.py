@@ -63,7 +63,7 @@ def _max_malformed(task: ReadTask, rec: TaskRecord, quarantine: str | None) -> N
         message=(f"source {task.id!r}: {bad:,} of {total:,} records read are malformed{share}, "
                  f"more than max_malformed allows ({threshold_text(limit)})"
                  f"{kept}"),
-        hint="nothing built from it was published (published tables are unchanged); fix the "
-             "input, or raise the source's max_malformed",
+        hint="nothing built from it was published (published tables are unchanged); if this "
+             "many malformed records are expected, raise the source's max_malformed",
         details={"source": task.id, "malformed": bad, "input_rows": total},
     )
