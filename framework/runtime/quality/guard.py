@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from framework.checks import CheckSpec
+from framework.checkspec import resolve_table
 from framework.errors import EtlError, QualityError
 from framework.masking import secret_values
 from framework.runtime.quality import Target, describe, jobs, run_checks
@@ -94,13 +95,13 @@ def other_table(state: RunState, name: str) -> DataFrame:
     its id, as this run computed it; when this run did not (a selection), the published table."""
     from framework.runtime.io import literal_path
 
-    sink = next((s for s in state.spec.sinks if s.table == name), None)
-    node = sink.source if sink else name
+    node = resolve_table(state.spec, name) or name  # as validation and the graph resolve it
     with state.lock:
         df = state.outputs.get(node)
     if df is not None:
         return df
-    tables = [sink.table] if sink else [s.table for s in state.spec.sinks if s.source == name]
+    # a source or step id: the tables it feeds; a sink's table: that table
+    tables = [s.table for s in state.spec.sinks if s.source == node] if node == name else [name]
     for table in tables:
         path = os.path.join(state.warehouse_dir, table)
         if os.path.lexists(path):
