@@ -120,9 +120,11 @@ def test_a_failing_write_leaves_published_tables_as_they_were(tmp_path):
     after = _table(data_dir, "fact_country_revenue").sort_values(["country", "order_date"])
     pd.testing.assert_frame_equal(before.reset_index(drop=True), after.reset_index(drop=True))
 
-    runs = sorted(os.listdir(os.path.join(data_dir, "runs")))
-    with open(os.path.join(data_dir, "runs", runs[-1], "run.json")) as fh:
-        saved = json.load(fh)
+    records = []  # the newest by start time: run ids of one second sort by a random suffix
+    for run in os.listdir(os.path.join(data_dir, "runs")):
+        with open(os.path.join(data_dir, "runs", run, "run.json")) as fh:
+            records.append(json.load(fh))
+    saved = max(records, key=lambda r: r["started_at"])
     assert saved["status"] == "failed" and "amount too big" in saved["error"]
     failed = [t["key"] for t in saved["tasks"] if t["status"] == "failed"]
     assert failed == ["sink:fact_country_revenue"]

@@ -87,9 +87,13 @@ def _table(data_dir: str, name: str) -> list[dict]:
 
 
 def _last_record(data_dir: str) -> dict:
-    runs = sorted(os.listdir(os.path.join(data_dir, "runs")))
-    with open(os.path.join(data_dir, "runs", runs[-1], "run.json")) as fh:
-        return json.load(fh)
+    """The newest run's record: by its start time (two runs within one second have run ids
+    that sort by their random suffix, not by time)."""
+    records = []
+    for run in os.listdir(os.path.join(data_dir, "runs")):
+        with open(os.path.join(data_dir, "runs", run, "run.json")) as fh:
+            records.append(json.load(fh))
+    return max(records, key=lambda r: r["started_at"])
 
 
 def test_a_failed_sink_check_keeps_the_previous_table_and_a_fixed_rerun_publishes(tmp_path):
