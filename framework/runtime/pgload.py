@@ -1,24 +1,25 @@
-"""Loading a sink table into PostgreSQL: COPY into a staging table, swap it in, one transaction.
+"""Loading sink tables into PostgreSQL: every table of a run in one transaction, its rows
+`COPY`'d straight from Parquet.
 
-This module owns the PostgreSQL side of a sink with `targets: [..., postgres]`:
+This module owns the PostgreSQL side of sinks with `targets: [..., postgres]`, in two steps:
 
-1. Spark writes the table as CSV part files into a staging folder beside the warehouse
-   (RFC 4180 quoting; an empty string is written quoted and a null as nothing, which is exactly
-   how PostgreSQL's CSV COPY tells them apart; nested values as JSON, binary as bytea hex).
-2. One connection, one transaction:
-   `CREATE TABLE <schema>."_etl_load_<table>_<token>"`, `COPY ... FROM STDIN` of every part file
-   (streamed from disk, never held in memory), a row-count check, then by mode:
-   * overwrite, same columns and types as the table: `TRUNCATE` and `INSERT`, so the table
-     keeps its grants, indexes, comments and the views on it;
-   * overwrite, other columns: the views that depend on the table (at any depth) are saved with
-     their definitions and dropped, the table is dropped (never with CASCADE), the staging table
-     takes its name and the views are created again (the old table's grants and indexes go);
-   * append: `INSERT INTO <table> SELECT ... FROM <staging>` (same columns and types);
-   * overwrite_partitions: rows whose partition values occur in the new data are deleted, then
-     the new rows inserted.
-3. COMMIT. Any error rolls everything back: PostgreSQL's DDL is transactional, so readers keep
-   seeing the old table and its views until the commit, and a failed or killed load leaves no
-   trace but the staging folder, which the next run's clean-up removes.
+1. Staging, per sink, beside its Parquet publish (`framework.runtime.pgstage`): which Parquet
+   files hold the rows PostgreSQL gets: the version just published, read by pyarrow as it is
+   (`framework.runtime.pgcopy`), or a copy Spark writes when pyarrow could not read the rows as
+   Spark means them. Nothing touches PostgreSQL yet.
+2. `publish`: one connection, one transaction, for every staged table of the run:
+   lock the existing tables, defer the keys, decide per table whether it is created from the DDL
+   (new, or mode `overwrite` with other columns or keys: its views saved, dropped and created
+   again, never CASCADE) or kept (its grants, comments, views and hand-made indexes stay); empty
+   the kept `overwrite` tables with one `TRUNCATE` (or `DELETE` when a table that keeps its rows
+   references one); on tables that are empty now, set the declared keys and indexes aside
+   (`framework.runtime.pgkeys`); `COPY ... FROM STDIN` every table's rows straight into it
+   (`FREEZE` where the table was created or truncated by this transaction), checking each
+   count; create the indexes and keys again (a foreign key added checks every row with one
+   join); COMMIT. Any error rolls everything back: PostgreSQL's DDL is transactional, so readers
+   keep seeing the old tables and views until the commit, and a failed or killed load leaves
+   nothing behind in PostgreSQL (a Spark-written copy is removed after the load, or by the next
+   run's clean-up).
 
 Identifiers are validated names, quoted with psycopg2's `sql.Identifier`. The DSN is never
 logged: every message that leaves this module goes through `scrub`, which also removes the
@@ -29,8 +30,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -38,35 +37,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from framework.dialects import pg_type, spark_ident
 from framework.errors import EnvironmentProblem, EtlError
 from framework.masking import scrub
-from framework.names import PG_MAX_IDENTIFIER_BYTES, pg_identifier_problem
+from framework.runtime.pgcopy import copy_rows
+from framework.runtime.pgstage import StagedTable, discard, stage_table
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from framework.runtime.publish import PublishResult
     from framework.spec import SinkSpec
 
 LOCK_TIMEOUT = "60s"  # waiting longer for readers to let go of the table is an error
-CSV_OPTIONS = {
-    "header": "false",
-    "quote": '"',
-    "escape": '"',  # a quote inside a field is doubled, as PostgreSQL's CSV expects
-    "nullValue": "",  # null: nothing between the commas
-    "emptyValue": '""',  # an empty string: two quotes (COPY reads this as '', not NULL)
-    "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX",
-    "timestampNTZFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSS",
-    "dateFormat": "yyyy-MM-dd",
-    "lineSep": "\n",
-    "ignoreLeadingWhiteSpace": "false",  # Spark's CSV writer trims text unless told not to
-    "ignoreTrailingWhiteSpace": "false",
-}
-JSON_OPTIONS = {"ignoreNullFields": "false", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}
-STAGE_PREFIX = "_etl_load_"  # staging tables: <prefix><token>_<table>
+NEW_ROWS = "_etl_new_"  # temporary tables of the load: <prefix><n>
 DEFAULT_TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "..", "sql_templates")
-ROW_MARK = "__etl_row"  # a first column that is never empty: no line of the CSV is blank or `\.`
 _LOAD_LOCK = threading.Lock()  # one load transaction at a time: views may span two tables
 
 
@@ -99,109 +82,14 @@ def _ensure_schema(cur: Any, schema: str) -> None:
         cur.execute(sql.SQL("create schema {}").format(sql.Identifier(schema)))
 
 
-@dataclass(frozen=True)
-class StagedTable:
-    """A sink's rows COPY'd into `<schema>.<stage>` and committed, waiting for `publish`."""
-
-    sink: SinkSpec
-    stage: str
-    rows: int
-    seconds: float = 0.0
-
-
-def staging_name(token: str, table: str) -> str:
-    """The staging table of `table` for a load identified by `token` (a run's, say)."""
-    return f"{STAGE_PREFIX}{token}_{table}"[:PG_MAX_IDENTIFIER_BYTES]
-
-
 def load_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_root: str,
                expected_rows: int | None = None) -> LoadResult:
-    """Load `df` into `<schema>.<sink.table>` as the sink's mode says; all or nothing: staged,
-    then published alone (`publish`)."""
-    staged = stage_table(df, target, sink, staging_root, expected_rows)
+    """Load `df` into `<schema>.<sink.table>` as the sink's mode says; all or nothing: staged
+    by Spark, then published alone (`publish`)."""
+    staged = stage_table(df, sink, staging_root, expected_rows)
     return publish(target, [staged])[0]
 
 
-def stage_table(df: DataFrame, target: PostgresTarget, sink: SinkSpec, staging_root: str,
-                expected_rows: int | None = None, token: str | None = None) -> StagedTable:
-    """Write `df` as CSV and COPY it into a staging table of its own, committed (the row count
-    checked): the tables the sink publishes are not touched. Loads of several sinks stage side
-    by side; `publish` then swaps them all in at once."""
-    check_columns(df.columns, sink)
-    t0 = time.monotonic()
-    folder = os.path.join(staging_root, f"{sink.table}-postgres-{secrets.token_hex(4)}")
-    try:
-        rows_written = _write_csv(df, folder)
-        if expected_rows is not None and rows_written != expected_rows:
-            raise EtlError(f"sink {sink.table!r}: {rows_written} rows staged for PostgreSQL, "
-                           f"{expected_rows} expected", hint="rerun the sink")
-        columns = [(f.name, pg_type(f.dataType)) for f in df.schema.fields]
-        stage = staging_name(token or secrets.token_hex(3), sink.table)
-        loaded = _copy(target, sink, stage, columns, _part_files(folder), rows_written)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return StagedTable(sink, stage, loaded, round(time.monotonic() - t0, 3))
-
-
-def check_columns(columns: list[str], sink: SinkSpec) -> None:
-    """Refuse, before anything is written, a column PostgreSQL would not keep as written: it
-    cuts names to 63 bytes, so a long name would change and two sharing their first 63 bytes
-    would be one column."""
-    for name in columns:
-        if name == ROW_MARK or (reason := pg_identifier_problem(name)):
-            why = "is a name the load uses for itself" if name == ROW_MARK else reason
-            raise EtlError(f"sink {sink.table!r}: column {name!r} {why}",
-                           hint="rename the column in a step before the sink (transform: "
-                                "rename, or `as` in SQL); nothing was loaded")
-
-
-# -- Spark side ------------------------------------------------------------------------------------
-def read_published(spark: Any, df: DataFrame, published: PublishResult,
-                   mode: str) -> tuple[DataFrame, int]:
-    """The rows PostgreSQL gets from a sink also published to Parquet, read back from the version
-    just published (so both stores hold the same rows), and how many there are: the whole table
-    for `overwrite`; for `append` and `overwrite_partitions` only the files this publish wrote,
-    since the rest came from the previous version, which PostgreSQL already holds."""
-    from framework.runtime.io import literal_path
-
-    version = os.path.realpath(published.path)
-    columns = [spark_ident(c) for c in df.columns]
-    if mode == "overwrite":
-        return spark.read.schema(df.schema).parquet(literal_path(version)).select(*columns), \
-            published.rows
-    if not published.written:
-        return df.limit(0), 0
-    files = [literal_path(os.path.join(version, rel)) for rel in published.written]
-    reader = spark.read.schema(df.schema).option("basePath", version)  # keeps partition columns
-    return reader.parquet(*files).select(*columns), published.written_rows
-
-
-def _write_csv(df: DataFrame, folder: str) -> int:
-    """Write `df` as CSV COPY can read; return the rows written (counted while writing)."""
-    from pyspark.sql import Observation
-    from pyspark.sql import functions as F
-    from pyspark.sql import types as T
-
-    cols = [F.lit(1).alias(ROW_MARK)]
-    for field in df.schema.fields:
-        col = F.col(spark_ident(field.name))
-        if isinstance(field.dataType, T.ArrayType | T.MapType | T.StructType):
-            col = F.to_json(col, JSON_OPTIONS)
-        elif isinstance(field.dataType, T.BinaryType):
-            col = F.concat(F.lit("\\x"), F.lower(F.hex(col)))
-        cols.append(col.alias(field.name))
-    counted = Observation("postgres-staging")
-    out = df.select(*cols).observe(counted, F.count(F.lit(1)).alias("rows"))
-    out.write.mode("overwrite").options(**CSV_OPTIONS).csv(folder)
-    return int(counted.get["rows"])
-
-
-def _part_files(folder: str) -> list[str]:
-    return sorted(os.path.join(folder, n) for n in os.listdir(folder)
-                  if not n.startswith((".", "_")) and os.path.getsize(os.path.join(folder, n)))
-
-
-# -- PostgreSQL side -------------------------------------------------------------------------------
 @contextmanager
 def connect(target: PostgresTarget) -> Iterator[Any]:
     import psycopg2
@@ -221,39 +109,6 @@ def connect(target: PostgresTarget) -> Iterator[Any]:
         conn.close()
 
 
-def _copy(target: PostgresTarget, sink: SinkSpec, stage_name: str,
-          columns: list[tuple[str, str]], files: list[str], rows_written: int) -> int:
-    """CREATE the staging table, COPY every part file into it, check the count, COMMIT."""
-    import psycopg2
-    from psycopg2 import sql
-
-    stage = sql.Identifier(target.schema, stage_name)
-    try:
-        with connect(target) as conn, conn.cursor() as cur:
-            _ensure_schema(cur, target.schema)
-            cur.execute(sql.SQL("create table {} ({})").format(stage, sql.SQL(", ").join(
-                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
-                for name, kind in [(ROW_MARK, "smallint"), *columns])))
-            copy = sql.SQL("copy {} from stdin with (format csv)").format(stage)
-            loaded = 0
-            for path in files:
-                with open(path, "rb") as fh:
-                    cur.copy_expert(copy, fh, size=1 << 20)
-                loaded += cur.rowcount
-            if loaded != rows_written:  # inside the transaction: nothing is committed
-                raise EtlError(f"sink {sink.table!r}: PostgreSQL took {loaded} of "
-                               f"{rows_written} rows", hint="the PostgreSQL table was left as it "
-                                                            "was; rerun the sink")
-            cur.execute(sql.SQL("alter table {} drop column {}").format(
-                stage, sql.Identifier(ROW_MARK)))
-        return loaded
-    except psycopg2.Error as exc:
-        raise EtlError(f"sink {sink.table!r}: loading {target.schema}.{sink.table} into "
-                       f"PostgreSQL failed: {scrub(str(exc).strip(), target.dsn)}",
-                       hint="the PostgreSQL table and its views are as they were; fix the "
-                            "cause and rerun the sink") from None
-
-
 @dataclass
 class _Plan:
     """What `publish` does to one table: create it, create it again, or keep it."""
@@ -262,6 +117,8 @@ class _Plan:
     action: str  # "create" | "recreate" | "keep"
     ddl: list[str]  # the table's statements from the DDL templates
     fks: list[str]  # ... of them, the foreign keys: added once every table has its rows
+    columns: list[tuple[str, str]]  # the new rows' columns, as PostgreSQL spells their types
+    scratch: str  # a temporary table of the load with these columns
 
     @property
     def sink(self) -> SinkSpec:
@@ -270,41 +127,27 @@ class _Plan:
 
 def publish(target: PostgresTarget, staged: list[StagedTable],
             templates: str | None = None) -> list[LoadResult]:
-    """Swap every staged table in, in one transaction, dimensions before facts; the staging
-    tables are gone afterwards, whether it worked or not."""
+    """Load every staged table in one transaction, dimensions before facts; the Parquet copies
+    Spark wrote for them are gone afterwards, whether it worked or not."""
     try:
         with _LOAD_LOCK:
             return _load(target, staged, templates)
     finally:
-        drop_staging(target, [s.stage for s in staged])
-
-
-def drop_staging(target: PostgresTarget, stages: list[str]) -> None:
-    """Drop what is left of these staging tables (after a failed load); never raises."""
-    import psycopg2
-    from psycopg2 import sql
-
-    if not stages:
-        return
-    try:
-        with connect(target) as conn, conn.cursor() as cur:
-            for name in stages:
-                cur.execute(sql.SQL("drop table if exists {}").format(
-                    sql.Identifier(target.schema, name)))
-    except (psycopg2.Error, EtlError):
-        pass  # the next run's check_connection drops leftovers
+        discard(staged)
 
 
 def _load(target: PostgresTarget, staged: list[StagedTable],
           templates: str | None = None) -> list[LoadResult]:
-    """The one transaction: lock, defer the keys, empty the overwritten tables together, then
-    per table (referenced tables first) create it from the DDL when it is new or its columns or
-    keys changed (its views kept), insert the staged rows and check their count; add the
-    foreign keys, drop the staging tables, COMMIT (deferred keys are checked there)."""
+    """The one transaction: lock, defer the keys, decide per table, empty the overwritten
+    tables together, create the new ones (views kept), set the declared keys and indexes of
+    the empty tables aside, COPY every table's rows in (referenced tables first) checking their
+    count, put keys and indexes back, add the new tables' foreign keys, COMMIT (deferred keys
+    are checked there)."""
     import psycopg2
     from psycopg2 import sql
 
     from framework.ddl import load_order
+    from framework.runtime.pgkeys import set_aside
 
     by_table = {s.sink.table: s for s in staged}
     ordered = [by_table[s.table] for s in load_order([s.sink for s in staged])]
@@ -312,23 +155,28 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
     t0 = time.monotonic()
     try:
         with connect(target) as conn, conn.cursor() as cur:
+            conn.set_client_encoding("UTF8")  # the CSV is UTF-8, whatever the server's default
+            _ensure_schema(cur, target.schema)
             cur.execute(sql.SQL("set local lock_timeout = {}").format(sql.Literal(LOCK_TIMEOUT)))
+            cur.execute("set local timezone = 'UTC'")  # timestamps are written as UTC times
             cur.execute("set constraints all deferred")
             existing = [s.sink.table for s in ordered if _exists(cur, target.schema, s.sink.table)]
             if existing:
                 cur.execute(sql.SQL("lock table {} in access exclusive mode").format(
                     sql.SQL(", ").join(sql.Identifier(target.schema, t) for t in existing)))
-            plans = [_plan(cur, target.schema, s, s.sink.table in existing, templates)
-                     for s in ordered]
+            plans = [_plan(cur, target.schema, s, n, s.sink.table in existing, templates)
+                     for n, s in enumerate(ordered)]
             readd = _unhook(cur, target.schema, plans)
-            _empty(cur, target.schema, [p for p in plans if p.action == "keep"
-                                        and p.sink.mode == "overwrite"], set(by_table))
-            results = [_apply(cur, target.schema, p, t0) for p in plans]
-            for statement in [f for p in plans if p.action != "keep" for f in p.fks] + readd:
+            truncated = _empty(cur, target.schema, [p for p in plans if p.action == "keep"
+                                                    and p.sink.mode == "overwrite"], set(by_table))
+            views = {p.sink.table: _prepare(cur, target.schema, p) for p in plans}
+            empty = [p for p in plans if p.action != "keep" or p.sink.table in truncated]
+            restore = set_aside(cur, target.schema, [p.sink for p in empty])
+            results = [_fill(cur, target.schema, p, p in empty, views[p.sink.table], t0)
+                       for p in plans]
+            for statement in restore + [f for p in plans if p.action != "keep"
+                                        for f in p.fks] + readd:
                 cur.execute(statement)
-            for s in ordered:
-                cur.execute(sql.SQL("drop table {}").format(sql.Identifier(target.schema,
-                                                                           s.stage)))
         return results
     except psycopg2.Error as exc:
         raise EtlError(f"loading {names} into PostgreSQL failed: "
@@ -337,28 +185,41 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
                             "is one transaction); fix the cause and rerun") from None
 
 
-def _plan(cur: Any, schema: str, staged: StagedTable, exists: bool,
+def _plan(cur: Any, schema: str, staged: StagedTable, number: int, exists: bool,
           templates: str | None) -> _Plan:
     from framework.ddl import pg_table_model, render_ddl, statements
     from framework.sqltemplates import SqlRenderer, list_templates
 
     sink = staged.sink
-    columns = _column_types(cur, schema, staged.stage)
+    scratch = f"{NEW_ROWS}{number}"
+    columns = _scratch_table(cur, scratch, staged.source.columns)
     folder = templates if templates and list_templates(templates, "ddl") else DEFAULT_TEMPLATES
     model = pg_table_model(sink, columns)
     ddl = statements(render_ddl(SqlRenderer(folder, "postgres", schema=schema), model))
     fks = [s for s in ddl if re.match(r"(?is)alter\s+table\s.*\sforeign\s+key\s", s)]
     ddl = [s for s in ddl if s not in fks]
     if not exists:
-        return _Plan(staged, "create", ddl, fks)
+        return _Plan(staged, "create", ddl, fks, columns, scratch)
     old = _column_types(cur, schema, sink.table)
     if old != columns:
         if sink.mode != "overwrite":
             raise _other_columns(schema, sink.table, old, columns)
-        return _Plan(staged, "recreate", ddl, fks)
+        return _Plan(staged, "recreate", ddl, fks, columns, scratch)
     if sink.mode == "overwrite" and not _keys_in_place(cur, schema, sink):
-        return _Plan(staged, "recreate", ddl, fks)
-    return _Plan(staged, "keep", ddl, fks)
+        return _Plan(staged, "recreate", ddl, fks, columns, scratch)
+    return _Plan(staged, "keep", ddl, fks, columns, scratch)
+
+
+def _scratch_table(cur: Any, name: str, columns: tuple[tuple[str, str], ...]
+                   ) -> list[tuple[str, str]]:
+    """A temporary table (gone at the commit) with the new rows' columns; those columns as
+    PostgreSQL spells their types, to compare with the table's."""
+    from psycopg2 import sql
+
+    cur.execute(sql.SQL("create temporary table {} ({}) on commit drop").format(
+        sql.Identifier("pg_temp", name), sql.SQL(", ").join(
+            sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(kind)) for n, kind in columns)))
+    return _column_types(cur, "pg_temp", name)
 
 
 def _keys_in_place(cur: Any, schema: str, sink: SinkSpec) -> bool:
@@ -410,15 +271,15 @@ def _unhook(cur: Any, schema: str, plans: list[_Plan]) -> list[str]:
     return readd
 
 
-def _empty(cur: Any, schema: str, plans: list[_Plan], loaded: set[str]) -> None:
+def _empty(cur: Any, schema: str, plans: list[_Plan], loaded: set[str]) -> set[str]:
     """Empty the kept tables `overwrite` replaces: one TRUNCATE of them all (PostgreSQL refuses
     to truncate a referenced table alone), or DELETE when a table of this load that keeps its
     rows (append) references one of them; a table outside the load that references one stops
-    the TRUNCATE, as it should."""
+    the TRUNCATE, as it should. The tables truncated."""
     from psycopg2 import sql
 
     if not plans:
-        return
+        return set()
     tables = [p.sink.table for p in plans]
     cur.execute("""
         with ours as (select format('%%I.%%I', %s, t)::regclass as oid from unnest(%s) t)
@@ -431,34 +292,53 @@ def _empty(cur: Any, schema: str, plans: list[_Plan], loaded: set[str]) -> None:
     if referencing and referencing <= loaded:
         for ident in reversed(idents):  # facts first (the keys are deferred anyway)
             cur.execute(sql.SQL("delete from {}").format(ident))
-    else:
-        cur.execute(sql.SQL("truncate table {}").format(sql.SQL(", ").join(idents)))
+        return set()
+    cur.execute(sql.SQL("truncate table {}").format(sql.SQL(", ").join(idents)))
+    return set(tables)
 
 
-def _apply(cur: Any, schema: str, plan: _Plan, t0: float) -> LoadResult:
+def _prepare(cur: Any, schema: str, plan: _Plan) -> tuple[str, ...]:
+    """Create the table from its DDL, or create it again (its views saved and created again),
+    or give a kept one its comments again; the views created again."""
     from psycopg2 import sql
 
-    sink, staged = plan.sink, plan.staged
-    table, stage = sql.Identifier(schema, sink.table), sql.Identifier(schema, staged.stage)
-    views: tuple[str, ...] = ()
+    table = sql.Identifier(schema, plan.sink.table)
     if plan.action == "create":
         for statement in plan.ddl:
             cur.execute(statement)
     elif plan.action == "recreate":
-        views = _swap(cur, table, plan.ddl, sink.table, schema)
+        return _swap(cur, table, plan.ddl, plan.sink.table, schema)
     else:
-        if sink.mode == "overwrite_partitions":
-            _delete_partitions(cur, table, stage, sink.partition_by)
         for statement in plan.ddl:
             if re.match(r"(?i)comment\s+on\s", statement):
                 cur.execute(statement)
-    names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in
-                               _column_types(cur, schema, staged.stage))
-    cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(table, names, names,
-                                                                         stage))
-    if cur.rowcount != staged.rows:
-        raise EtlError(f"sink {sink.table!r}: {cur.rowcount} of {staged.rows} staged rows "
-                       "inserted", hint="the PostgreSQL tables are as they were; rerun")
+    return ()
+
+
+def _fill(cur: Any, schema: str, plan: _Plan, empty: bool, views: tuple[str, ...],
+          t0: float) -> LoadResult:
+    """COPY the staged rows into the table (FREEZE when this transaction created or emptied
+    it; `overwrite_partitions` into the temporary table first, then the partitions present
+    deleted and the rows inserted) and check their count."""
+    from psycopg2 import sql
+
+    sink, staged = plan.sink, plan.staged
+    table = sql.Identifier(schema, sink.table)
+    names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in plan.columns)
+    partitions = sink.mode == "overwrite_partitions" and not empty
+    into = sql.Identifier("pg_temp", plan.scratch) if partitions else table
+    options = sql.SQL("format csv, freeze") if empty else sql.SQL("format csv")
+    took, written = copy_rows(cur, sql.SQL("copy {} ({}) from stdin with ({})").format(
+        into, names, options), staged.source)
+    if partitions:
+        _delete_partitions(cur, table, into, sink.partition_by)
+        cur.execute(sql.SQL("insert into {} ({}) select {} from {}").format(table, names, names,
+                                                                             into))
+        took = cur.rowcount
+    if not took == written == staged.rows:
+        raise EtlError(f"sink {sink.table!r}: PostgreSQL took {took} of {staged.rows} rows "
+                       f"({written} read from Parquet)",
+                       hint="the PostgreSQL tables are as they were; rerun")
     return LoadResult(f"{schema}.{sink.table}", staged.rows,
                       round(staged.seconds + time.monotonic() - t0, 3), views)
 

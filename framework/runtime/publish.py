@@ -86,9 +86,9 @@ def publish_table(
     staging = os.path.join(warehouse_dir, STAGING, f"{sink.table}-{version}")
     try:
         new_rows, observed = _write(df, staging, sink, compression, observe)
-        written = tuple(_data_files(staging))  # before the current files join them
+        written = tuple(data_files(staging))  # before the current files join them
         kept_rows = _merge_current(current, staging, sink)
-        if sink.partition_by and not _data_files(staging):
+        if sink.partition_by and not data_files(staging):
             _write_empty(df, staging, compression)
         rows, files, size = _verify(staging, sink.table, new_rows + kept_rows)
         if check is not None:
@@ -197,7 +197,7 @@ def _write_empty(df: DataFrame, staging: str, compression: str) -> None:
     try:
         df.limit(0).coalesce(1).write.mode("overwrite").option("compression", compression) \
             .parquet(empty)
-        for rel in _data_files(empty):
+        for rel in data_files(empty):
             os.replace(os.path.join(empty, rel), os.path.join(staging, os.path.basename(rel)))
     finally:
         shutil.rmtree(empty, ignore_errors=True)
@@ -222,11 +222,11 @@ def _merge_current(current: str | None, staging: str, sink: SinkSpec) -> int:
     if current is None or sink.mode == "overwrite":
         return 0
     rows = {rel: pq.read_metadata(os.path.join(current, rel)).num_rows
-            for rel in _data_files(current)}  # each footer read once
+            for rel in data_files(current)}  # each footer read once
     if not any(rows.values()):
         return 0  # an empty table (at most a zero-row file naming its columns): nothing to keep
     _check_compatible(current, staging, sink)
-    new_parts = {os.path.dirname(p) for p in _data_files(staging)}
+    new_parts = {os.path.dirname(p) for p in data_files(staging)}
     kept = [rel for rel in rows if sink.mode == "append" or os.path.dirname(rel) not in new_parts]
     for rel in kept:
         _link(os.path.join(current, rel), os.path.join(staging, rel))
@@ -236,7 +236,7 @@ def _merge_current(current: str | None, staging: str, sink: SinkSpec) -> int:
 def _check_compatible(current: str, staging: str, sink: SinkSpec) -> None:
     """Appending or merging partitions only makes sense onto the same layout and columns."""
     old_keys, new_keys = _partition_keys(current), tuple(sink.partition_by)
-    if (old_keys and old_keys != new_keys) or (not old_keys and new_keys and _data_files(current)):
+    if (old_keys and old_keys != new_keys) or (not old_keys and new_keys and data_files(current)):
         raise EtlError(
             f"sink {sink.table!r}: mode {sink.mode} onto a table partitioned by "
             f"{list(old_keys)}, but the sink partitions by {list(new_keys)}",
@@ -253,7 +253,7 @@ def _check_compatible(current: str, staging: str, sink: SinkSpec) -> None:
 
 def _partition_keys(version_dir: str) -> tuple[str, ...]:
     """Partition column names from the first data file's `key=value` folders."""
-    files = _data_files(version_dir)
+    files = data_files(version_dir)
     if not files:
         return ()
     return tuple(seg.split("=", 1)[0] for seg in os.path.dirname(files[0]).split(os.sep) if seg)
@@ -262,7 +262,7 @@ def _partition_keys(version_dir: str) -> tuple[str, ...]:
 def _file_schema(version_dir: str) -> list[tuple[str, str]]:
     import pyarrow.parquet as pq
 
-    files = _data_files(version_dir)
+    files = data_files(version_dir)
     if not files:
         return []
     schema = pq.read_schema(os.path.join(version_dir, files[0]))
@@ -273,7 +273,7 @@ def _show_schema(schema: list[tuple[str, str]]) -> str:
     return "(" + ", ".join(f"{n} {t}" for n, t in schema) + ")"
 
 
-def _data_files(root: str) -> list[str]:
+def data_files(root: str) -> list[str]:
     """Parquet data files under `root`, relative paths, sorted (hidden files skipped)."""
     found = []
     for dirpath, dirnames, files in os.walk(root):
@@ -307,7 +307,7 @@ def _verify(staging: str, table: str, expected: int) -> tuple[int, int, int]:
     """Every footer readable and the rows in them as expected. Returns (rows, files, bytes)."""
     import pyarrow.parquet as pq
 
-    files = _data_files(staging)
+    files = data_files(staging)
     rows = size = 0
     for rel in files:
         path = os.path.join(staging, rel)

@@ -1,29 +1,24 @@
-"""The postgres task: every table the run's sinks staged in PostgreSQL swapped in at once (one
+"""The postgres task: every table the run's sinks staged loaded into PostgreSQL at once (one
 transaction, keys checked at its commit; framework.runtime.pgload.publish)."""
 
 from __future__ import annotations
-
-import hashlib
 
 from framework.plan import PostgresPublishTask
 from framework.runtime.record import TaskRecord
 from framework.runtime.state import RunState
 
 
-def staging_token(run_id: str) -> str:
-    """The part of this run's staging table names that tells them from other runs'."""
-    return hashlib.sha1(run_id.encode()).hexdigest()[:6]
-
-
 def run(task: PostgresPublishTask, rec: TaskRecord, state: RunState) -> None:
-    from framework.runtime.pgload import StagedTable, publish
+    from framework.runtime.pgcopy import ParquetRows
+    from framework.runtime.pgload import publish
+    from framework.runtime.pgstage import StagedTable
 
     sinks = {s.table: s for s in state.spec.sinks}
     staged = []
     for table in task.tables:
         loaded = state.record.task(f"sink:{table}").postgres or {}
-        staged.append(StagedTable(sinks[table], loaded["staged"], loaded["rows"],
-                                  loaded.get("seconds", 0.0)))
+        staged.append(StagedTable(sinks[table], ParquetRows.from_record(loaded["source"]),
+                                  loaded["rows"], loaded.get("seconds", 0.0)))
     results = publish(state.postgres_target(), staged, task.templates)
     with state.lock:
         for result in results:
@@ -36,10 +31,11 @@ def run(task: PostgresPublishTask, rec: TaskRecord, state: RunState) -> None:
 
 
 def drop_unpublished(state: RunState) -> None:
-    """After a run that failed before its postgres task: the staging tables its sinks left."""
-    from framework.runtime.pgload import drop_staging
+    """After a run that failed before its postgres task: the Parquet copies its sinks had
+    Spark write for PostgreSQL (the published files are the warehouse's own)."""
+    import shutil
 
-    stages = [t.postgres["staged"] for t in state.record.tasks
-              if t.postgres and t.postgres.get("staged")]
-    if stages:
-        drop_staging(state.postgres_target(), stages)
+    for task in state.record.tasks:
+        source = (task.postgres or {}).get("source") or {}
+        if source.get("scratch"):
+            shutil.rmtree(source["folder"], ignore_errors=True)

@@ -1,7 +1,7 @@
 """A sink task: one warehouse table published atomically to Parquet (its checks run on the
 staged version before the swap; a failed error-level check keeps the previous version), then
-(when it targets PostgreSQL) the rows this publish wrote staged in a PostgreSQL table of their
-own, which the run's postgres task swaps in with the other tables."""
+(when it targets PostgreSQL) the files holding the rows this publish wrote noted for the run's
+postgres task, which loads them with the other tables (framework.runtime.pgstage)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from framework.runtime.state import RunState
 
 
 def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
-    from framework.runtime.pgload import check_columns, read_published
+    from framework.runtime.pgstage import check_columns
     from framework.runtime.publish import publish_table
 
     sink = next(s for s in state.spec.sinks if s.table == task.id)
-    df, expected = state.outputs[task.source], None
+    df, published = state.outputs[task.source], None
     if "postgres" in task.targets:  # before Parquet too: the sink is all or nothing
         check_columns(df.columns, sink)
     if "parquet" in task.targets:
@@ -27,14 +27,13 @@ def run(task: SinkTask, rec: TaskRecord, state: RunState) -> None:
         with state.lock:
             rec.rows, rec.path, rec.bytes, rec.files = (result.rows, result.path,
                                                         result.bytes, result.files)
-        # PostgreSQL gets what this publish wrote, read back from the published version
-        df, expected = read_published(state.spark, df, result, sink.mode)
+        published = result  # PostgreSQL gets what this publish wrote, from its files
     elif task.checks:  # PostgreSQL only: the rows to stage are the rows checked
         from framework.runtime.quality.guard import check_table
 
         check_table(state, task.key, "sink", sink.table, df, task.checks)
     if "postgres" in task.targets:
-        _load_postgres(sink, df, expected, rec, state)
+        _stage_postgres(sink, df, published, rec, state)
     state.release_after(task.key)
 
 
@@ -67,17 +66,16 @@ def _staged_checks(sink, df, task: SinkTask, state: RunState):
     return check, observe
 
 
-def _load_postgres(sink, df, expected: int | None, rec: TaskRecord, state: RunState) -> None:
-    from framework.runtime.pgload import stage_table
-    from framework.runtime.tasks.postgres import staging_token
+def _stage_postgres(sink, df, published, rec: TaskRecord, state: RunState) -> None:
+    from framework.runtime.pgstage import stage_published, stage_table
 
     staging = os.path.join(state.warehouse_dir, ".staging")
     os.makedirs(staging, exist_ok=True)
     target = state.postgres_target()
-    staged = stage_table(df, target, sink, staging, expected,
-                         token=staging_token(state.record.run_id))
+    staged = stage_table(df, sink, staging) if published is None else \
+        stage_published(state.spark, df, published, sink, staging)
     with state.lock:
         rec.rows = staged.rows if rec.rows is None else rec.rows
         rec.postgres = {"table": f"{target.schema}.{sink.table}", "rows": staged.rows,
-                        "seconds": staged.seconds, "staged": staged.stage}
+                        "seconds": staged.seconds, "source": staged.source.record()}
         rec.note = f"postgres {target.schema}.{sink.table} (staged)"

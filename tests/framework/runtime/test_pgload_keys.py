@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from framework.errors import EtlError
-from framework.runtime.pgload import PostgresTarget, publish, stage_table
+from framework.runtime.pgload import PostgresTarget, publish
+from framework.runtime.pgstage import stage_table
 from framework.spec import SinkSpec
 from tests.conftest import pg_query
 
@@ -26,9 +27,8 @@ def star(spark, pg_dsn, pg_schema, tmp_path):
 
     def load(users, sessions, user_cols="user_id string, country string"):
         staged = [stage_table(spark.createDataFrame(sessions, "session_id string, user_id string"),
-                              target, FACTS, str(tmp_path)),  # facts first: publish reorders
-                  stage_table(spark.createDataFrame(users, user_cols), target, USERS,
-                              str(tmp_path))]
+                              FACTS, str(tmp_path)),  # facts first: publish reorders
+                  stage_table(spark.createDataFrame(users, user_cols), USERS, str(tmp_path))]
         return publish(target, staged)
 
     return load
