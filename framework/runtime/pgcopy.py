@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from framework.errors import EtlError
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -79,36 +81,45 @@ class ParquetRows:
 def copy_rows(cur: Any, statement: Any, rows: ParquetRows) -> tuple[int, int]:
     """Run `statement` (a `COPY ... FROM STDIN WITH (FORMAT csv)` of `rows.columns`, in order)
     with the rows streamed into it; (rows PostgreSQL took, rows written). An error on either
-    side stops both: a failed COPY makes the writer's next write fail, a failed read or format
-    ends the input early and is raised here (inside the caller's transaction)."""
+    side stops both: a failed COPY makes the writer's next write fail; a failed read ends the
+    input early and is what is raised here (inside the caller's transaction, which it ends)."""
     read_end, write_end = os.pipe()
     try:
         fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-    except OSError:  # a smaller limit: the default pipe works, in smaller steps
+    except OSError:  # a lower limit for pipes: the default size works, in smaller steps
         pass
-    written, failed = [0], []
-
-    def produce() -> None:
-        try:
-            with open(write_end, "wb", buffering=0) as out:
-                for chunk, count in _csv_chunks(rows):
-                    out.write(chunk)  # a raw pipe file writes everything or raises
-                    written[0] += count
-        except BrokenPipeError:
-            pass  # COPY stopped reading: its own error is raised
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
-            failed.append(exc)
-
-    writer = threading.Thread(target=produce, name="pgcopy-writer", daemon=True)
+    written: list[int] = [0]
+    failed: list[BaseException] = []
+    writer = threading.Thread(target=_write, args=(rows, write_end, written, failed),
+                              name="pgcopy-writer", daemon=True)
     writer.start()
     try:
         with open(read_end, "rb", buffering=0) as source:
             cur.copy_expert(statement, source, size=PIPE_BYTES)
-    finally:  # the read end is closed by now: a writer still writing gets a broken pipe
-        writer.join()
+    except Exception:
+        writer.join()  # the read end is closed: a writer still writing gets a broken pipe
+        if failed:  # COPY failed on the input cut short: the cause is the writer's
+            raise failed[0] from None
+        raise
+    writer.join()
     if failed:
         raise failed[0]
     return cur.rowcount, written[0]
+
+
+def _write(rows: ParquetRows, fd: int, written: list[int], failed: list[BaseException]) -> None:
+    """The writer thread: every batch's CSV into the pipe, then the pipe closed (end of data)."""
+    try:
+        for chunk, count in _csv_chunks(rows):
+            while chunk:
+                chunk = chunk[os.write(fd, chunk):]
+            written[0] += count
+    except BrokenPipeError:
+        pass  # COPY stopped reading: its own error is raised
+    except BaseException as exc:  # noqa: BLE001 - handed to the thread that runs COPY
+        failed.append(exc)
+    finally:
+        os.close(fd)
 
 
 def _csv_chunks(rows: ParquetRows) -> Iterator[tuple[Any, int]]:
@@ -131,19 +142,26 @@ def _batches(rows: ParquetRows) -> Iterator[pa.RecordBatch]:
 
     names = [n for n, _ in rows.columns]
     for rel in rows.paths():
+        path = os.path.join(rows.folder, rel)
         values = partition_values(rel, rows.partition_columns)
-        parquet = pq.ParquetFile(os.path.join(rows.folder, rel), coerce_int96_timestamp_unit="us")
-        present = set(parquet.schema_arrow.names)
-        stored = [n for n in names if n in present and n not in values]
-        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=stored):
-            arrays = []
-            for name, kind in rows.columns:
-                if name in values or name not in present:
-                    arrays.append(pa.repeat(pa.scalar(values.get(name), pa.string()),
-                                            batch.num_rows))
-                else:
-                    arrays.append(_as_text(batch.column(name), kind))
-            yield pa.RecordBatch.from_arrays(arrays, names=names)
+        try:
+            parquet = pq.ParquetFile(path, coerce_int96_timestamp_unit="us")
+            present = set(parquet.schema_arrow.names)
+            stored = [n for n in names if n in present and n not in values]
+            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=stored):
+                arrays = []
+                for name, kind in rows.columns:
+                    if name in values or name not in present:  # Spark reads a missing column
+                        arrays.append(pa.repeat(pa.scalar(values.get(name), pa.string()),
+                                                batch.num_rows))  # as nulls
+                    else:
+                        arrays.append(_as_text(batch.column(name), kind))
+                yield pa.RecordBatch.from_arrays(arrays, names=names)
+        except (OSError, pa.ArrowException) as exc:
+            raise EtlError(f"cannot read {path} for PostgreSQL: {exc}",
+                           hint="the PostgreSQL tables are as they were; the published "
+                                "file is damaged or gone: rerun the sink to publish it "
+                                "again") from None
 
 
 def partition_values(rel: str, columns: tuple[str, ...]) -> dict[str, str | None]:
