@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from framework.errors import EnvironmentProblem, EtlError
-from framework.runtime.pgload import PostgresTarget, check_connection, load_table
+from framework.runtime.pgload import PostgresTarget, check_connection, load_table, publish
+from framework.runtime.pgstage import stage_published
 from framework.spec import SinkSpec
 from tests.conftest import pg_query
 
@@ -280,6 +281,96 @@ def test_a_password_a_driver_quotes_is_still_masked():
         with pytest.raises(EnvironmentProblem) as info:
             check_connection(PostgresTarget(dsn, "public"))
         assert "s3cret" not in info.value.message and "s3%zzcret" not in info.value.message
+
+
+# -- from the published Parquet version: pyarrow reads it as it is, Spark copies what it cannot ---
+
+FLAT = ("id int, name string, amount decimal(18,2), ratio double, small float, flag boolean, "
+        "day date, ts timestamp, ntz timestamp_ntz, blob binary, part string")
+FLAT_ROWS = [
+    (1, "plain", Decimal("10.50"), 0.1, 0.1, True, dt.date(1, 1, 1),
+     dt.datetime(1, 1, 1, 0, 0, 0, 1), dt.datetime(2026, 1, 1, 10, 0, 0, 123456), b"\x00\xff",
+     "late: 50% off"),
+    (2, "", Decimal("0.00"), float("nan"), float("-inf"), False, dt.date(9999, 12, 31),
+     dt.datetime(9999, 12, 31, 23, 59, 59, 999999), dt.datetime(1, 1, 1), b"", "late: 50% off"),
+    (3, None, None, None, None, None, None, None, None, None, None),
+    (4, 'comma, "quote"\nand a new line; ünïcödé', Decimal("-1.25"), -0.0, 1e-45, True,
+     dt.date(1582, 10, 4), dt.datetime(1899, 12, 31, 23, 59, 59), None, b"bin", "a/b=c"),
+    (5, "\\.", Decimal("99999999999999.99"), 5e-324, 3.4e38, None, None, None, None, None, None),
+]
+
+
+def _published(spark, tmp_path, rows, ddl, sink):
+    """`rows` published to Parquet as a sink task publishes them, then staged from there."""
+    from framework.runtime.publish import publish_table
+
+    df = spark.createDataFrame(rows, ddl)
+    result = publish_table(df, str(tmp_path / "warehouse"), sink, "snappy", "run-1")
+    return stage_published(spark, df, result, sink, str(tmp_path / "staging"))
+
+
+def _float32(value):
+    import struct
+
+    return None if value is None else struct.unpack(">f", struct.pack(">f", value))[0]
+
+
+def test_the_published_version_is_loaded_as_it_is_with_every_value_kept(spark, pg_dsn,
+                                                                         pg_schema, tmp_path):
+    import struct
+
+    sink = SinkSpec(table="flat", source="x", partition_by=("part",),
+                    targets=("parquet", "postgres"))
+    staged = _published(spark, tmp_path, FLAT_ROWS, FLAT, sink)
+    assert not staged.source.scratch  # no Spark copy: the published files themselves
+    assert staged.source.folder.startswith(str(tmp_path / "warehouse" / ".versions"))
+    assert not (tmp_path / "staging").exists() or not any((tmp_path / "staging").iterdir())
+    publish(PostgresTarget(pg_dsn, pg_schema), [staged])
+    got = {r[0]: r for r in pg_query(pg_dsn, f'select id, name, amount, ratio, small, flag, day, '
+                                              f'ts, ntz, blob, part from "{pg_schema}".flat')}
+    assert set(got) == {r[0] for r in FLAT_ROWS}
+    for want in FLAT_ROWS:
+        have = got[want[0]]
+        assert have[1] == want[1] and have[2] == want[2] and have[5] == want[5], want[0]
+        for at, bits in ((3, 64), (4, 32)):
+            expected = want[at] if bits == 64 else _float32(want[at])
+            if expected is None or have[at] is None:
+                assert have[at] is expected is None
+            elif expected != expected:
+                assert have[at] != have[at]  # NaN
+            else:
+                fmt = ">d" if bits == 64 else ">f"  # -0.0 stays -0.0
+                assert struct.pack(fmt, have[at]) == struct.pack(fmt, expected), want[0]
+        assert have[6] == want[6] and have[8] == want[8], want[0]
+        assert have[7] == (want[7].replace(tzinfo=UTC) if want[7] else None), want[0]
+        assert (bytes(have[9]) if have[9] is not None else None) == want[9], want[0]
+        assert have[10] == want[10], want[0]  # from the escaped folder name
+
+
+@pytest.mark.parametrize("case", ["nested", "timestamp partition", "legacy calendar"])
+def test_what_pyarrow_cannot_read_as_spark_means_it_is_copied_by_spark(spark, pg_dsn, pg_schema,
+                                                                       tmp_path, case):
+    ts = dt.datetime(2026, 1, 1, 10, 0, 0, 123456)
+    ddl, rows, part = "id int, ts timestamp, v string", [(1, ts, "a"), (2, None, None)], ()
+    if case == "nested":
+        ddl, rows = "id int, ts timestamp, v array<string>", [(1, ts, ["a", None]), (2, None, [])]
+    elif case == "timestamp partition":
+        part = ("ts",)
+    key = "spark.sql.parquet.datetimeRebaseModeInWrite"
+    before = spark.conf.get(key)
+    if case == "legacy calendar":
+        spark.conf.set(key, "LEGACY")
+    try:
+        staged = _published(spark, tmp_path, rows, ddl, SinkSpec(
+            table="odd", source="x", partition_by=part, targets=("parquet", "postgres")))
+    finally:
+        spark.conf.set(key, before)
+    assert staged.source.scratch and os.path.isdir(staged.source.folder)
+    publish(PostgresTarget(pg_dsn, pg_schema), [staged])
+    assert not os.path.exists(staged.source.folder)  # removed after the load
+    got = sorted(pg_query(pg_dsn, f'select id, ts, v from "{pg_schema}".odd'))
+    want_v = (["a", None], []) if case == "nested" else ("a", None)
+    assert got == [(1, ts.replace(tzinfo=UTC), want_v[0]), (2, None, want_v[1])]
 
 
 # -- what a run loads: both stores end with the same rows ------------------------------------------

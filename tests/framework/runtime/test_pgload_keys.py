@@ -84,3 +84,67 @@ def test_a_fact_without_its_dimension_row_leaves_every_table_as_it_was(star, pg_
     left = pg_query(pg_dsn, "select tablename from pg_tables where schemaname = %s and "
                             "tablename like '\\_etl\\_load%%'", (pg_schema,))
     assert left == []
+
+
+def _definitions(dsn: str, schema: str) -> dict[str, str]:
+    """Every constraint and index of the schema: name -> its definition as PostgreSQL prints it
+    (a foreign key's DEFERRABLE INITIALLY DEFERRED included)."""
+    keys = pg_query(dsn, "select conname, pg_get_constraintdef(oid) from pg_constraint "
+                         "where connamespace = to_regnamespace(%s)", (f'"{schema}"',))
+    indexes = pg_query(dsn, "select indexname, indexdef from pg_indexes where schemaname = %s",
+                       (schema,))
+    return dict(keys + indexes)
+
+
+def test_a_rerun_puts_back_every_key_and_index_as_it_was_and_keeps_a_hand_made_index(
+        star, pg_dsn, pg_schema):
+    star([("u1", "FR"), ("u2", "DE")], [("s1", "u1"), ("s2", "u2")])
+    pg_query(pg_dsn, f'create index by_hand on "{pg_schema}".fact_sessions (session_id, user_id)')
+    before = _definitions(pg_dsn, pg_schema)
+    assert {"dim_users_pkey", "fact_sessions_pkey", "fact_sessions_user_id_fkey",
+            "fact_sessions_user_id_idx", "by_hand"} <= set(before)
+    assert "DEFERRABLE INITIALLY DEFERRED" in before["fact_sessions_user_id_fkey"]
+    star([("u3", "IT")], [("s3", "u3"), ("s4", "u3"), ("s5", None)])  # kept tables: TRUNCATE
+    assert _definitions(pg_dsn, pg_schema) == before
+    assert sorted(pg_query(pg_dsn, f'select session_id, user_id from "{pg_schema}".fact_sessions'
+                           )) == [("s3", "u3"), ("s4", "u3"), ("s5", None)]
+    with pytest.raises(EtlError, match="fact_sessions_pkey"):  # the primary key is back, checked
+        star([("u3", "IT")], [("s3", "u3"), ("s3", "u3")])
+    assert _count(pg_dsn, pg_schema, "fact_sessions") == 3
+    assert _definitions(pg_dsn, pg_schema) == before
+
+
+def test_a_row_postgres_refuses_in_the_second_table_leaves_both_and_their_keys_as_they_were(
+        star, pg_dsn, pg_schema):
+    star([("u1", "FR")], [("s1", "u1")])
+    before = _definitions(pg_dsn, pg_schema)
+    with pytest.raises(EtlError) as info:  # the dimension is loaded first, then this fails
+        star([("u2", "DE")], [("s2", "u2"), ("nul \x00 byte", "u2")])
+    assert "as they were" in info.value.hint
+    assert pg_query(pg_dsn, f'select user_id from "{pg_schema}".dim_users') == [("u1",)]
+    assert pg_query(pg_dsn, f'select session_id from "{pg_schema}".fact_sessions') == [("s1",)]
+    assert _definitions(pg_dsn, pg_schema) == before
+
+
+def test_appended_rows_are_checked_against_the_keys_at_the_commit(spark, pg_dsn, pg_schema,
+                                                                   tmp_path):
+    target = PostgresTarget(pg_dsn, pg_schema)
+    facts = SinkSpec(table="fact_sessions", source="x", mode="append", targets=("postgres",),
+                     primary_key=("session_id",), references={"user_id": "dim_users.user_id"})
+
+    def load(users, sessions):
+        publish(target, [stage_table(spark.createDataFrame(users, "user_id string, c string"),
+                                     USERS, str(tmp_path)),
+                         stage_table(spark.createDataFrame(sessions, "session_id string, "
+                                                                     "user_id string"),
+                                     facts, str(tmp_path))])
+
+    load([("u1", "FR")], [("s1", "u1")])  # created: keys added after the rows
+    load([("u1", "FR"), ("u2", "DE")], [("s2", "u2")])  # appended onto the kept table
+    assert sorted(pg_query(pg_dsn, f'select session_id from "{pg_schema}".fact_sessions')) == [
+        ("s1",), ("s2",)]
+    with pytest.raises(EtlError, match="foreign key"):
+        load([("u1", "FR"), ("u2", "DE")], [("s3", "u9")])  # u9 is nowhere
+    with pytest.raises(EtlError, match="duplicate key"):
+        load([("u1", "FR"), ("u2", "DE")], [("s1", "u1")])  # s1 is there already
+    assert _count(pg_dsn, pg_schema, "fact_sessions") == 2
