@@ -37,11 +37,12 @@ lint: setup
 	$(BIN)/ruff check framework transforms tests bench
 	$(BIN)/lint-imports
 
-bench: setup  ## benchmarks: default scale, ~1M events vs a hand-written script, ~10M events, SQL, report, checks
+bench: setup  ## benchmarks: default scale, ~1M events vs a hand-written script, ~10M events, SQL, report, checks, PostgreSQL load
 	$(BIN)/python bench/run_bench.py $(ARGS)
 	$(BIN)/python bench/sql_bench.py
 	$(BIN)/python bench/report_bench.py
 	$(BIN)/python bench/quality_bench.py
+	$(BIN)/python bench/pg_load_bench.py
 
 clean:
 	rm -rf data .pytest_cache

@@ -113,7 +113,7 @@ def table_model(sink: SinkSpec, columns: list[tuple[str, str | None]] | None,
 
 
 def pg_table_model(sink: SinkSpec, pg_columns: list[tuple[str, str]]) -> TableModel:
-    """The model of `sink` with columns as PostgreSQL types (the loader's staging table)."""
+    """The model of `sink` with columns as PostgreSQL types (the rows the loader COPYs)."""
     return replace(table_model(sink, []), types_known=True, columns=tuple(
         DdlColumn(n, None, t, sink.column_description(n)) for n, t in pg_columns))
 

@@ -207,8 +207,8 @@ class SinkTask(Task):
     def notes(self) -> list[str]:
         lines = [f"mode {self.mode}, {self.compression}, targets {', '.join(self.targets)}"]
         if self.postgres_table:
-            lines.append(f"PostgreSQL table {self.postgres_table} (COPY into a staging table; "
-                         f"swapped in by the load stage)")
+            lines.append(f"PostgreSQL table {self.postgres_table} (COPY from the published "
+                         f"files by the load stage)")
         if self.partition_by:
             lines.append("partitioned by " + ", ".join(self.partition_by))
         if self.repartition:
@@ -245,7 +245,7 @@ def check_facts(check: CheckSpec) -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class PostgresPublishTask(Task):
-    """Every staged PostgreSQL table of the run swapped in at once: one transaction, tables
+    """Every staged PostgreSQL table of the run loaded at once: one transaction, tables
     created from the DDL templates, referenced tables before the tables that reference them."""
 
     kind: ClassVar[str] = "postgres"

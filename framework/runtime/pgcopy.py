@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 BATCH_ROWS = 65_536  # rows per batch read and formatted: ~20 MB of CSV for a wide fact table
+WRITERS = 2  # threads reading and formatting files side by side (pyarrow lets go of the GIL)
 PIPE_BYTES = 1 << 20  # the pipe between the formatter and COPY (Linux's default limit)
 _ESCAPED = re.compile(r"%([0-9A-Fa-f]{2})")
 _TIMESTAMP_TYPES = ("timestamp with time zone", "timestamp without time zone", "timestamptz",
@@ -108,60 +109,83 @@ def copy_rows(cur: Any, statement: Any, rows: ParquetRows) -> tuple[int, int]:
 
 
 def _write(rows: ParquetRows, fd: int, written: list[int], failed: list[BaseException]) -> None:
-    """The writer thread: every batch's CSV into the pipe, then the pipe closed (end of data)."""
-    try:
-        for chunk, count in _csv_chunks(rows):
-            while chunk:
-                chunk = chunk[os.write(fd, chunk):]
-            written[0] += count
-    except BrokenPipeError:
-        pass  # COPY stopped reading: its own error is raised
-    except BaseException as exc:  # noqa: BLE001 - handed to the thread that runs COPY
-        failed.append(exc)
-    finally:
-        os.close(fd)
+    """The writer thread: with WRITERS - 1 helpers, each taking the next file, every batch's CSV
+    into the pipe (a whole batch at a time: rows never interleave, their order between files
+    does not matter to COPY), then the pipe closed (end of data)."""
+    files = iter(rows.paths())
+    take, put = threading.Lock(), threading.Lock()
+
+    def work() -> None:
+        try:
+            while not failed:
+                with take:
+                    rel = next(files, None)
+                if rel is None:
+                    return
+                for chunk, count in _csv_chunks(rows, rel):
+                    with put:
+                        while chunk:
+                            chunk = chunk[os.write(fd, chunk):]
+                        written[0] += count
+        except BrokenPipeError:
+            pass  # COPY stopped reading: its own error is raised
+        except BaseException as exc:  # noqa: BLE001 - handed to the thread that runs COPY
+            failed.append(exc)
+
+    helpers = [threading.Thread(target=work, name="pgcopy-writer", daemon=True)
+               for _ in range(WRITERS - 1)]
+    for helper in helpers:
+        helper.start()
+    work()
+    for helper in helpers:
+        helper.join()
+    os.close(fd)
 
 
-def _csv_chunks(rows: ParquetRows) -> Iterator[tuple[Any, int]]:
-    """(CSV bytes, rows in them) for each batch of every file."""
+def csv_chunks(rows: ParquetRows) -> Iterator[tuple[Any, int]]:
+    """(CSV bytes, rows in them) for each batch of every file, in order."""
+    for rel in rows.paths():
+        yield from _csv_chunks(rows, rel)
+
+
+def _csv_chunks(rows: ParquetRows, rel: str) -> Iterator[tuple[Any, int]]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     options = pacsv.WriteOptions(include_header=False, quoting_style="all_valid",
                                  batch_size=BATCH_ROWS)
-    for batch in _batches(rows):
+    for batch in _batches(rows, rel):
         if batch.num_rows:
             out = pa.BufferOutputStream()
             pacsv.write_csv(batch, out, options)
             yield memoryview(out.getvalue()), batch.num_rows
 
 
-def _batches(rows: ParquetRows) -> Iterator[pa.RecordBatch]:
+def _batches(rows: ParquetRows, rel: str) -> Iterator[pa.RecordBatch]:
+    """The batches of one file, its columns as `rows.columns` says, partition values added."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     names = [n for n, _ in rows.columns]
-    for rel in rows.paths():
-        path = os.path.join(rows.folder, rel)
-        values = partition_values(rel, rows.partition_columns)
-        try:
-            parquet = pq.ParquetFile(path, coerce_int96_timestamp_unit="us")
-            present = set(parquet.schema_arrow.names)
-            stored = [n for n in names if n in present and n not in values]
-            for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=stored):
-                arrays = []
-                for name, kind in rows.columns:
-                    if name in values or name not in present:  # Spark reads a missing column
-                        arrays.append(pa.repeat(pa.scalar(values.get(name), pa.string()),
-                                                batch.num_rows))  # as nulls
-                    else:
-                        arrays.append(_as_text(batch.column(name), kind))
-                yield pa.RecordBatch.from_arrays(arrays, names=names)
-        except (OSError, pa.ArrowException) as exc:
-            raise EtlError(f"cannot read {path} for PostgreSQL: {exc}",
-                           hint="the PostgreSQL tables are as they were; the published "
-                                "file is damaged or gone: rerun the sink to publish it "
-                                "again") from None
+    path = os.path.join(rows.folder, rel)
+    values = partition_values(rel, rows.partition_columns)
+    try:
+        parquet = pq.ParquetFile(path, coerce_int96_timestamp_unit="us")
+        present = set(parquet.schema_arrow.names)
+        stored = [n for n in names if n in present and n not in values]
+        for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=stored):
+            arrays = []
+            for name, kind in rows.columns:
+                if name in values or name not in present:  # Spark reads a missing column as
+                    arrays.append(pa.repeat(pa.scalar(values.get(name), pa.string()),
+                                            batch.num_rows))  # nulls
+                else:
+                    arrays.append(_as_text(batch.column(name), kind))
+            yield pa.RecordBatch.from_arrays(arrays, names=names)
+    except (OSError, pa.ArrowException) as exc:
+        raise EtlError(f"cannot read {path} for PostgreSQL: {exc}",
+                       hint="the PostgreSQL tables are as they were; the published file is "
+                            "damaged or gone: rerun the sink to publish it again") from None
 
 
 def partition_values(rel: str, columns: tuple[str, ...]) -> dict[str, str | None]:

@@ -36,16 +36,16 @@ order by x.relname
 _KEY_IN_USE = "select exists (select 1 from pg_constraint where contype = 'f' and conindid = %s)"
 
 
-def set_aside(cur: Any, schema: str, sinks: list[SinkSpec]) -> list[str]:
+def set_aside(cur: Any, schema: str, sinks: list[SinkSpec]) -> list[tuple[str, str]]:
     """Drop the declared keys and indexes of `sinks`' (empty) tables; the statements that put
-    them back, in the order to run them."""
+    them back, in the order to run them, each with its table."""
     from psycopg2 import sql
 
     cur.execute("set local search_path = pg_catalog")  # every name in a definition qualified
-    keys: list[str] = []
-    indexes: list[str] = []
-    foreign: list[str] = []
-    primary: list[tuple[Any, str, str, int]] = []
+    keys: list[tuple[str, str]] = []
+    indexes: list[tuple[str, str]] = []
+    foreign: list[tuple[str, str]] = []
+    primary: list[tuple[str, str, str, int]] = []
     for sink in sinks:
         table = sql.Identifier(schema, sink.table)
         cur.execute(_DECLARED, {"schema": schema, "table": sink.table,
@@ -53,20 +53,21 @@ def set_aside(cur: Any, schema: str, sinks: list[SinkSpec]) -> list[str]:
         for name, kind, definition, index in cur.fetchall():
             if kind == "f":
                 _drop_constraint(cur, table, name)
-                foreign.append(_add_constraint(cur, table, name, definition))
+                foreign.append((sink.table, _add_constraint(cur, table, name, definition)))
             else:
-                primary.append((table, name, definition, index))
-    for table, name, definition, index in primary:  # after the foreign keys that used them
+                primary.append((sink.table, name, definition, index))
+    for owner, name, definition, index in primary:  # after the foreign keys that used them
         cur.execute(_KEY_IN_USE, (index,))
         if not cur.fetchone()[0]:
+            table = sql.Identifier(schema, owner)
             _drop_constraint(cur, table, name)
-            keys.append(_add_constraint(cur, table, name, definition))
+            keys.append((owner, _add_constraint(cur, table, name, definition)))
     for sink in sinks:
         cur.execute(_INDEXES, {"schema": schema, "table": sink.table,
                                "names": _declared_names(sink)})
         for name, definition in cur.fetchall():
             cur.execute(sql.SQL("drop index {}").format(sql.Identifier(schema, name)))
-            indexes.append(definition)
+            indexes.append((sink.table, definition))
     cur.execute("reset search_path")
     return keys + indexes + foreign
 

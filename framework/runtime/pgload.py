@@ -63,8 +63,10 @@ class PostgresTarget:
 class LoadResult:
     table: str  # schema.table
     rows: int
-    seconds: float
+    seconds: float  # staging, COPY and keys: the table's own share of the load
     views: tuple[str, ...] = ()  # views created again after the swap
+    copy_seconds: float = 0.0  # its COPY (Parquet read and CSV written meanwhile)
+    keys_seconds: float = 0.0  # building its keys and indexes again, its foreign keys checked
 
 
 def check_connection(target: PostgresTarget) -> None:
@@ -152,7 +154,6 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
     by_table = {s.sink.table: s for s in staged}
     ordered = [by_table[s.table] for s in load_order([s.sink for s in staged])]
     names = ", ".join(f"{target.schema}.{s.sink.table}" for s in ordered)
-    t0 = time.monotonic()
     try:
         with connect(target) as conn, conn.cursor() as cur:
             conn.set_client_encoding("UTF8")  # the CSV is UTF-8, whatever the server's default
@@ -172,12 +173,15 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
             views = {p.sink.table: _prepare(cur, target.schema, p) for p in plans}
             empty = [p for p in plans if p.action != "keep" or p.sink.table in truncated]
             restore = set_aside(cur, target.schema, [p.sink for p in empty])
-            results = [_fill(cur, target.schema, p, p in empty, views[p.sink.table], t0)
-                       for p in plans]
-            for statement in restore + [f for p in plans if p.action != "keep"
-                                        for f in p.fks] + readd:
+            copied = {p.sink.table: _fill(cur, target.schema, p, p in empty) for p in plans}
+            keys = dict.fromkeys(copied, 0.0)
+            for table, statement in restore + [(p.sink.table, f) for p in plans
+                                               if p.action != "keep" for f in p.fks] + readd:
+                t0 = time.monotonic()
                 cur.execute(statement)
-        return results
+                keys[table] += time.monotonic() - t0
+        return [_result(target.schema, p, views[p.sink.table], copied[p.sink.table],
+                        keys[p.sink.table]) for p in plans]
     except psycopg2.Error as exc:
         raise EtlError(f"loading {names} into PostgreSQL failed: "
                        f"{scrub(str(exc).strip(), target.dsn)}",
@@ -252,22 +256,24 @@ def _keys_in_place(cur: Any, schema: str, sink: SinkSpec) -> bool:
     return all(constraint_name(sink.table, cols, "idx") in indexes for cols in sink.indexes)
 
 
-def _unhook(cur: Any, schema: str, plans: list[_Plan]) -> list[str]:
+def _unhook(cur: Any, schema: str, plans: list[_Plan]) -> list[tuple[str, str]]:
     """Drop the foreign keys that kept tables of this load have on tables created again (a
-    table is never dropped with CASCADE); return the statements that add them back."""
+    table is never dropped with CASCADE); return the statements that add them back, each with
+    its table."""
     from psycopg2 import sql
 
     from framework.ddl import constraint_name
 
     again = {p.sink.table for p in plans if p.action == "recreate"}
-    readd: list[str] = []
+    readd: list[tuple[str, str]] = []
     for plan in (p for p in plans if p.action == "keep"):
         for col, table, _ in plan.sink.foreign_keys():
             if table in again:
                 name = constraint_name(plan.sink.table, (col,), "fkey")
                 cur.execute(sql.SQL("alter table {} drop constraint if exists {}").format(
                     sql.Identifier(schema, plan.sink.table), sql.Identifier(name)))
-                readd += [s for s in plan.fks if sql.Identifier(name).as_string(cur) in s]
+                readd += [(plan.sink.table, s) for s in plan.fks
+                          if sql.Identifier(name).as_string(cur) in s]
     return readd
 
 
@@ -315,13 +321,13 @@ def _prepare(cur: Any, schema: str, plan: _Plan) -> tuple[str, ...]:
     return ()
 
 
-def _fill(cur: Any, schema: str, plan: _Plan, empty: bool, views: tuple[str, ...],
-          t0: float) -> LoadResult:
+def _fill(cur: Any, schema: str, plan: _Plan, empty: bool) -> float:
     """COPY the staged rows into the table (FREEZE when this transaction created or emptied
     it; `overwrite_partitions` into the temporary table first, then the partitions present
-    deleted and the rows inserted) and check their count."""
+    deleted and the rows inserted) and check their count; the seconds it took."""
     from psycopg2 import sql
 
+    t0 = time.monotonic()
     sink, staged = plan.sink, plan.staged
     table = sql.Identifier(schema, sink.table)
     names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in plan.columns)
@@ -339,8 +345,15 @@ def _fill(cur: Any, schema: str, plan: _Plan, empty: bool, views: tuple[str, ...
         raise EtlError(f"sink {sink.table!r}: PostgreSQL took {took} of {staged.rows} rows "
                        f"({written} read from Parquet)",
                        hint="the PostgreSQL tables are as they were; rerun")
-    return LoadResult(f"{schema}.{sink.table}", staged.rows,
-                      round(staged.seconds + time.monotonic() - t0, 3), views)
+    return time.monotonic() - t0
+
+
+def _result(schema: str, plan: _Plan, views: tuple[str, ...], copied: float,
+            keys: float) -> LoadResult:
+    staged = plan.staged
+    return LoadResult(f"{schema}.{plan.sink.table}", staged.rows,
+                      round(staged.seconds + copied + keys, 3), views, round(copied, 3),
+                      round(keys, 3))
 
 
 def _exists(cur: Any, schema: str, table: str) -> bool:

@@ -24,7 +24,9 @@ def run(task: PostgresPublishTask, rec: TaskRecord, state: RunState) -> None:
         for result in results:
             sink_rec = state.record.task(f"sink:{result.table.rpartition('.')[2]}")
             sink_rec.postgres = {**(sink_rec.postgres or {}), "rows": result.rows,
-                                 "views": list(result.views)}
+                                 "views": list(result.views),
+                                 "copy_seconds": result.copy_seconds,
+                                 "keys_seconds": result.keys_seconds}
         rec.rows = sum(r.rows for r in results)
         rec.note = f"{len(results)} table(s) into {task.schema}: " + ", ".join(task.tables)
         rec.postgres = {"tables": [r.table for r in results], "rows": rec.rows}
