@@ -56,7 +56,7 @@ def ensure_warehouse(work: str, sessions: int) -> str:
     return warehouse
 
 
-def staged_tables(warehouse: str) -> list:
+def staged_tables(warehouse: str, dsn: str) -> list:
     """Each published table as a run's sink task stages it for the load."""
     import pyarrow.parquet as pq
 
@@ -67,7 +67,7 @@ def staged_tables(warehouse: str) -> list:
     from framework.runtime.publish import data_files
     from framework.validate import load_pipeline
 
-    spec = load_pipeline(PIPELINE, target="postgres")
+    spec = load_pipeline(PIPELINE, env={**os.environ, "PG_DSN": dsn}, target="postgres")
     staged = []
     for sink in spec.sinks:
         version = os.path.realpath(os.path.join(warehouse, sink.table))
@@ -210,7 +210,7 @@ def main() -> None:
     args = ap.parse_args()
     dsn = os.environ.get("PG_DSN", "postgresql://127.0.0.1:5432/test")
     warehouse = ensure_warehouse(args.work, args.sessions)
-    staged = staged_tables(warehouse)
+    staged = staged_tables(warehouse, dsn)
     files = write_reference_files(staged, os.path.join(args.work, "pg-load-bench-csv"))
     load_before = os.getloadavg()[0]
     result = bench(dsn, staged, files, args.repeat)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from framework.spec import SinkSpec
 
 LOCK_TIMEOUT = "60s"  # waiting longer for readers to let go of the table is an error
-NEW_ROWS = "_etl_new_"  # temporary tables of the load: <prefix><n>
+NEW_ROWS = "_etl_new_"  # the load's own tables, dropped before its commit: <prefix><token>_<n>
 DEFAULT_TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "..", "sql_templates")
 _LOAD_LOCK = threading.Lock()  # one load transaction at a time: views may span two tables
 
@@ -120,7 +121,7 @@ class _Plan:
     ddl: list[str]  # the table's statements from the DDL templates
     fks: list[str]  # ... of them, the foreign keys: added once every table has its rows
     columns: list[tuple[str, str]]  # the new rows' columns, as PostgreSQL spells their types
-    scratch: str  # a temporary table of the load with these columns
+    scratch: Any  # a table of the load's own with these columns (a psycopg2 identifier)
 
     @property
     def sink(self) -> SinkSpec:
@@ -165,8 +166,9 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
             if existing:
                 cur.execute(sql.SQL("lock table {} in access exclusive mode").format(
                     sql.SQL(", ").join(sql.Identifier(target.schema, t) for t in existing)))
-            plans = [_plan(cur, target.schema, s, n, s.sink.table in existing, templates)
-                     for n, s in enumerate(ordered)]
+            token = secrets.token_hex(3)
+            plans = [_plan(cur, target.schema, s, f"{NEW_ROWS}{token}_{n}",
+                           s.sink.table in existing, templates) for n, s in enumerate(ordered)]
             readd = _unhook(cur, target.schema, plans)
             truncated = _empty(cur, target.schema, [p for p in plans if p.action == "keep"
                                                     and p.sink.mode == "overwrite"], set(by_table))
@@ -180,6 +182,8 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
                 t0 = time.monotonic()
                 cur.execute(statement)
                 keys[table] += time.monotonic() - t0
+            cur.execute(sql.SQL("drop table {}").format(sql.SQL(", ").join(
+                p.scratch for p in plans)))
         return [_result(target.schema, p, views[p.sink.table], copied[p.sink.table],
                         keys[p.sink.table]) for p in plans]
     except psycopg2.Error as exc:
@@ -189,14 +193,13 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
                             "is one transaction); fix the cause and rerun") from None
 
 
-def _plan(cur: Any, schema: str, staged: StagedTable, number: int, exists: bool,
+def _plan(cur: Any, schema: str, staged: StagedTable, scratch_name: str, exists: bool,
           templates: str | None) -> _Plan:
     from framework.ddl import pg_table_model, render_ddl, statements
     from framework.sqltemplates import SqlRenderer, list_templates
 
     sink = staged.sink
-    scratch = f"{NEW_ROWS}{number}"
-    columns = _scratch_table(cur, scratch, staged.source.columns)
+    scratch, columns = _scratch_table(cur, schema, scratch_name, staged.source.columns)
     folder = templates if templates and list_templates(templates, "ddl") else DEFAULT_TEMPLATES
     model = pg_table_model(sink, columns)
     ddl = statements(render_ddl(SqlRenderer(folder, "postgres", schema=schema), model))
@@ -214,16 +217,17 @@ def _plan(cur: Any, schema: str, staged: StagedTable, number: int, exists: bool,
     return _Plan(staged, "keep", ddl, fks, columns, scratch)
 
 
-def _scratch_table(cur: Any, name: str, columns: tuple[tuple[str, str], ...]
-                   ) -> list[tuple[str, str]]:
-    """A temporary table (gone at the commit) with the new rows' columns; those columns as
-    PostgreSQL spells their types, to compare with the table's."""
+def _scratch_table(cur: Any, schema: str, name: str, columns: tuple[tuple[str, str], ...]
+                   ) -> tuple[Any, list[tuple[str, str]]]:
+    """An unlogged table of the load's own with the new rows' columns (dropped before the
+    commit, so no one else ever sees it), and those columns as PostgreSQL spells their types,
+    to compare with the table's."""
     from psycopg2 import sql
 
-    cur.execute(sql.SQL("create temporary table {} ({}) on commit drop").format(
-        sql.Identifier("pg_temp", name), sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(kind)) for n, kind in columns)))
-    return _column_types(cur, "pg_temp", name)
+    table = sql.Identifier(schema, name)
+    cur.execute(sql.SQL("create unlogged table {} ({})").format(table, sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(kind)) for n, kind in columns)))
+    return table, _column_types(cur, schema, name)
 
 
 def _keys_in_place(cur: Any, schema: str, sink: SinkSpec) -> bool:
@@ -332,7 +336,7 @@ def _fill(cur: Any, schema: str, plan: _Plan, empty: bool) -> float:
     table = sql.Identifier(schema, sink.table)
     names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in plan.columns)
     partitions = sink.mode == "overwrite_partitions" and not empty
-    into = sql.Identifier("pg_temp", plan.scratch) if partitions else table
+    into = plan.scratch if partitions else table
     options = sql.SQL("format csv, freeze") if empty else sql.SQL("format csv")
     took, written = copy_rows(cur, sql.SQL("copy {} ({}) from stdin with ({})").format(
         into, names, options), staged.source)

@@ -211,7 +211,7 @@ def test_a_server_that_cannot_be_reached_is_named_without_its_password():
 
 def _assert_no_staging_left(dsn: str, schema: str, folder) -> None:
     left = pg_query(dsn, "select tablename from pg_tables where schemaname = %s "
-                         "and tablename like '\\_etl\\_load%%'", (schema,))
+                         "and tablename like '\\_etl\\_%%'", (schema,))
     assert left == []
     assert not folder.exists() or os.listdir(folder) == []
 

@@ -55,7 +55,7 @@ def test_keys_indexes_and_comments_come_from_the_ddl(star, pg_dsn, pg_schema):
                                 "col_description(%s::regclass, 1)", (f"{pg_schema}.dim_users",) * 2)
     assert comments == [("one user", "the user's id")]
     left = pg_query(pg_dsn, "select tablename from pg_tables where schemaname = %s and "
-                            "tablename like '\\_etl\\_load%%'", (pg_schema,))
+                            "tablename like '\\_etl\\_%%'", (pg_schema,))
     assert left == []
 
 
@@ -82,7 +82,7 @@ def test_a_fact_without_its_dimension_row_leaves_every_table_as_it_was(star, pg_
     assert (_count(pg_dsn, pg_schema, "dim_users"),
             _count(pg_dsn, pg_schema, "fact_sessions")) == (2, 1)
     left = pg_query(pg_dsn, "select tablename from pg_tables where schemaname = %s and "
-                            "tablename like '\\_etl\\_load%%'", (pg_schema,))
+                            "tablename like '\\_etl\\_%%'", (pg_schema,))
     assert left == []
 
 
