@@ -37,11 +37,12 @@ TIMESTAMP_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSSXXX"  # Spark's timestamp as text, w
 TIMESTAMP_NTZ_TEXT = "yyyy-MM-dd HH:mm:ss.SSSSSS"
 REBASE_SETTINGS = ("spark.sql.parquet.datetimeRebaseModeInWrite",
                    "spark.sql.parquet.int96RebaseModeInWrite")
-# Spark types pyarrow reads from Parquet as Spark wrote them, and those of partition folders
+# Spark types pyarrow reads from Parquet as Spark means them, and those of partition folders
+# (not `char`: Spark pads its values when it reads them)
 ARROW_TYPES = ("boolean", "byte", "short", "integer", "long", "float", "double", "decimal",
-               "string", "varchar", "char", "date", "timestamp", "timestamp_ntz", "binary")
+               "string", "varchar", "date", "timestamp", "timestamp_ntz", "binary")
 PARTITION_TYPES = ("boolean", "byte", "short", "integer", "long", "float", "double", "decimal",
-                   "string", "varchar", "char", "date")
+                   "string", "varchar", "date")
 
 
 @dataclass(frozen=True)
