@@ -207,8 +207,8 @@ class SinkTask(Task):
     def notes(self) -> list[str]:
         lines = [f"mode {self.mode}, {self.compression}, targets {', '.join(self.targets)}"]
         if self.postgres_table:
-            lines.append(f"PostgreSQL table {self.postgres_table} (COPY from the published "
-                         f"files by the load stage)")
+            lines.append(f"PostgreSQL table {self.postgres_table} (COPY from its Parquet "
+                         f"files in the load stage)")
         if self.partition_by:
             lines.append("partitioned by " + ", ".join(self.partition_by))
         if self.repartition:
