@@ -4,8 +4,9 @@
 what pyarrow cannot read as Spark meant it), the partition values their folders hold, and each
 column's PostgreSQL type. `copy_rows` reads the files a row group at a time with pyarrow, writes
 each batch as CSV with pyarrow (no Spark job), and feeds it through a pipe to `COPY` on the
-calling thread: formatting and the server's parsing run side by side, and no more than a batch
-and a pipe's worth of rows is in memory.
+calling thread: WRITERS threads, each taking the next file, format while the server parses (a
+whole batch at a time into the pipe, so rows never interleave; their order between files does
+not matter), and no more than a row group per writer and a pipe's worth of rows is in memory.
 
 How each value is written, so that PostgreSQL stores what Parquet holds:
 
