@@ -112,8 +112,10 @@ def _optimizations() -> dict:
             "x-messages": {"pattern": "expected a size like 10MB, a number of bytes, or -1"}},
         "auto_cache": {"type": "boolean"},
         "storage_level": {"enum": list(STORAGE_LEVELS)},
-        "jit": {"enum": ["full", "quick"], "description":
-                "quick: the JVM compiles with C1 only -- faster for runs under a few minutes"},
+        "jit": {"enum": ["auto", "full", "quick"], "description":
+                "quick: the JVM compiles with C1 only (faster for runs under about half a "
+                "minute of computing); full: C1 then C2; auto (default): quick below 48 MB of "
+                "input, full from there"},
         "parallel_tasks": {
             "type": ["integer", "string"], "minimum": 1,
             "description": "how many tasks (source reads, steps, sink writes) run at once, each "

@@ -182,16 +182,32 @@ class Executor:
         java_options = list(self.options.java_options)
         if self.options.class_archive:
             java_options = classarchive.runtime_options() + java_options
+        jit, why = self._jit()
         settings = session_settings(self.spec.spark, self.spec.optimizations,
-                                    f"etl-{self.spec.name}", log_file, java_options)
+                                    f"etl-{self.spec.name}", log_file, java_options, jit)
         t0 = time.monotonic()
         spark = build_session(settings, log_file)
         self.record.spark = {"version": spark.version, "master": settings.master,
                              "app_name": settings.app_name, "conf": settings.conf,
-                             "log": log_file, "startup_seconds": round(time.monotonic() - t0, 3)}
+                             "log": log_file, "startup_seconds": round(time.monotonic() - t0, 3),
+                             "jit": jit, "jit_reason": why}
         if settings.master.startswith("local"):  # the driver's JVM runs the tasks too
             prewarm(spark)
         return spark
+
+    def _jit(self) -> tuple[str, str]:
+        """The driver JVM's JIT mode; `auto` decides from the input the run will read."""
+        from framework.runtime.sizing import JIT_FULL_FROM, choose_jit, estimate_input
+
+        setting = self.spec.optimizations.jit
+        if setting != "auto":
+            return setting, "optimizations.jit"
+        estimate = estimate_input(self.spec, self.plan, self.state.registry,
+                                  self.options.data_dir, self.options.regenerate)
+        jit = choose_jit(setting, estimate)
+        side = "at least" if jit == "full" else "under"
+        return jit, (f"jit: auto: {estimate.describe()}, {side} "
+                     f"{JIT_FULL_FROM // 2**20} MB")
 
     def _size_shuffles(self) -> None:
         """`shuffle_partitions: auto` grows with the input read, so big inputs get blocks small
