@@ -327,6 +327,38 @@ def test_an_empty_data_dir_is_refused(runner, tmp_path, monkeypatch, args, env, 
     assert not (tmp_path / "data").exists()
 
 
+@pytest.mark.parametrize("args,env", [
+    (["--data-dir", "s3a://bucket/etl"], {}), ([], {"ETL_DATA_DIR": "hdfs://nn/etl"}),
+])
+def test_a_uri_data_dir_is_refused_not_taken_as_a_local_folder(runner, tmp_path, monkeypatch,
+                                                                args, env):
+    monkeypatch.chdir(tmp_path)  # where ./s3a:/bucket/etl would have been made
+    for command in (["plan", CLICKSTREAM], ["run", CLICKSTREAM], ["runs"]):
+        result = runner.invoke(cli, [*command, *args], env=env)
+        assert result.exit_code == 2, (command, result.output)
+        assert "is a URI, not a folder" in result.output, result.output
+        assert "mounted POSIX folders" in result.output and "Traceback" not in result.output
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_uri_warehouse_or_landing_folder_is_a_located_problem(runner, tmp_path):
+    path = tmp_path / "uri.yaml"
+    path.write_text(
+        "pipeline: uri\n"
+        "generators:\n"
+        "  g: {generator: clickstream, landing: {path: 'gs://b/raw'}}\n"
+        "sources:\n"
+        "  events: {generated: g.events, schema: {columns: {event_id: string}}}\n"
+        "sinks:\n"
+        "  t: {from: events}\n"
+        "warehouse: {path: 's3a://bucket/wh'}\n")
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:3:" in result.output and "'gs://b/raw', a URI" in result.output
+    assert f"{path}:8:" in result.output and "'s3a://bucket/wh' is a URI" in result.output
+    assert "2 problems found" in result.output
+
+
 def test_a_file_system_error_that_escapes_is_one_message(runner, tmp_path, monkeypatch):
     import errno
 
