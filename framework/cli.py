@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from framework.errors import EnvironmentProblem, EtlError, SpecError, UsageError
+from framework.paths import LOCAL_ONLY_HINT, written_uri
 
 DATA_DIR_ENV = "ETL_DATA_DIR"
 
@@ -121,7 +122,11 @@ def _data_dir(value: str | None) -> str:
         raise UsageError(f"{DATA_DIR_ENV} is set but empty",
                          hint=f"set it to a folder, or unset it (unset {DATA_DIR_ENV}) to use "
                               f"./data")
-    return os.path.abspath(value or env or "data")
+    chosen = value or env or "data"
+    if written_uri(chosen):
+        raise UsageError(f"the data directory {chosen!r} (--data-dir or {DATA_DIR_ENV}) is a "
+                         f"URI, not a folder", hint=LOCAL_ONLY_HINT)
+    return os.path.abspath(chosen)
 
 
 def pipeline_options(func: Callable) -> Callable:

@@ -133,8 +133,10 @@ def _optimizations() -> dict:
         "storage_level": {"enum": list(STORAGE_LEVELS), "default": default.storage_level,
                           "description": "where cached outputs are kept (auto_cache, and "
                                          "`cache: true`)"},
-        "jit": {"enum": ["full", "quick"], "default": default.jit, "description":
-                "quick: the JVM compiles with C1 only -- faster for runs under a few minutes"},
+        "jit": {"enum": ["auto", "full", "quick"], "default": default.jit, "description":
+                "quick: the JVM compiles with C1 only (faster for runs under about half a "
+                "minute of computing); full: C1 then C2; auto: quick below 48 MB of input, "
+                "full from there"},
         "parallel_tasks": {
             "type": ["integer", "string"], "minimum": 1, "default": default.parallel_tasks,
             "description": "how many tasks (source reads, steps, sink writes) run at once, each "
