@@ -39,7 +39,20 @@ PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / TEMPLATES_DIR
 SUFFIX = ".sql"
 DEFAULT_SCHEMA = "analytics"  # PostgreSQL schema rel() names when the caller gives none
 HEADER_KEYS = ("name", "question", "grain", "tables", "kind")
-_GLOBALS = ("dialect", "rel", "ident", "sql_type", "dispatch", "fail", "order_keys")
+# the names every template sees besides the macros, with what they give (the reference shows it)
+TEMPLATE_GLOBALS = {
+    "dialect": "the dialect rendered: `spark` or `postgres`",
+    "rel(name)": "a table or view of the warehouse: its quoted name on Spark, "
+                 "`\"<schema>\".\"<name>\"` on PostgreSQL",
+    "ident(name)": "a column or other name, quoted for the dialect",
+    "sql_type(name)": "a Spark SQL type name (`double`, `bigint`, ...) in the dialect's spelling",
+    "dispatch(name)": "the macro `<dialect>__name`, else `default__name`: how a macro differs "
+                      "per dialect",
+    "fail(message)": "stop rendering with this message (a macro refusing its arguments)",
+    "order_keys(order_by)": "ORDER BY keys, each with NULLS LAST unless it says where NULLs go: "
+                            "`'ts'` or `['a DESC', 'b']`",
+}
+_GLOBALS = tuple(name.partition("(")[0] for name in TEMPLATE_GLOBALS)
 
 _HEADER_LINE = re.compile(r"--\s*([A-Za-z_]+)\s*:\s*(.*?)\s*")
 
