@@ -30,7 +30,7 @@ def test_help_lists_the_commands(runner):
 
 
 def test_validate_accepts_the_clickstream_pipeline(runner):
-    result = runner.invoke(cli, ["validate", CLICKSTREAM])
+    result = runner.invoke(cli, ["validate", CLICKSTREAM], env={"COLUMNS": "400"})  # one line
     assert result.exit_code == 0, result.output
     assert "ok" in result.output and "8 steps, 7 sinks" in result.output
 
@@ -40,7 +40,7 @@ RETAIL_SAMPLE = os.path.join(ROOT, "pipelines", "retail", "sample")
 
 
 def test_validate_accepts_the_retail_pipeline_and_its_report(runner):
-    result = runner.invoke(cli, ["validate", RETAIL])
+    result = runner.invoke(cli, ["validate", RETAIL], env={"COLUMNS": "400"})
     assert result.exit_code == 0, result.output
     assert "ok" in result.output and "6 sources, 25 steps, 7 sinks" in result.output
 
