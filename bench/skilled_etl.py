@@ -293,8 +293,7 @@ def daily_metrics(events, sessions):
         "event_date", "users", "sessions", "events", "page_views", "purchases", "revenue",
         _ratio("converted_sessions", "sessions").alias("conversion_rate"), aov.alias("aov"),
         _ratio("abandoned_sessions", "cart_sessions").alias("cart_abandonment_rate"),
-        "avg_session_seconds", "converted_sessions", "cart_sessions", "abandoned_sessions",
-    ).orderBy("event_date")
+        "avg_session_seconds", "converted_sessions", "cart_sessions", "abandoned_sessions")
 
 
 def dim_date(events):
@@ -310,8 +309,7 @@ def dim_date(events):
         F.month("date").alias("month"), F.date_format("date", "MMMM").alias("month_name"),
         F.dayofmonth("date").alias("day"), dow.alias("day_of_week"),
         F.date_format("date", "EEEE").alias("day_name"),
-        F.weekofyear("date").alias("week_of_year"), (dow >= 6).alias("is_weekend"),
-    ).orderBy("date")
+        F.weekofyear("date").alias("week_of_year"), (dow >= 6).alias("is_weekend"))
 
 
 def run(spark, raw: str, out: str) -> None:
@@ -321,20 +319,21 @@ def run(spark, raw: str, out: str) -> None:
     events = sessionize(enrich(clean_events(src["events"]), src["products"]))
     events.persist(StorageLevel.MEMORY_AND_DISK)
 
-    def write(df, table: str, one_file: bool = False):
-        (df.coalesce(1) if one_file else df).write.mode("overwrite").parquet(
-            os.path.join(out, table))
+    def write(df, table: str, one_file: bool = False, sort_by: str | None = None):
+        df = df.coalesce(1) if one_file else df
+        df = df.sortWithinPartitions(sort_by) if sort_by else df  # one file, in date order
+        df.write.mode("overwrite").parquet(os.path.join(out, table))
 
     # fact_events first: writing it fills the cache every other table reads
     (events.repartition("event_date").write.mode("overwrite").partitionBy("event_date")
      .parquet(os.path.join(out, "fact_events")))
     sessions = sessions_of(events).persist(StorageLevel.MEMORY_AND_DISK)
     write(sessions, "fact_sessions")
-    write(daily_metrics(events, sessions), "fact_daily_metrics", one_file=True)
+    write(daily_metrics(events, sessions), "fact_daily_metrics", True, "event_date")
     write(users_dim(src["users"], sessions), "dim_users")
     write(src["products"], "dim_products", one_file=True)
     write(product_metrics(events, src["products"]), "dim_product_metrics", one_file=True)
-    write(dim_date(events), "dim_date", one_file=True)
+    write(dim_date(events), "dim_date", True, "date")
     sessions.unpersist()
     events.unpersist()
 
