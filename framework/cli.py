@@ -335,6 +335,72 @@ def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: 
         _terminal().print(f"removed {path} ({size / 2**20:.0f} MB, for another Java or Spark)")
 
 
+@cli.command("test")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--tests", "-t", "test_files", multiple=True, type=click.Path(dir_okay=False),
+              metavar="FILE",
+              help="The test file (default: <pipeline>.tests.yaml beside it). Repeatable.")
+@click.option("--select", "-s", "select", multiple=True, metavar="EXPR",
+              help="Only tests whose target these pick, as for `etl run`: STEP, STEP+, +STEP, "
+                   "tag:NAME (a step brings its sinks). Repeatable.")
+@click.option("-k", "names", multiple=True, metavar="TEXT",
+              help="Only tests whose name contains TEXT (any case). Repeatable.")
+@click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
+              help="Override a pipeline variable (a test's own vars win). Repeatable.")
+@click.option("--list", "list_only", is_flag=True,
+              help="Check the test file and list the tests that would run; no Spark.")
+@handle_errors
+def pipeline_tests(file: str, test_files: tuple[str, ...], select: tuple[str, ...],
+                   names: tuple[str, ...], vars_: tuple[str, ...], list_only: bool) -> None:
+    """Run the pipeline's tests: fixture rows in, expected rows out, computed on local Spark
+    with the steps' own code. Exit 1 when a test fails (its diff is shown), 2 when a test
+    file is wrong."""
+    import shlex
+
+    from framework.masking import HidingConsole, hiding_output
+    from framework.registry import REGISTRY
+    from framework.richconsole import RichConsole
+    from framework.testing.suite import choose, prepare
+    from framework.testing.testfile import load_tests, suite_path
+
+    spec, graph = _load(file, vars_)
+    paths = list(test_files) or [suite_path(file)]
+    for path in paths:
+        if not os.path.isfile(path):
+            raise UsageError(f"no test file {path}",
+                             hint="write the tests there (README: Testing a pipeline), or name "
+                                  "the test file with --tests FILE")
+    files, problems = [], []
+    for path in paths:
+        try:
+            files.append(load_tests(path, spec, graph))
+        except SpecError as exc:
+            problems += exc.problems
+    if problems:
+        raise SpecError(problems)
+    prepared = prepare(file, choose(files, graph, select, names), (spec, graph),
+                       parse_vars(vars_), REGISTRY)
+    if list_only:
+        from framework.richconsole import escape
+
+        term = _terminal()
+        for p in prepared:
+            term.print(f"{escape(p.test.name)}  [dim]{p.test.target.replace(':', ' ')}  "
+                       f"({escape(str(p.test.loc))})[/]", soft_wrap=True)
+        return
+    from framework.testing.runner import run_tests, verdict  # pyspark: only when tests run
+
+    console = RichConsole(_terminal())
+    with hiding_output(_secrets()):
+        try:
+            report = run_tests(prepared, HidingConsole(console, _secrets()), REGISTRY)
+        finally:
+            console.close()
+    rerun = shlex.join(["etl", "test", file, *(a for v in vars_ for a in ("--var", v)),
+                        *(a for t in test_files for a in ("--tests", t))])
+    verdict(report, rerun)
+
+
 @cli.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               default="schema/pipeline.schema.json", show_default=True,
