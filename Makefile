@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIPELINE ?= pipelines/clickstream.yaml
 ARGS ?=
 
-.PHONY: setup warmup run test lint plan bench clean golden-sql
+.PHONY: setup warmup run test lint plan bench clean golden-sql docs
 
 $(BIN)/etl: pyproject.toml
 	@scripts/check_java.sh
@@ -32,6 +32,9 @@ test: setup  ## the whole test suite
 
 golden-sql: setup  ## after a change to sql_templates/: re-render tests/sql/golden, then review the diff
 	$(BIN)/python scripts/update_golden_sql.py
+
+docs: setup  ## after a change to a transform, the pipeline schema or the checks: rewrite docs/
+	$(BIN)/etl docs -o docs
 
 lint: setup
 	$(BIN)/ruff check framework transforms tests bench

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from framework.errors import EnvironmentProblem, EtlError, SpecError, UsageError
+from framework.paths import LOCAL_ONLY_HINT, written_uri
 
 DATA_DIR_ENV = "ETL_DATA_DIR"
 
@@ -121,7 +122,11 @@ def _data_dir(value: str | None) -> str:
         raise UsageError(f"{DATA_DIR_ENV} is set but empty",
                          hint=f"set it to a folder, or unset it (unset {DATA_DIR_ENV}) to use "
                               f"./data")
-    return os.path.abspath(value or env or "data")
+    chosen = value or env or "data"
+    if written_uri(chosen):
+        raise UsageError(f"the data directory {chosen!r} (--data-dir or {DATA_DIR_ENV}) is a "
+                         f"URI, not a folder", hint=LOCAL_ONLY_HINT)
+    return os.path.abspath(chosen)
 
 
 def pipeline_options(func: Callable) -> Callable:
@@ -430,6 +435,51 @@ def schema(output: str) -> None:
             + (f" ({where})" if where != output else ""),
             hint="choose a writable place with -o FILE ('-' for standard output)") from exc
     click.echo(f"wrote {written}")
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(file_okay=False), default="docs",
+              show_default=True, help="The folder the pages are written to.")
+@click.option("--sql-templates", "templates", type=click.Path(file_okay=False),
+              help="A SQL templates folder whose macros/ to document (default: ./sql_templates "
+                   "when it has macros/).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 when a page is missing or differs from what would be "
+                   "written.")
+@handle_errors
+def docs(output: str, templates: str | None, check: bool) -> None:
+    """Write the reference pages (Markdown): transforms and generators, installed plugins' too,
+    every pipeline key, the check rules and the SQL macros."""
+    from framework.refdocs import render_docs, stale_docs, write_docs
+    from framework.registry import REGISTRY
+
+    if not output.strip():
+        raise UsageError("-o is empty", hint="give a folder, e.g. -o docs")
+    if templates is None and os.path.isdir(os.path.join("sql_templates", "macros")):
+        templates = "sql_templates"
+    elif templates is not None and not os.path.isdir(os.path.join(templates, "macros")):
+        raise UsageError(f"{templates} has no macros/ folder",
+                         hint="give the templates folder a pipeline names under sql.templates")
+    REGISTRY.load_plugins()
+    for message in REGISTRY.load_errors:
+        _terminal(stderr=True).print(f"[yellow]warning:[/] {message}")
+    pages = render_docs(REGISTRY, templates)
+    if check:
+        stale = stale_docs(output, pages)
+        if stale:
+            raise EtlError(f"{len(stale)} of {len(pages)} reference pages under {output} differ "
+                           f"from what `etl docs` writes: {', '.join(stale)}",
+                           hint=f"run `etl docs -o {output}` and commit the pages")
+        click.echo(f"{len(pages)} reference pages under {output} are current")
+        return
+    try:
+        written = write_docs(output, pages)
+    except OSError as exc:
+        from framework.runtime.folders import reason
+
+        raise EnvironmentProblem(f"cannot write the reference under {output}: {reason(exc)}",
+                                 hint="choose a writable folder with -o DIR") from exc
+    click.echo(f"wrote {len(written)} pages under {output}: {', '.join(pages)}")
 
 
 @cli.command()

@@ -65,7 +65,6 @@ CSV_OPTIONS = {
 }
 JSON_OPTIONS = {"ignoreNullFields": "false", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}
 STAGE_PREFIX = "_etl_load_"  # staging tables: <prefix><token>_<table>
-DEFAULT_TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "..", "sql_templates")
 ROW_MARK = "__etl_row"  # a first column that is never empty: no line of the CSV is blank or `\.`
 _LOAD_LOCK = threading.Lock()  # one load transaction at a time: views may span two tables
 
@@ -340,11 +339,11 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
 def _plan(cur: Any, schema: str, staged: StagedTable, exists: bool,
           templates: str | None) -> _Plan:
     from framework.ddl import pg_table_model, render_ddl, statements
-    from framework.sqltemplates import SqlRenderer, list_templates
+    from framework.sqltemplates import PROJECT_TEMPLATES, SqlRenderer, list_templates
 
     sink = staged.sink
     columns = _column_types(cur, schema, staged.stage)
-    folder = templates if templates and list_templates(templates, "ddl") else DEFAULT_TEMPLATES
+    folder = templates if templates and list_templates(templates, "ddl") else PROJECT_TEMPLATES
     model = pg_table_model(sink, columns)
     ddl = statements(render_ddl(SqlRenderer(folder, "postgres", schema=schema), model))
     fks = [s for s in ddl if re.match(r"(?is)alter\s+table\s.*\sforeign\s+key\s", s)]
