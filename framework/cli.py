@@ -407,6 +407,36 @@ def pipeline_tests(file: str, test_files: tuple[str, ...], select: tuple[str, ..
 
 
 @cli.command()
+@click.argument("name")
+@click.option("--from", "samples", type=click.Path(file_okay=False), metavar="FOLDER",
+              help="Propose sources from the sample CSV files of FOLDER (copied into the new "
+                   "folder; review the proposed types).")
+@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".",
+              show_default=True, help="Where to create the folder NAME.")
+@handle_errors
+def init(name: str, samples: str | None, parent: str) -> None:
+    """Scaffold a pipeline folder NAME: the pipeline, its tests, schemas, SQL, a report and
+    sample data; it validates, plans, runs and tests as it is."""
+    from framework.registry import REGISTRY
+    from framework.scaffold import create
+
+    if not parent.strip():
+        raise UsageError("--dir is empty", hint="give a folder, or leave --dir out")
+    REGISTRY.load_plugins()
+    made = create(name, parent, REGISTRY, samples)
+    term = _terminal()
+    term.print(f"created {made.folder}/ ({len(made.files)} files)", soft_wrap=True)
+    for sample in made.samples:
+        types = ", ".join(f"{c.name} {c.type}" for c in sample.columns)
+        term.print(f"  source {sample.id}: {types}", soft_wrap=True, markup=False)
+    pipeline = os.path.join(made.folder, f"{name}.yaml")
+    term.print("next:", soft_wrap=True)
+    for command in (f"etl validate {pipeline}", f"etl test {pipeline}",
+                    f"etl run {pipeline}"):
+        term.print(f"  {command}", soft_wrap=True, markup=False)
+
+
+@cli.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               default="schema/pipeline.schema.json", show_default=True,
               help="Where to write the JSON Schema ('-' for standard output).")
