@@ -425,7 +425,8 @@ def init(name: str, samples: str | None, parent: str) -> None:
     REGISTRY.load_plugins()
     made = create(name, parent, REGISTRY, samples)
     term = _terminal()
-    term.print(f"created {made.folder}/ ({len(made.files)} files)", soft_wrap=True)
+    term.print(f"created {made.folder}/ ({len(made.files)} files)", soft_wrap=True,
+               markup=False)
     for sample in made.samples:
         types = ", ".join(f"{c.name} {c.type}" for c in sample.columns)
         term.print(f"  source {sample.id}: {types}", soft_wrap=True, markup=False)
