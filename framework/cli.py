@@ -365,26 +365,11 @@ def pipeline_tests(file: str, test_files: tuple[str, ...], select: tuple[str, ..
     from framework.masking import HidingConsole, hiding_output
     from framework.registry import REGISTRY
     from framework.richconsole import RichConsole
-    from framework.testing.suite import choose, prepare
-    from framework.testing.testfile import load_tests, suite_path
+    from framework.testing.suite import collect
 
     spec, graph = _load(file, vars_)
-    paths = list(test_files) or [suite_path(file)]
-    for path in paths:
-        if not os.path.isfile(path):
-            raise UsageError(f"no test file {path}",
-                             hint="write the tests there (README: Testing a pipeline), or name "
-                                  "the test file with --tests FILE")
-    files, problems = [], []
-    for path in paths:
-        try:
-            files.append(load_tests(path, spec, graph))
-        except SpecError as exc:
-            problems += exc.problems
-    if problems:
-        raise SpecError(problems)
-    prepared = prepare(file, choose(files, graph, select, names), (spec, graph),
-                       parse_vars(vars_), REGISTRY)
+    prepared = collect(file, test_files, (spec, graph), select, names, parse_vars(vars_),
+                       REGISTRY)
     if list_only:
         from framework.richconsole import escape
 

@@ -9,6 +9,7 @@ No pyspark.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from framework.registry import Registry
 from framework.spec import PipelineSpec
 from framework.testing.model import PipelineTest, TestFile
 from framework.testing.scope import selected
+from framework.testing.testfile import load_tests, suite_path
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,26 @@ def prepare(path: str, tests: Sequence[PipelineTest], base: tuple[PipelineSpec, 
     if problems:
         raise SpecError(problems)
     return out
+
+
+def collect(pipeline_file: str, test_files: Sequence[str], base: tuple[PipelineSpec, Graph],
+            select: Sequence[str], names: Sequence[str], overrides: Mapping[str, str],
+            registry: Registry) -> list[Prepared]:
+    """The tests `etl test` runs: every problem of every test file at once (SpecError), the
+    selection applied, each test with its pipeline."""
+    paths = list(test_files) or [suite_path(pipeline_file)]
+    for path in paths:
+        if not os.path.isfile(path):
+            raise UsageError(f"no test file {path}",
+                             hint="write the tests there (README: Testing a pipeline), or name "
+                                  "the test file with --tests FILE")
+    files, problems = [], []
+    for path in paths:
+        try:
+            files.append(load_tests(path, *base))
+        except SpecError as exc:
+            problems += exc.problems
+    if problems:
+        raise SpecError(problems)
+    chosen = choose(files, base[1], select, names)
+    return prepare(pipeline_file, chosen, base, overrides, registry)
