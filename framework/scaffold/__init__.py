@@ -101,9 +101,7 @@ def _copy_sample(sample: Sample, folder: str) -> None:
     """The sample as it is, less a UTF-8 byte order mark (Spark would read it into the first
     column's name, which then no longer matches the schema)."""
     os.makedirs(folder, exist_ok=True)
-    with open(sample.path, "rb") as fh:
-        data = fh.read()
-    if sample.bom:
-        data = data[3:]
-    with open(os.path.join(folder, os.path.basename(sample.path)), "wb") as fh:
-        fh.write(data)
+    with open(sample.path, "rb") as src, \
+            open(os.path.join(folder, os.path.basename(sample.path)), "wb") as dst:
+        src.seek(3 if sample.bom else 0)
+        shutil.copyfileobj(src, dst)

@@ -25,6 +25,7 @@ from framework.errors import UsageError
 from framework.names import column_name_problem
 
 MAX_ROWS = 100_000  # rows a proposal reads; a bigger sample proposes from its first rows
+MAX_BYTES = 64 * 2**20  # and bytes
 _INT = re.compile(r"^[+-]?(0|[1-9][0-9]*)$")
 _FLOAT = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)([eE][+-]?[0-9]+)?$")
 _LEADING_ZERO = re.compile(r"^[+-]?0[0-9]")  # 01234: a code, not a number
@@ -98,7 +99,10 @@ def _valid(parse, text: str) -> bool:
 def read_sample(path: str, taken: set[str], keep: int = 3) -> Sample:
     """What `path` proposes; a UsageError naming the file when it cannot propose anything."""
     with open(path, "rb") as fh:
-        raw = fh.read()
+        raw = fh.read(MAX_BYTES + 1)
+    cut = len(raw) > MAX_BYTES
+    if cut:  # whole lines only (and whole characters)
+        raw = raw[:raw.rfind(b"\n", 0, MAX_BYTES) + 1]
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:
         text, encoding = raw.decode("utf-8-sig"), None
@@ -110,7 +114,7 @@ def read_sample(path: str, taken: set[str], keep: int = 3) -> Sample:
     _check_header(path, header)
     values: list[list[str]] = [[] for _ in header]  # type: ignore[arg-type]
     rows: list[tuple[str | None, ...]] = []
-    count, line, multiline, complete = 0, reader.line_num, False, True
+    count, line, multiline, complete = 0, reader.line_num, False, not cut
     for record in reader:
         multiline = multiline or reader.line_num - line > 1
         line = reader.line_num

@@ -155,3 +155,14 @@ def test_an_existing_folder_and_bad_names_are_refused_and_nothing_is_written(tmp
         result = invoke("init", "x", "--from", str(folder), "--dir", str(tmp_path))
         assert result.exit_code == 2 and said in result.output
     assert sorted(os.listdir(tmp_path)) == ["taken"]  # no half-made folder anywhere
+
+
+def test_a_big_sample_proposes_from_its_first_rows_and_no_key(tmp_path, monkeypatch):
+    from framework.scaffold import infer
+
+    monkeypatch.setattr(infer, "MAX_BYTES", 30)
+    path = tmp_path / "big.csv"
+    path.write_text("id,x\n" + "".join(f"{i},{i}.5\n" for i in range(100)) + "100,text\n")
+    sample = read_sample(str(path), set())
+    assert not sample.complete and sample.rows_read < 10
+    assert [(c.type, c.key) for c in sample.columns] == [("int", False), ("double", False)]
