@@ -93,7 +93,8 @@ def load_tests(path: str, spec: PipelineSpec, graph: Graph) -> M.TestFile:
     """The tests of the test file at `path` for the pipeline `spec`; SpecError with every
     problem found."""
     doc, problems = parse_yaml(path)
-    problems = [Problem(p.message, p.location, p.path,
+    problems = [Problem(p.message.replace("(pipeline:, sources:, ...)", "(tests:, vars:)"),
+                        p.location, p.path,
                         MINIMAL_TESTS if p.hint == MINIMAL_PIPELINE else p.hint)
                 for p in problems]
     if not problems:

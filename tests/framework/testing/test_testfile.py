@@ -149,6 +149,7 @@ def test_empty_and_non_mapping_files_say_what_a_test_file_is(shop):
     for text in ("", "- a\n", "description: x\n"):
         problems = problems_of(shop, text)
         assert len(problems) == 1 and "tests:" in (problems[0].hint or "")
+        assert "pipeline:" not in problems[0].message
 
 
 def test_cli_exits_2_listing_every_problem_without_starting_spark(shop):
