@@ -40,7 +40,7 @@ lint: setup
 	$(BIN)/ruff check framework transforms tests bench
 	$(BIN)/lint-imports
 
-bench: setup  ## benchmarks: default scale, ~1M events vs a hand-written script, ~10M events, SQL, report, checks
+bench: setup  ## benchmarks: default scale; ~1M events vs a skilled script, the seed-style script and DuckDB; storage; ~10M events; SQL, report, checks
 	$(BIN)/python bench/run_bench.py $(ARGS)
 	$(BIN)/python bench/sql_bench.py
 	$(BIN)/python bench/report_bench.py

@@ -30,9 +30,45 @@ def test_help_lists_the_commands(runner):
 
 
 def test_validate_accepts_the_clickstream_pipeline(runner):
-    result = runner.invoke(cli, ["validate", CLICKSTREAM])
+    result = runner.invoke(cli, ["validate", CLICKSTREAM], env={"COLUMNS": "400"})  # one line
     assert result.exit_code == 0, result.output
     assert "ok" in result.output and "8 steps, 7 sinks" in result.output
+
+
+RETAIL = os.path.join(ROOT, "pipelines", "retail.yaml")
+RETAIL_SAMPLE = os.path.join(ROOT, "pipelines", "retail", "sample")
+
+
+def test_validate_accepts_the_retail_pipeline_and_its_report(runner):
+    result = runner.invoke(cli, ["validate", RETAIL], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output and "6 sources, 25 steps, 7 sinks" in result.output
+
+
+def test_plan_of_the_retail_pipeline_reads_the_sample_beside_it_wherever_the_data_is(runner,
+                                                                                  tmp_path):
+    result = runner.invoke(cli, ["plan", RETAIL, "--format", "json", "--data-dir",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    tasks = [t for s in json.loads(result.output)["stages"] for t in s["tasks"]]
+    reads = {t["id"]: t["path"] for t in tasks if t["kind"] == "source"}
+    assert reads == {name: os.path.join(RETAIL_SAMPLE, f"{name}.csv") for name in (
+        "customers", "products", "orders", "order_lines", "payments", "inventory")}
+    sinks = {t["id"]: t for t in tasks if t["kind"] == "sink"}
+    assert sorted(sinks) == ["dim_customers", "dim_date", "dim_products", "fact_inventory",
+                             "fact_order_lines", "fact_orders", "fact_payments"]
+    assert sinks["fact_orders"]["path"] == os.path.join(str(tmp_path), "retail", "warehouse",
+                                                        "fact_orders")
+    steps = {t["id"]: t for t in tasks if t["kind"] == "step"}
+    generic = {"sql", "select", "rename", "cast", "filter", "dedupe", "join", "aggregate",
+               "union", "window", "derive", "repartition"}
+    assert {t["transform"] for t in steps.values()} <= generic  # documented transforms only
+    checks = sum(len(t.get("checks", [])) for t in tasks)
+    assert checks == 70
+    tree = runner.invoke(cli, ["plan", RETAIL, "--data-dir", str(tmp_path)],
+                         env={"COLUMNS": "400"})
+    assert tree.exit_code == 0 and f"csv {os.path.join(RETAIL_SAMPLE, 'orders.csv')}" \
+        in tree.output
 
 
 def test_validate_reports_every_problem_of_every_file_and_exits_2(runner, tmp_path):
