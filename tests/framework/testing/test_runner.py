@@ -46,6 +46,14 @@ def test_the_clickstream_tests_pass(spark, tmp_path, monkeypatch):
     assert spark.range(1).count() == 1  # the session it used is still running
 
 
+def test_the_retail_tests_pass(spark):
+    """Its SQL steps: line amounts from raw exports, payment statuses, segments and their
+    threshold variable."""
+    result = etl_test(os.path.join(ROOT, "pipelines", "retail.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "4 test(s): 4 passed" in result.output
+
+
 def test_a_sql_step_vars_files_and_a_sink(spark):
     result = etl_test(SHOP)
     assert result.exit_code == 0, result.output
