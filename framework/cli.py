@@ -340,6 +340,88 @@ def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: 
         _terminal().print(f"removed {path} ({size / 2**20:.0f} MB, for another Java or Spark)")
 
 
+@cli.command("test")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--tests", "-t", "test_files", multiple=True, type=click.Path(dir_okay=False),
+              metavar="FILE",
+              help="The test file (default: <pipeline>.tests.yaml beside it). Repeatable.")
+@click.option("--select", "-s", "select", multiple=True, metavar="EXPR",
+              help="Only tests whose target these pick, as for `etl run`: STEP, STEP+, +STEP, "
+                   "tag:NAME (a step brings its sinks). Repeatable.")
+@click.option("-k", "names", multiple=True, metavar="TEXT",
+              help="Only tests whose name contains TEXT (any case). Repeatable.")
+@click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
+              help="Override a pipeline variable (a test's own vars win). Repeatable.")
+@click.option("--list", "list_only", is_flag=True,
+              help="Check the test file and list the tests that would run; no Spark.")
+@handle_errors
+def pipeline_tests(file: str, test_files: tuple[str, ...], select: tuple[str, ...],
+                   names: tuple[str, ...], vars_: tuple[str, ...], list_only: bool) -> None:
+    """Run the pipeline's tests: fixture rows in, expected rows out, computed on local Spark
+    with the steps' own code. Exit 1 when a test fails (its diff is shown), 2 when a test
+    file is wrong."""
+    import shlex
+
+    from framework.masking import HidingConsole, hiding_output
+    from framework.registry import REGISTRY
+    from framework.richconsole import RichConsole
+    from framework.testing.suite import collect
+
+    spec, graph = _load(file, vars_)
+    prepared = collect(file, test_files, (spec, graph), select, names, parse_vars(vars_),
+                       REGISTRY)
+    if list_only:
+        from framework.richconsole import escape
+
+        term = _terminal()
+        for p in prepared:
+            term.print(f"{escape(p.test.name)}  [dim]{p.test.target.replace(':', ' ')}  "
+                       f"({escape(str(p.test.loc))})[/]", soft_wrap=True)
+        return
+    from framework.testing.runner import run_tests, verdict  # pyspark: only when tests run
+
+    console = RichConsole(_terminal())
+    with hiding_output(_secrets()):
+        try:
+            report = run_tests(prepared, HidingConsole(console, _secrets()), REGISTRY)
+        finally:
+            console.close()
+    rerun = shlex.join(["etl", "test", file, *(a for v in vars_ for a in ("--var", v)),
+                        *(a for t in test_files for a in ("--tests", t))])
+    verdict(report, rerun)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--from", "samples", type=click.Path(file_okay=False), metavar="FOLDER",
+              help="Propose sources from the sample CSV files of FOLDER (copied into the new "
+                   "folder; review the proposed types).")
+@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".",
+              show_default=True, help="Where to create the folder NAME.")
+@handle_errors
+def init(name: str, samples: str | None, parent: str) -> None:
+    """Scaffold a pipeline folder NAME: the pipeline, its tests, schemas, SQL, a report and
+    sample data; it validates, plans, runs and tests as it is."""
+    from framework.registry import REGISTRY
+    from framework.scaffold import create
+
+    if not parent.strip():
+        raise UsageError("--dir is empty", hint="give a folder, or leave --dir out")
+    REGISTRY.load_plugins()
+    made = create(name, parent, REGISTRY, samples)
+    term = _terminal()
+    term.print(f"created {made.folder}/ ({len(made.files)} files)", soft_wrap=True,
+               markup=False)
+    for sample in made.samples:
+        types = ", ".join(f"{c.name} {c.type}" for c in sample.columns)
+        term.print(f"  source {sample.id}: {types}", soft_wrap=True, markup=False)
+    pipeline = os.path.join(made.folder, f"{name}.yaml")
+    term.print("next:", soft_wrap=True)
+    for command in (f"etl validate {pipeline}", f"etl test {pipeline}",
+                    f"etl run {pipeline}"):
+        term.print(f"  {command}", soft_wrap=True, markup=False)
+
+
 @cli.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               default="schema/pipeline.schema.json", show_default=True,
