@@ -18,7 +18,8 @@ $(BIN)/etl: pyproject.toml
 setup: $(BIN)/etl  ## virtual environment with the project installed editable (checks Java 17+)
 
 warmup: setup  ## once per Java/Spark install: a class-data archive that halves JVM start-up
-	$(BIN)/etl warmup --if-missing $(PIPELINE) --var sessions=300 --var users=100 \
+	# the archive is per Java and Spark install, not per pipeline: the clickstream one records it
+	$(BIN)/etl warmup --if-missing pipelines/clickstream.yaml --var sessions=300 --var users=100 \
 		--var products=50 --var days=3
 
 run: warmup  ## generate, transform and publish the clickstream warehouse
