@@ -17,8 +17,8 @@ $(BIN)/etl: pyproject.toml
 
 setup: $(BIN)/etl  ## virtual environment with the project installed editable (checks Java 17+)
 
+# the archive is per Java and Spark install, not per pipeline: the clickstream one records it
 warmup: setup  ## once per Java/Spark install: a class-data archive that halves JVM start-up
-	# the archive is per Java and Spark install, not per pipeline: the clickstream one records it
 	$(BIN)/etl warmup --if-missing pipelines/clickstream.yaml --var sessions=300 --var users=100 \
 		--var products=50 --var days=3
 
