@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIPELINE ?= pipelines/clickstream.yaml
 ARGS ?=
 
-.PHONY: setup warmup run test lint plan bench clean golden-sql
+.PHONY: setup warmup run test lint plan bench clean golden-sql docs
 
 $(BIN)/etl: pyproject.toml
 	@scripts/check_java.sh
@@ -17,8 +17,9 @@ $(BIN)/etl: pyproject.toml
 
 setup: $(BIN)/etl  ## virtual environment with the project installed editable (checks Java 17+)
 
+# the archive is per Java and Spark install, not per pipeline: the clickstream one records it
 warmup: setup  ## once per Java/Spark install: a class-data archive that halves JVM start-up
-	$(BIN)/etl warmup --if-missing $(PIPELINE) --var sessions=300 --var users=100 \
+	$(BIN)/etl warmup --if-missing pipelines/clickstream.yaml --var sessions=300 --var users=100 \
 		--var products=50 --var days=3
 
 run: warmup  ## generate, transform and publish the clickstream warehouse
@@ -33,11 +34,14 @@ test: setup  ## the whole test suite
 golden-sql: setup  ## after a change to sql_templates/: re-render tests/sql/golden, then review the diff
 	$(BIN)/python scripts/update_golden_sql.py
 
+docs: setup  ## after a change to a transform, the pipeline schema or the checks: rewrite docs/
+	$(BIN)/etl docs -o docs
+
 lint: setup
 	$(BIN)/ruff check framework transforms tests bench
 	$(BIN)/lint-imports
 
-bench: setup  ## benchmarks: default scale, ~1M events vs a hand-written script, ~10M events, SQL, report, checks, PostgreSQL load
+bench: setup  ## benchmarks: default scale; ~1M events vs a skilled script, the seed-style script and DuckDB; storage; ~10M events; SQL, report, checks; PostgreSQL load
 	$(BIN)/python bench/run_bench.py $(ARGS)
 	$(BIN)/python bench/sql_bench.py
 	$(BIN)/python bench/report_bench.py

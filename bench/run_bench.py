@@ -1,8 +1,17 @@
-"""Benchmarks of `etl run` (never timed tests): default scale, ~1M events against a hand-written
-PySpark script on the same raw files, and ~10M events with the driver's peak memory.
+"""Benchmarks of `etl run` (never timed tests): default scale; ~1M events against three baselines
+on the same raw files, interleaved (bench/skilled_etl.py, a skilled engineer's PySpark script;
+bench/handwritten_etl.py, the seed-style script on Spark's defaults; bench/duckdb_etl.py, DuckDB
+SQL on 2 threads), each producing the seven tables the pipeline publishes; the storage claims on
+that warehouse (bench/storage_bench.py); ~10M events with the driver's peak memory, against the
+skilled script once.
 
-usage: python bench/run_bench.py [--repeat 3] [--skip-large] [--work DIR]
-Prints a Markdown table of medians and writes bench/results.json.
+`etl run` is timed with --no-report (the baselines build no report; bench/report_bench.py times
+the report). The seed-style script takes minutes at ~1M events: it runs --seed-repeat times (1 by
+default), the others --repeat times.
+
+usage: python bench/run_bench.py [--repeat 3] [--seed-repeat 1] [--skip-large] [--work DIR]
+                                 [--only SCENARIO ...]
+Prints a Markdown table of medians and ratios and writes bench/results.json.
 """
 
 from __future__ import annotations
@@ -21,6 +30,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PIPELINE = os.path.join(ROOT, "pipelines", "clickstream.yaml")
 ETL = [sys.executable, "-m", "framework.cli"]
 EVENTS_PER_SESSION = 11.5  # the mean of 3..20
+BENCH = os.path.join(ROOT, "bench")
+BASELINES = {"skilled": "skilled_etl.py", "seed_style": "handwritten_etl.py",
+             "duckdb": "duckdb_etl.py"}
 
 
 class BenchFailed(RuntimeError):
@@ -97,7 +109,7 @@ def timed(cmd: list[str], env: dict | None = None) -> dict:
 
 def etl_run(data_dir: str, sessions: int | None = None, regenerate: bool = False,
             extra: tuple[str, ...] = (), archive: bool = True) -> dict:
-    cmd = ETL + ["run", PIPELINE, "--data-dir", data_dir, *extra]
+    cmd = ETL + ["run", PIPELINE, "--data-dir", data_dir, "--no-report", *extra]
     if sessions:
         cmd += ["--var", f"sessions={sessions}"]
     if regenerate:
@@ -170,31 +182,126 @@ def bench_default(work: str, repeat: int) -> dict:
             "archive_ratio": round(median / median_cold, 3)}
 
 
-def bench_million(work: str, repeat: int, events: int) -> dict:
-    data = os.path.join(work, "million")
-    shutil.rmtree(data, ignore_errors=True)
+def baseline(name: str, raw: str, out: str) -> dict:
+    """One run of a baseline script on the raw files, its output in a fresh folder."""
+    shutil.rmtree(out, ignore_errors=True)
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    return timed([sys.executable, os.path.join(BENCH, BASELINES[name]), raw, out], env=env)
+
+
+def baseline_settings(raw: str) -> dict:
+    """What each baseline runs with on these raw files (printed and kept in results.json)."""
+    sys.path.insert(0, BENCH)
+    import duckdb_etl
+    import skilled_etl
+
+    return {
+        "skilled": skilled_etl.settings(raw),
+        "seed_style": {"master": "local[*] (PySpark's default)",
+                       "shuffle_partitions": "200 (Spark's default; AQE, on by default, "
+                                             "coalesces them)",
+                       "driver_memory": "1g (Spark's default)", "csv_schema": "inferred",
+                       "cached": ["events_sessionized"], "broadcast": ["products"],
+                       "files": "one per task and day"},
+        "duckdb": duckdb_etl.settings(),
+    }
+
+
+def etl_settings(data_dir: str) -> dict:
+    """The newest run record's Spark settings: what `etl run` chose for these files."""
+    runs = os.path.join(data_dir, "runs")
+    records = []
+    for run_id in os.listdir(runs):
+        try:
+            with open(os.path.join(runs, run_id, "run.json")) as fh:
+                records.append(json.load(fh))
+        except (OSError, ValueError):
+            continue
+    if not records:
+        return {}
+    newest = max(records, key=lambda r: r.get("started_at") or "")
+    conf = newest.get("spark", {}).get("conf", {})
+    return {"master": newest.get("spark", {}).get("master"),
+            "shuffle_partitions": conf.get("spark.sql.shuffle.partitions"),
+            "driver_memory": conf.get("spark.driver.memory", "1g (Spark's default)"),
+            "adaptive": conf.get("spark.sql.adaptive.enabled"),
+            "jit": (newest.get("vars") or {}).get("jit")}
+
+
+def _median(runs: list[dict]) -> float | None:
+    return statistics.median(r["seconds"] for r in runs) if runs else None
+
+
+def bench_million(work: str, repeat: int, events: int, seed_repeat: int) -> dict:
+    """`etl run` on landed data against the three baselines on the same raw files, interleaved
+    so all see the same machine state; the seed-style script only in the first `seed_repeat`
+    rounds (it takes minutes)."""
+    data = million_data(work, events)
     sessions = int(events / EVENTS_PER_SESSION)
-    land = etl_run(data, sessions=sessions)
-    ours, theirs = [], []
-    for _ in range(repeat):  # interleaved so both see the same machine state
-        ours.append(etl_run(data, sessions=sessions))  # same parameters: the ETL alone
-        out = os.path.join(data, "handwritten")
-        shutil.rmtree(out, ignore_errors=True)
-        theirs.append(timed([sys.executable, "bench/handwritten_etl.py",
-                             os.path.join(data, "raw"), out]))
-    m_ours = statistics.median(r["seconds"] for r in ours)
-    m_theirs = statistics.median(r["seconds"] for r in theirs)
-    return {"first_run_with_generation": land, "etl": ours, "handwritten": theirs,
-            "median_etl_seconds": m_ours, "median_handwritten_seconds": m_theirs,
-            "ratio": round(m_ours / m_theirs, 3), "raw_bytes": _size(os.path.join(data, "raw"))}
+    raw = os.path.join(data["dir"], "raw")
+    runs: dict[str, list[dict]] = {"etl": [], **{name: [] for name in BASELINES}}
+    for i in range(max(repeat, seed_repeat)):
+        if i < repeat:
+            runs["etl"].append(etl_run(data["dir"], sessions=sessions))  # the ETL alone
+            for name in ("skilled", "duckdb"):
+                runs[name].append(baseline(name, raw, os.path.join(work, f"out-{name}")))
+        if i < seed_repeat:
+            runs["seed_style"].append(baseline("seed_style", raw,
+                                               os.path.join(work, "out-seed_style")))
+    medians = {name: _median(r) for name, r in runs.items()}
+    ratios = {f"etl/{name}": round(medians["etl"] / medians[name], 3)
+              for name in BASELINES if medians[name]}
+    settings = baseline_settings(raw)
+    settings["etl"] = etl_settings(data["dir"])
+    return {"first_run_with_generation": data.get("landing"),
+            "runs": runs, "median_seconds": medians, "ratios": ratios, "settings": settings,
+            "raw_bytes": _size(raw), "events": events}
+
+
+def million_data(work: str, events: int) -> dict:
+    """The ~1M-event data folder, landed (and published) by a first run unless an earlier
+    scenario left it there for the same number of sessions."""
+    data, sessions = os.path.join(work, "million"), int(events / EVENTS_PER_SESSION)
+    try:
+        with open(os.path.join(data, "raw", "_generator.json")) as fh:
+            landed = json.load(fh)["params"]["sessions"] == sessions
+    except (OSError, ValueError, KeyError):
+        landed = False
+    if landed and os.path.isdir(os.path.join(data, "warehouse", "fact_events")):
+        return {"dir": data}
+    shutil.rmtree(data, ignore_errors=True)
+    return {"dir": data, "landing": etl_run(data, sessions=sessions)}
+
+
+def bench_storage(work: str, repeat: int, events: int) -> dict:
+    """bench/storage_bench.py on the ~1M-event warehouse (landed first when missing)."""
+    data = million_data(work, events)["dir"]
+    out = os.path.join(work, "storage.json")
+    cmd = [sys.executable, os.path.join(BENCH, "storage_bench.py"), data,
+           "--repeat", str(max(repeat, 5)), "--json", out]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchFailed(f"failed ({done.returncode}): {' '.join(cmd)}\n{done.stderr}")
+    with open(out) as fh:
+        return json.load(fh)
 
 
 def bench_large(work: str, events: int) -> dict:
+    """The whole run with generation (the figure a user sees first), then `etl run` on the landed
+    data and the skilled script once each, for the ratio of the same work."""
     data = os.path.join(work, "large")
     shutil.rmtree(data, ignore_errors=True)
-    result = etl_run(data, sessions=int(events / EVENTS_PER_SESSION),
-                     extra=("--var", "jit=full"))  # a long run: the JVM's full JIT pays off
-    result["raw_bytes"] = _size(os.path.join(data, "raw"))
+    sessions = int(events / EVENTS_PER_SESSION)
+    full = ("--var", "jit=full")  # a long run: the JVM's full JIT pays off
+    result = etl_run(data, sessions=sessions, extra=full)
+    raw = os.path.join(data, "raw")
+    result["raw_bytes"] = _size(raw)
+    result["etl_landed"] = etl_run(data, sessions=sessions, extra=full)
+    result["skilled"] = baseline("skilled", raw, os.path.join(work, "out-skilled-large"))
+    result["ratio"] = round(result["etl_landed"]["seconds"] / result["skilled"]["seconds"], 3)
+    result["settings"] = {"skilled": baseline_settings(raw)["skilled"],
+                          "etl": etl_settings(data)}
+    shutil.rmtree(os.path.join(work, "out-skilled-large"), ignore_errors=True)
     shutil.rmtree(data, ignore_errors=True)
     return result
 
@@ -203,14 +310,16 @@ def _size(path: str) -> int:
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
 
 
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed-repeat", type=int, default=1,
+                    help="runs of the slow seed-style script in the 1M scenario")
     ap.add_argument("--million", type=int, default=1_000_000, help="events in the 1M scenario")
     ap.add_argument("--large", type=int, default=10_000_000, help="events in the large scenario")
     ap.add_argument("--skip-large", action="store_true")
-    ap.add_argument("--only", choices=["plan", "startup", "default", "million", "large"],
+    ap.add_argument("--only", choices=["plan", "startup", "default", "million", "storage",
+                                       "large"],
                     action="append",
                     help="run only these scenarios (repeatable); others keep their last result")
     ap.add_argument("--work", default=None, help="scratch folder (default: a temp dir)")
@@ -219,7 +328,9 @@ def main() -> None:
     scenarios = {"plan": lambda: bench_plan(work, args.repeat),
                  "startup": lambda: bench_startup(args.repeat),
                  "default": lambda: bench_default(work, args.repeat),
-                 "million": lambda: bench_million(work, args.repeat, args.million)}
+                 "million": lambda: bench_million(work, args.repeat, args.million,
+                                                  args.seed_repeat),
+                 "storage": lambda: bench_storage(work, args.repeat, args.million)}
     if not args.skip_large:
         scenarios["large"] = lambda: bench_large(work, args.large)
     results: dict = {"cores": os.cpu_count()}
@@ -252,29 +363,72 @@ def _previous_results() -> dict:
         return {"cores": os.cpu_count()}
 
 
+def _ok(results: dict, name: str, *keys: str) -> dict | None:
+    """The scenario's results when present, not failed and of this version's shape."""
+    r = results.get(name)
+    return r if isinstance(r, dict) and "failed" not in r and all(k in r for k in keys) else None
+
+
+def _runs(runs: list) -> str:
+    return f"{len(runs)} run" + ("" if len(runs) == 1 else "s")
+
+
 def _print_table(results: dict, args: argparse.Namespace) -> None:
-    d, m = results["default"], results["million"]
-    print(f"machine pace (10M-step Python loop): {results['machine_pace_seconds']:.2f} s\n")
+    if "machine_pace_seconds" in results:
+        print(f"machine pace (10M-step Python loop): {results['machine_pace_seconds']:.2f} s\n")
     print("| scenario | median | notes |\n|---|---|---|")
-    print(f"| `etl plan` of the clickstream pipeline (whole process) | "
-          f"{results['plan']['median_seconds']:.2f} s | no JVM |")
-    if "startup" in results:
-        st = results["startup"]
+    if p := _ok(results, "plan", "median_seconds"):
+        print(f"| `etl plan` of the clickstream pipeline (whole process) | "
+              f"{p['median_seconds']:.2f} s | no JVM |")
+    if st := _ok(results, "startup", "median_seconds"):
         print(f"| Spark session + first query, as `etl run` builds it | "
               f"{st['median_seconds']:.1f} s | without the class-data archive "
               f"{st['median_seconds_without_archive']:.1f} s (ratio {st['ratio']:.2f}) |")
-    cpu = (f", {d['median_cpu_seconds']:.1f} CPU s each" if "median_cpu_seconds" in d else "")
-    print(f"| default scale (10,000 sessions), whole `etl run` incl. generation | "
-          f"{d['median_seconds']:.1f} s | {len(d['runs'])} runs{cpu}; "
-          f"without the class-data archive "
-          f"{d['median_seconds_without_archive']:.1f} s (ratio {d['archive_ratio']:.2f}) |")
-    print(f"| ~{args.million:,} events, ETL only | {m['median_etl_seconds']:.1f} s | "
-          f"hand-written script {m['median_handwritten_seconds']:.1f} s, "
-          f"ratio {m['ratio']:.2f} |")
-    if "large" in results:
-        lg = results["large"]
-        print(f"| ~{args.large:,} events, whole run | {lg['seconds']:.1f} s | driver peak: "
-              f"JVM {lg['peak_jvm_mb']} MB, Python {lg['peak_python_mb']} MB |")
+    if d := _ok(results, "default", "median_seconds"):
+        cpu = (f", {d['median_cpu_seconds']:.1f} CPU s each" if "median_cpu_seconds" in d
+               else "")
+        print(f"| default scale (10,000 sessions), whole `etl run` incl. generation | "
+              f"{d['median_seconds']:.1f} s | {len(d['runs'])} runs{cpu}; "
+              f"without the class-data archive "
+              f"{d['median_seconds_without_archive']:.1f} s (ratio {d['archive_ratio']:.2f}) |")
+    m = _ok(results, "million", "median_seconds", "ratios")
+    if m:
+        med, runs = m["median_seconds"], m["runs"]
+        events = m.get("events", args.million)
+        print(f"| ~{events:,} events, `etl run` on landed data | {med['etl']:.1f} s | "
+              f"{_runs(runs['etl'])}, interleaved with the baselines on the same raw files |")
+        labels = {"skilled": "skilled hand-written PySpark (bench/skilled_etl.py)",
+                  "seed_style": "seed-style PySpark on Spark's defaults "
+                                "(bench/handwritten_etl.py)",
+                  "duckdb": "DuckDB SQL, 2 threads (bench/duckdb_etl.py)"}
+        for name, label in labels.items():
+            if med.get(name):
+                print(f"| ~{events:,} events, {label} | {med[name]:.1f} s | "
+                      f"{_runs(runs[name])}; **etl/{name.replace('_', '-')} "
+                      f"{m['ratios'][f'etl/{name}']:.2f}** |")
+    if lg := _ok(results, "large", "seconds"):
+        print(f"| ~{args.large:,} events, whole run with generation | {lg['seconds']:.1f} s | "
+              f"driver peak: JVM {lg['peak_jvm_mb']} MB, Python {lg['peak_python_mb']} MB |")
+        if "skilled" in lg:
+            el, sk = lg["etl_landed"], lg["skilled"]
+            print(f"| ~{args.large:,} events, `etl run` on landed data | {el['seconds']:.1f} s "
+                  f"| 1 run; driver peak: JVM {el['peak_jvm_mb']} MB |")
+            print(f"| ~{args.large:,} events, skilled hand-written PySpark | "
+                  f"{sk['seconds']:.1f} s | 1 run; JVM peak {sk['peak_jvm_mb']} MB; "
+                  f"**etl/skilled {lg['ratio']:.2f}** |")
+    if m:
+        print(f"\nBaselines' settings (~{m.get('events', args.million):,} events):")
+        for name, conf in m["settings"].items():
+            print(f"- {name}: " + ", ".join(f"{k} {v}" for k, v in conf.items()))
+    if lg and "settings" in lg:
+        print(f"- skilled at ~{args.large:,} events: " + ", ".join(
+            f"{k} {v}" for k, v in lg["settings"]["skilled"].items()))
+    if storage := _ok(results, "storage", "sizes", "query"):
+        sys.path.insert(0, BENCH)
+        import storage_bench
+
+        print("\nStorage (the warehouse of the ~1M-event scenario, bench/storage_bench.py):\n")
+        print("\n".join(storage_bench.summary(storage)))
 
 
 if __name__ == "__main__":

@@ -42,11 +42,38 @@ RULES: dict[str, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {
     # source's, step's or sink's rows in this run (e.g. sessions per day add up to the sessions)
     "query": (False, ("sql",), ("sql",)),
 }
+# rule -> (when a row fails it, an example value of `- <rule>: <value>`): the reference docs and
+# the editor schema show both; tests validate every example
+RULE_DOCS: dict[str, tuple[str, Any]] = {
+    "not_null": ("the value is null", "event_id"),
+    "unique": ("it repeats a value already seen (rows with a value minus distinct values)",
+               {"column": "event_id"}),
+    "accepted_values": ("the value is not in the list",
+                        {"column": "device", "values": ["mobile", "desktop", "tablet"]}),
+    "range": ("the value is below `min` or above `max` (`inclusive: false`: or equal to one)",
+              {"column": "price", "min": 0, "max": 10000}),
+    "regex": ("the value does not match `pattern` from its start (end the pattern with `$` to "
+              "match the value whole)", {"column": "event_id", "pattern": "E[0-9]+$"}),
+    "type": ("the column has another type (the table fails as a whole)",
+             {"column": "price", "type": "decimal(10,2)"}),
+    "row_count": ("the table has fewer than `min` or more than `max` rows (as a whole)",
+                  {"min": 1}),
+    "unique_combination": ("it repeats a combination of the columns already seen (nulls count "
+                           "as equal)", ["session_id", "event_sequence"]),
+    "relationship": ("its `column` (not null) is not among the values of `to`, another table's "
+                     "column", {"column": "user_id", "to": "dim_users.user_id"}),
+    "expression": ("the Spark SQL boolean is false (null is not false)", "revenue >= 0"),
+    "freshness": ("the newest value of `column` is older than `max_age` at the run's start, or "
+                  "there is none (as a whole)", {"column": "event_ts", "max_age": "2d"}),
+    "query": ("it is one of the rows the query returns",
+              "SELECT * FROM {this} WHERE session_end < session_start"),
+}
 COLUMN_RULES = tuple(rule for rule, (per_column, _, _) in RULES.items() if per_column)
 TABLE_RULES = tuple(rule for rule, (per_column, _, _) in RULES.items() if not per_column)
 
 _OPS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
         "=": operator.eq, "==": operator.eq, "!=": operator.ne}
+THRESHOLD_OPERATORS = tuple(_OPS)  # `warn_if` / `error_if`: `<op> <count>` or `<op> <share>%`
 
 
 @dataclass(frozen=True)

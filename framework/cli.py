@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from framework.errors import EnvironmentProblem, EtlError, SpecError, UsageError
+from framework.paths import LOCAL_ONLY_HINT, written_uri
 
 DATA_DIR_ENV = "ETL_DATA_DIR"
 
@@ -121,7 +122,11 @@ def _data_dir(value: str | None) -> str:
         raise UsageError(f"{DATA_DIR_ENV} is set but empty",
                          hint=f"set it to a folder, or unset it (unset {DATA_DIR_ENV}) to use "
                               f"./data")
-    return os.path.abspath(value or env or "data")
+    chosen = value or env or "data"
+    if written_uri(chosen):
+        raise UsageError(f"the data directory {chosen!r} (--data-dir or {DATA_DIR_ENV}) is a "
+                         f"URI, not a folder", hint=LOCAL_ONLY_HINT)
+    return os.path.abspath(chosen)
 
 
 def pipeline_options(func: Callable) -> Callable:
@@ -335,6 +340,88 @@ def warmup(file: str, vars_: tuple[str, ...], data_dir: str | None, if_missing: 
         _terminal().print(f"removed {path} ({size / 2**20:.0f} MB, for another Java or Spark)")
 
 
+@cli.command("test")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--tests", "-t", "test_files", multiple=True, type=click.Path(dir_okay=False),
+              metavar="FILE",
+              help="The test file (default: <pipeline>.tests.yaml beside it). Repeatable.")
+@click.option("--select", "-s", "select", multiple=True, metavar="EXPR",
+              help="Only tests whose target these pick, as for `etl run`: STEP, STEP+, +STEP, "
+                   "tag:NAME (a step brings its sinks). Repeatable.")
+@click.option("-k", "names", multiple=True, metavar="TEXT",
+              help="Only tests whose name contains TEXT (any case). Repeatable.")
+@click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE",
+              help="Override a pipeline variable (a test's own vars win). Repeatable.")
+@click.option("--list", "list_only", is_flag=True,
+              help="Check the test file and list the tests that would run; no Spark.")
+@handle_errors
+def pipeline_tests(file: str, test_files: tuple[str, ...], select: tuple[str, ...],
+                   names: tuple[str, ...], vars_: tuple[str, ...], list_only: bool) -> None:
+    """Run the pipeline's tests: fixture rows in, expected rows out, computed on local Spark
+    with the steps' own code. Exit 1 when a test fails (its diff is shown), 2 when a test
+    file is wrong."""
+    import shlex
+
+    from framework.masking import HidingConsole, hiding_output
+    from framework.registry import REGISTRY
+    from framework.richconsole import RichConsole
+    from framework.testing.suite import collect
+
+    spec, graph = _load(file, vars_)
+    prepared = collect(file, test_files, (spec, graph), select, names, parse_vars(vars_),
+                       REGISTRY)
+    if list_only:
+        from framework.richconsole import escape
+
+        term = _terminal()
+        for p in prepared:
+            term.print(f"{escape(p.test.name)}  [dim]{p.test.target.replace(':', ' ')}  "
+                       f"({escape(str(p.test.loc))})[/]", soft_wrap=True)
+        return
+    from framework.testing.runner import run_tests, verdict  # pyspark: only when tests run
+
+    console = RichConsole(_terminal())
+    with hiding_output(_secrets()):
+        try:
+            report = run_tests(prepared, HidingConsole(console, _secrets()), REGISTRY)
+        finally:
+            console.close()
+    rerun = shlex.join(["etl", "test", file, *(a for v in vars_ for a in ("--var", v)),
+                        *(a for t in test_files for a in ("--tests", t))])
+    verdict(report, rerun)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--from", "samples", type=click.Path(file_okay=False), metavar="FOLDER",
+              help="Propose sources from the sample CSV files of FOLDER (copied into the new "
+                   "folder; review the proposed types).")
+@click.option("--dir", "parent", type=click.Path(file_okay=False), default=".",
+              show_default=True, help="Where to create the folder NAME.")
+@handle_errors
+def init(name: str, samples: str | None, parent: str) -> None:
+    """Scaffold a pipeline folder NAME: the pipeline, its tests, schemas, SQL, a report and
+    sample data; it validates, plans, runs and tests as it is."""
+    from framework.registry import REGISTRY
+    from framework.scaffold import create
+
+    if not parent.strip():
+        raise UsageError("--dir is empty", hint="give a folder, or leave --dir out")
+    REGISTRY.load_plugins()
+    made = create(name, parent, REGISTRY, samples)
+    term = _terminal()
+    term.print(f"created {made.folder}/ ({len(made.files)} files)", soft_wrap=True,
+               markup=False)
+    for sample in made.samples:
+        types = ", ".join(f"{c.name} {c.type}" for c in sample.columns)
+        term.print(f"  source {sample.id}: {types}", soft_wrap=True, markup=False)
+    pipeline = os.path.join(made.folder, f"{name}.yaml")
+    term.print("next:", soft_wrap=True)
+    for command in (f"etl validate {pipeline}", f"etl test {pipeline}",
+                    f"etl run {pipeline}"):
+        term.print(f"  {command}", soft_wrap=True, markup=False)
+
+
 @cli.command()
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               default="schema/pipeline.schema.json", show_default=True,
@@ -364,6 +451,51 @@ def schema(output: str) -> None:
             + (f" ({where})" if where != output else ""),
             hint="choose a writable place with -o FILE ('-' for standard output)") from exc
     click.echo(f"wrote {written}")
+
+
+@cli.command()
+@click.option("--output", "-o", type=click.Path(file_okay=False), default="docs",
+              show_default=True, help="The folder the pages are written to.")
+@click.option("--sql-templates", "templates", type=click.Path(file_okay=False),
+              help="A SQL templates folder whose macros/ to document (default: ./sql_templates "
+                   "when it has macros/).")
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 when a page is missing or differs from what would be "
+                   "written.")
+@handle_errors
+def docs(output: str, templates: str | None, check: bool) -> None:
+    """Write the reference pages (Markdown): transforms and generators, installed plugins' too,
+    every pipeline key, the check rules and the SQL macros."""
+    from framework.refdocs import render_docs, stale_docs, write_docs
+    from framework.registry import REGISTRY
+
+    if not output.strip():
+        raise UsageError("-o is empty", hint="give a folder, e.g. -o docs")
+    if templates is None and os.path.isdir(os.path.join("sql_templates", "macros")):
+        templates = "sql_templates"
+    elif templates is not None and not os.path.isdir(os.path.join(templates, "macros")):
+        raise UsageError(f"{templates} has no macros/ folder",
+                         hint="give the templates folder a pipeline names under sql.templates")
+    REGISTRY.load_plugins()
+    for message in REGISTRY.load_errors:
+        _terminal(stderr=True).print(f"[yellow]warning:[/] {message}")
+    pages = render_docs(REGISTRY, templates)
+    if check:
+        stale = stale_docs(output, pages)
+        if stale:
+            raise EtlError(f"{len(stale)} of {len(pages)} reference pages under {output} differ "
+                           f"from what `etl docs` writes: {', '.join(stale)}",
+                           hint=f"run `etl docs -o {output}` and commit the pages")
+        click.echo(f"{len(pages)} reference pages under {output} are current")
+        return
+    try:
+        written = write_docs(output, pages)
+    except OSError as exc:
+        from framework.runtime.folders import reason
+
+        raise EnvironmentProblem(f"cannot write the reference under {output}: {reason(exc)}",
+                                 hint="choose a writable folder with -o DIR") from exc
+    click.echo(f"wrote {len(written)} pages under {output}: {', '.join(pages)}")
 
 
 @cli.command()

@@ -18,6 +18,7 @@ class Console(Protocol):
     def task_finished(self, task_id: str, status: str, detail: str = "") -> None: ...
     def spark_progress(self, task_id: str, done: int, total: int) -> None: ...
     def summary(self, title: str, columns: list[str], rows: list[list[Any]]) -> None: ...
+    def show(self, text: str) -> None: ...  # a block to read as written (a test's diff)
     def close(self) -> None: ...
 
 
@@ -50,6 +51,9 @@ class CapturingConsole:
 
     def summary(self, title: str, columns: list[str], rows: list[list[Any]]) -> None:
         self._rec("summary", title, columns, rows)
+
+    def show(self, text: str) -> None:
+        self._rec("show", text)
 
     def close(self) -> None:
         self._rec("close")

@@ -36,3 +36,16 @@ def data_path(data_dir: str, path: str) -> str:
     """A data location from the spec: a URI or absolute path as written, else under the data
     directory."""
     return path if "://" in path or os.path.isabs(path) else os.path.join(data_dir, path)
+
+
+def written_uri(path: str | None) -> bool:
+    """`path` is a URI (`s3a://bucket/x`, `hdfs://nn/x`, `file:///x`): a folder a run writes
+    (the data directory, the warehouse, a landing folder) cannot be one."""
+    return bool(path) and "://" in path
+
+
+LOCAL_ONLY_HINT = ("the data directory, the warehouse and landing folders must be local or "
+                   "mounted POSIX folders (publishing renames folders, swaps symlinks and locks "
+                   "files, which object stores and HDFS cannot do atomically); use a local or "
+                   "NFS-mounted path, then copy the published tables out, or load PostgreSQL "
+                   "with --target postgres. Sources may be URIs")

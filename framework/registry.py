@@ -50,6 +50,9 @@ class GeneratorDef:
     doc: str = ""
     example: str = ""
     module: str = ""
+    # params -> bytes its tables will take on disk, roughly (None: cannot say); sizes the run
+    # (framework.runtime.sizing) before it generates anything
+    estimate: Callable[[dict], int | None] | None = None
 
 
 def _split_doc(func: Callable) -> tuple[str, str]:
@@ -140,15 +143,17 @@ def transform(
 
 def generator(
     name: str, params: dict | None = None, *, outputs: tuple[str, ...],
-    registry: Registry | None = None,
+    estimate: Callable[[dict], int | None] | None = None, registry: Registry | None = None,
 ) -> Callable[[Callable], Callable]:
-    """Register `fn(ctx, params) -> {table: DataFrame}` as generator `name`."""
+    """Register `fn(ctx, params) -> {table: DataFrame}` as generator `name`. `estimate`, when
+    given, says from the params (defaults applied) about how many bytes the tables will land as:
+    the run sizes itself from it before generating (`jit: auto`, say)."""
 
     def decorate(func: Callable) -> Callable:
         doc, example = _split_doc(func)
         (registry or REGISTRY).add_generator(GeneratorDef(
             name=name, func=func, params=_object_schema(params), outputs=tuple(outputs),
-            doc=doc, example=example, module=func.__module__,
+            doc=doc, example=example, module=func.__module__, estimate=estimate,
         ))
         return func
 

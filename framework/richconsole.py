@@ -75,6 +75,10 @@ class RichConsole:
             table.add_row(*(escape(str(c)) for c in row))
         self.term.print(table)
 
+    def show(self, text: str) -> None:
+        self.close()  # after the live lines, not between them
+        self.term.print(escape(text), soft_wrap=True)
+
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from framework.atomicfile import write_text
-from framework.checks import COLUMN_RULES, RULES, SEVERITIES
+from framework.checks import COLUMN_RULES, DEFAULT_THRESHOLD, RULE_DOCS, RULES, SEVERITIES
 from framework.errors import KeyPath, Problem, did_you_mean, format_path
 from framework.loader import Document
 from framework.registry import Registry
@@ -30,6 +30,9 @@ from framework.spec import (
     PIPELINE_NAME_PATTERN,
     SINK_MODES,
     STORAGE_LEVELS,
+    Optimizations,
+    SparkSpec,
+    WarehouseSpec,
 )
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
@@ -57,9 +60,9 @@ def _str(description: str = "", **extra: Any) -> dict:
     return {"type": "string", **({"description": description} if description else {}), **extra}
 
 
-def _given(description: str) -> dict:
-    """A string that must not be empty: a name, a path, a query (never a silent default)."""
-    return _str(description, minLength=1)
+def _given(description: str, **extra: Any) -> dict:
+    """A string that must not be empty: a name, a path, a query."""
+    return _str(description, minLength=1, **extra)
 
 
 def _names(description: str = "") -> dict:
@@ -76,7 +79,8 @@ def _repartition() -> dict:
     return _obj({
         "num": {"type": "integer", "minimum": 1, "description": "number of partitions"},
         "by": _names("columns to hash-partition by"),
-        "coalesce": {"type": "boolean", "description": "coalesce(num) instead of a shuffle"},
+        "coalesce": {"type": "boolean", "default": False,
+                     "description": "coalesce(num) instead of a shuffle"},
     }, description="repartition the output before writing or passing it on")
 
 
@@ -86,36 +90,55 @@ def column_types_schema() -> dict:
         "pattern": "unknown column type; use a Spark SQL type such as string, int, bigint, "
                    "double, boolean, date, timestamp or decimal(10,2)"}})
     return _obj({"columns": {"type": "object", "minProperties": 1,
-                             "additionalProperties": column}}, required=("columns",))
+                             "additionalProperties": column,
+                             "description": "column name -> its Spark SQL type, in file order"}},
+                required=("columns",))
 
 
 def _spark() -> dict:
     return _obj({
-        "master": _str("Spark master URL: local[*], spark://host:7077, ..."),
-        "app_name": _str(),
+        "master": _str("Spark master URL: local[*], spark://host:7077, ...",
+                       default=SparkSpec().master),
+        "app_name": _str("the Spark application's name (default: the pipeline's)"),
         "driver_memory": _str("e.g. 4g"),
         "conf": _scalar_map("extra Spark configuration, e.g. spark.sql.session.timeZone: UTC"),
     }, description="how the SparkSession is built")
 
 
 def _optimizations() -> dict:
+    default = Optimizations()
     return _obj({
-        "adaptive": {"type": "boolean"},
-        "coalesce_partitions": {"type": "boolean"},
-        "skew_join": {"type": "boolean"},
+        "adaptive": {"type": "boolean", "default": default.adaptive,
+                     "description": "adaptive query execution (AQE): Spark re-plans each stage "
+                                    "from the sizes it measured"},
+        "coalesce_partitions": {"type": "boolean", "default": default.coalesce_partitions,
+                                "description": "AQE merges small shuffle partitions"},
+        "skew_join": {"type": "boolean", "default": default.skew_join,
+                      "description": "AQE splits skewed partitions of a join"},
         "shuffle_partitions": {
-            "type": ["integer", "string"], "minimum": 1,
+            "type": ["integer", "string"], "minimum": 1, "default": default.shuffle_partitions,
+            "description": "partitions of a shuffle (spark.sql.shuffle.partitions); auto: 4 "
+                           "per local core, raised to one per 32 MB of input once the sources "
+                           "are read",
             "if": {"type": "string"}, "then": {"const": "auto", "x-messages": {
                 "const": "expected a number of partitions (>= 1) or 'auto'"}}},
         "broadcast_threshold": {
             "type": ["string", "integer"], "minimum": -1, "pattern": _SIZE,
+            "default": default.broadcast_threshold,
+            "description": "tables up to this size are broadcast in joins "
+                           "(spark.sql.autoBroadcastJoinThreshold); -1 never",
             "x-messages": {"pattern": "expected a size like 10MB, a number of bytes, or -1"}},
-        "auto_cache": {"type": "boolean"},
-        "storage_level": {"enum": list(STORAGE_LEVELS)},
-        "jit": {"enum": ["full", "quick"], "description":
-                "quick: the JVM compiles with C1 only -- faster for runs under a few minutes"},
+        "auto_cache": {"type": "boolean", "default": default.auto_cache,
+                       "description": "cache a step's output that feeds two or more consumers"},
+        "storage_level": {"enum": list(STORAGE_LEVELS), "default": default.storage_level,
+                          "description": "where cached outputs are kept (auto_cache, and "
+                                         "`cache: true`)"},
+        "jit": {"enum": ["auto", "full", "quick"], "default": default.jit, "description":
+                "quick: the JVM compiles with C1 only (faster for runs under about half a "
+                "minute of computing); full: C1 then C2; auto: quick below 48 MB of input, "
+                "full from there"},
         "parallel_tasks": {
-            "type": ["integer", "string"], "minimum": 1,
+            "type": ["integer", "string"], "minimum": 1, "default": default.parallel_tasks,
             "description": "how many tasks (source reads, steps, sink writes) run at once, each "
                            "as soon as what it reads is ready (auto: two per core, 2 to 8; "
                            "1: one by one in plan order)",
@@ -127,10 +150,16 @@ def _optimizations() -> dict:
 def _generator(registry: Registry) -> dict:
     return _obj({
         "generator": {"enum": sorted(registry.generators), "description": "a registered generator"},
-        "params": {"type": "object"},
-        "landing": _obj({"path": _given("folder the raw tables land in"),
-                         "format": {"enum": list(FILE_FORMATS)}}, required=("path",)),
-    }, required=("generator", "landing"), allOf=[
+        "params": {"type": "object", "description": "the generator's parameters (see its "
+                   "reference); the ones left out take their defaults"},
+        "landing": _obj({"path": _given("folder the raw tables land in, one subfolder per "
+                                        "table (relative to the data directory)"),
+                         "format": {"enum": list(FILE_FORMATS), "default": "csv",
+                                    "description": "file format of the landed tables"}},
+                        required=("path",), description="where the generated tables are "
+                        "written once, then read back like any source"),
+    }, required=("generator", "landing"), description="a synthetic source: a registered "
+       "generator run with its params, its tables landed as files", allOf=[
         _params_rule("generator", name, gdef.params) for name, gdef in
         sorted(registry.generators.items())])
 
@@ -140,16 +169,20 @@ def _source() -> dict:
               "then": column_types_schema(), "description": "a schema file or {columns: {...}}"}
     message = "a source needs either `generated: <generator>.<table>` or `path:` plus `format:`"
     return _obj({
-        "generated": _str("<generator id>.<table>", pattern=r"^[^.\s]+\.[^.\s]+$",
+        "generated": _str("a generator's landed table, <generator id>.<table> (instead of "
+                          "path and format)", pattern=r"^[^.\s]+\.[^.\s]+$",
                           **{"x-messages": {"pattern": "expected <generator id>.<table>"}}),
         "path": _given("files to read (relative to the data directory)"),
-        "format": {"enum": list(FILE_FORMATS)},
+        "format": {"enum": list(FILE_FORMATS), "description": "file format of `path`"},
         "schema": schema,
         "options": _scalar_map("reader options (header, sep, ...)"),
-        "on_malformed": {"enum": list(MALFORMED_POLICIES)},
+        "on_malformed": {"enum": list(MALFORMED_POLICIES), "default": "fail", "description":
+                         "a csv or json row that does not fit the schema: fail the run, drop "
+                         "it, or quarantine it (kept aside under the run's folder)"},
         "encoding": _str("the files' character set: UTF-8 (default), ISO-8859-1, windows-1252, "
-                         "UTF-16, ..."),
-        "allow_empty": {"type": "boolean", "description": "publish even when the source reads "
+                         "UTF-16, ...", default="UTF-8"),
+        "allow_empty": {"type": "boolean", "default": False,
+                        "description": "publish even when the source reads "
                         "0 rows (default false: such a run fails before publishing)"},
         "max_malformed": {
             "type": ["integer", "string"], "minimum": 0, "pattern": _SHARE,
@@ -157,8 +190,9 @@ def _source() -> dict:
                            "the rows read like 1%); above it the run fails before publishing",
             "x-messages": {"pattern": "expected a number of rows or a share like 1% or 0.5%"}},
         "checks": _checks("the rows read (the valid ones)"),
-        "description": _str(),
-    }, oneOf=[{"required": ["generated"],
+        "description": _str("what the source holds, for people"),
+    }, description="an input table: files read with a declared schema, or a generator's "
+       "landed table", oneOf=[{"required": ["generated"],
                "not": {"anyOf": [{"required": ["format"]}, {"required": ["path"]}]}},
               {"required": ["path", "format"]}], **{"x-messages": {"oneOf": message}})
 
@@ -167,20 +201,27 @@ def _step(registry: Registry) -> dict:
     kind = "a step needs exactly one of `transform:`, `sql:` or `sql_file:`"
     return _obj({
         "id": _given("the step's name; also the name of its output"),
-        "description": _str(),
+        "description": _str("what the step computes, for people"),
         "transform": {"enum": sorted(registry.transforms), "description": "registered transform"},
         "sql": _given("Spark SQL; read other outputs with {{ ref('name') }}"),
         "sql_file": _given("a .sql file, relative to the pipeline file"),
         "input": _given("the one input (a source or step id)"),
-        "inputs": {"type": "array", "items": _given("a source or step id")},
-        "params": {"type": "object"},
+        "inputs": {"type": "array", "items": _given("a source or step id"),
+                   "description": "the inputs, in the order the transform takes them"},
+        "params": {"type": "object", "description": "the transform's parameters (see its "
+                   "reference); the ones left out take their defaults"},
         "cache": {"type": ["boolean", "string"], "if": {"type": "string"},
-                  "then": {"enum": list(STORAGE_LEVELS)}},
+                  "then": {"enum": list(STORAGE_LEVELS)},
+                  "description": "keep the output once computed: true (at "
+                                 "optimizations.storage_level) or a storage level"},
         "broadcast": _names("inputs to mark with a broadcast hint"),
         "repartition": _repartition(),
-        "tags": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"},
+                 "description": "labels to select steps by (--select tag:NAME)"},
         "checks": _checks("the step's output, when it is computed"),
-    }, required=("id",), oneOf=[{"required": [k]} for k in ("transform", "sql", "sql_file")],
+    }, required=("id",), description="one table computed from its inputs: a registered "
+       "transform, or Spark SQL", oneOf=[{"required": [k]} for k in ("transform", "sql",
+                                                                     "sql_file")],
         allOf=[{"not": {"required": ["input", "inputs"]},
                 "x-messages": {"not": "use either `input:` or `inputs:`, not both"}}]
         + [_params_rule("transform", name, tdef.params)
@@ -202,10 +243,15 @@ def _sink() -> dict:
     return _obj({
         "from": _given("the step or source whose output this table receives"),
         "partition_by": _names("partition columns"),
-        "mode": {"enum": list(SINK_MODES)},
+        "mode": {"enum": list(SINK_MODES), "default": "overwrite", "description":
+                 "overwrite: the table is replaced; append: rows are added; "
+                 "overwrite_partitions: only the partitions written are replaced"},
         "repartition": _repartition(),
-        "compression": {"enum": list(COMPRESSIONS)},
-        "targets": {"type": "array", "items": {"enum": ["parquet", "postgres"]}, "minItems": 1},
+        "compression": {"enum": list(COMPRESSIONS), "description": "Parquet compression "
+                        "(default: the warehouse's)"},
+        "targets": {"type": "array", "items": {"enum": ["parquet", "postgres"]}, "minItems": 1,
+                    "default": ["parquet"], "description": "where the table is published: "
+                    "Parquet files, PostgreSQL (warehouse.postgres), or both"},
         "description": _str("what one row of the table is (COMMENT ON TABLE in PostgreSQL)"),
         "primary_key": _names("the columns that identify a row (PRIMARY KEY in PostgreSQL)"),
         "references": {"type": "object", "description": "foreign keys: column -> "
@@ -220,7 +266,7 @@ def _sink() -> dict:
                     "checks it must pass (severity error) before the table is published",
                     "additionalProperties": _column_entry()},
         "checks": _checks("the staged table, before it replaces the published one"),
-    }, required=("from",))
+    }, required=("from",), description="a warehouse table, published atomically")
 
 
 _SHARE = r"^\s*[0-9]+(\.[0-9]+)?\s*%\s*$"
@@ -234,16 +280,17 @@ _PARAMS: dict[tuple[str, str] | str, dict] = {
     "values": {"type": "array", "items": _SCALAR, "minItems": 1,
                "description": "the values allowed"},
     ("range", "min"): _BOUND, ("range", "max"): _BOUND,
-    "inclusive": {"type": "boolean", "description": "min and max themselves allowed "
-                  "(default true)"},
+    "inclusive": {"type": "boolean", "default": True,
+                  "description": "min and max themselves allowed"},
     "pattern": _given("a regular expression every value matches (Java syntax, as Spark's "
                       "rlike)"),
     "type": _str("a Spark SQL type", pattern=_COLUMN_TYPE, **{"x-messages": {
         "pattern": "unknown column type; use a Spark SQL type such as string, int, bigint, "
                    "double, boolean, date, timestamp or decimal(10,2)"}}),
-    ("row_count", "min"): {"type": "integer", "minimum": 0},
-    ("row_count", "max"): {"type": "integer", "minimum": 0},
-    "columns": {"type": "array", "items": _given("a column"), "minItems": 1},
+    ("row_count", "min"): {"type": "integer", "minimum": 0, "description": "the fewest rows"},
+    ("row_count", "max"): {"type": "integer", "minimum": 0, "description": "the most rows"},
+    "columns": {"type": "array", "items": _given("a column"), "minItems": 1,
+                "description": "the columns whose combination is checked"},
     "to": _str("<sink table or source/step id>.<column> where every value must be found",
                pattern=r"^[^.\s]+\.[^.\s]+$",
                **{"x-messages": {"pattern": "expected <table or id>.<column>"}}),
@@ -268,31 +315,38 @@ def _rule_params(rule: str) -> dict:
 
 
 def _rule_value(rule: str) -> dict:
-    """`rule: column` or `rule: {column: c, ...}`; a table rule a mapping, or its plain form."""
+    """`rule: column` or `rule: {column: c, ...}`; a table rule a mapping, or its plain form.
+    Described by when a row fails it, with an example (checks.RULE_DOCS)."""
     per_column, params, _ = RULES[rule]
+    fails_when, example = RULE_DOCS[rule]
+    docs = {"description": f"a row fails when {fails_when}", "examples": [example]}
     mapping = _rule_params(rule)
     if per_column and not params:
         plain, kind = "column", "string"
     elif rule in _PLAIN:
         plain, kind = _PLAIN[rule]
     else:
-        return mapping
+        return {**mapping, **docs}
     form = _PARAMS[plain] if kind == "array" else {"minLength": 1}
     return {"type": [kind, "object"], "if": {"type": "object"}, "then": mapping,
-            "else": form}
+            "else": form, **docs}
 
 
 def _checks(what: str) -> dict:
     """A `checks:` list: each item one rule, plus how much it matters."""
     rules = ", ".join(RULES)
-    threshold = _str("`> 0`, `>= 10` (failing rows) or `> 1%` (their share)",
-                     pattern=_THRESHOLD, **{"x-messages": {
-                         "pattern": "expected a comparison and a number of failing rows or a "
-                                    "share: `> 0`, `>= 10`, `> 1%`"}})
+    def threshold(when: str) -> dict:
+        return _str(f"{when}: `> 0`, `>= 10` (failing rows) or `> 1%` (their share of the rows "
+                    f"checked)", default=DEFAULT_THRESHOLD.text, pattern=_THRESHOLD,
+                    **{"x-messages": {"pattern": "expected a comparison and a number of failing "
+                                                 "rows or a share: `> 0`, `>= 10`, `> 1%`"}})
+
     item = _obj({**{rule: _rule_value(rule) for rule in RULES},
-                 "severity": {"enum": list(SEVERITIES), "description":
-                              "error (default): the table is not published; warn: recorded"},
-                 "warn_if": threshold, "error_if": threshold,
+                 "severity": {"enum": list(SEVERITIES), "default": SEVERITIES[0], "description":
+                              "error: the table is not published when error_if holds; warn: "
+                              "never blocks"},
+                 "warn_if": threshold("the check warns when this holds (and it did not fail)"),
+                 "error_if": threshold("a check of severity error fails when this holds"),
                  "name": _given("how messages and the run record name the check")},
                 oneOf=[{"required": [rule]} for rule in RULES],
                 **{"x-messages": {"oneOf": "a check has exactly one rule"},
@@ -313,13 +367,33 @@ def _column_entry() -> dict:
             shorthand[rule] = _PARAMS.get((rule, params[0]), _PARAMS[params[0]])
         else:
             shorthand[rule] = _obj({p: _PARAMS.get((rule, p), _PARAMS.get(p, {}))
-                                    for p in params})
+                                    for p in params},
+                                   description=f"a row fails when {RULE_DOCS[rule][0]}")
     return _obj({"description": _str("what the column holds (COMMENT ON COLUMN in PostgreSQL)"),
-                 **shorthand})
+                 **shorthand}, description="a column: what it holds, and column rules it must "
+                "pass before the table is published (severity error)")
 
 
-def _selection() -> dict:
-    return {"type": ["string", "array"], "items": {"type": "string"},
+def _warehouse() -> dict:
+    default = WarehouseSpec()
+    return _obj({
+        "path": _given("Parquet warehouse folder (relative to the data directory)",
+                       default=default.path),
+        "compression": {"enum": list(COMPRESSIONS), "default": default.compression,
+                        "description": "Parquet compression of every table (a sink may say "
+                                       "otherwise)"},
+        "postgres": _obj({
+            "dsn": _given("postgresql://user@host/db; from the environment: \"${PG_DSN}\""),
+            "schema": _given("the PostgreSQL schema the tables are loaded into (at most 63 "
+                             "bytes, not starting with pg_)", default=default.postgres_schema)},
+            required=("dsn",), description="the PostgreSQL server of sinks that target "
+            "postgres"),
+    }, description="where the tables are published")
+
+
+def _selection(folder: str) -> dict:
+    return {"type": ["string", "array"], "items": {"type": "string"}, "default": "all",
+            "description": f"all (every template of {folder}) or a list of names",
             "if": {"type": "string"}, "then": {"const": "all", "x-messages": {
                 "const": "expected 'all' or a list of names"}}}
 
@@ -332,22 +406,23 @@ def pipeline_schema(registry: Registry) -> dict:
                              "not a usable pipeline name: it becomes part of run ids and "
                              "folder names, so use a letter, then up to 63 letters, digits, "
                              "'_' or '-'")}}),
-        "description": _str(),
+        "description": _str("what the pipeline does, for people"),
         "vars": {"type": "object", "description": "variables for ${name}; override with --var"},
         "spark": _spark(),
         "optimizations": _optimizations(),
-        "generators": {"type": "object", "additionalProperties": _generator(registry)},
-        "sources": {"type": "object", "additionalProperties": _source()},
-        "steps": {"type": "array", "items": _step(registry)},
-        "sinks": {"type": "object", "additionalProperties": _sink()},
-        "warehouse": _obj({
-            "path": _given("Parquet warehouse folder"),
-            "compression": {"enum": list(COMPRESSIONS)},
-            "postgres": _obj({"dsn": _given("postgresql://user@host/db"),
-                              "schema": _given("default public")}, required=("dsn",)),
-        }),
+        "generators": {"type": "object", "additionalProperties": _generator(registry),
+                       "description": "synthetic sources by id"},
+        "sources": {"type": "object", "additionalProperties": _source(),
+                    "description": "input tables by id"},
+        "steps": {"type": "array", "items": _step(registry),
+                  "description": "the steps, each computing one output from its inputs"},
+        "sinks": {"type": "object", "additionalProperties": _sink(),
+                  "description": "warehouse tables by name"},
+        "warehouse": _warehouse(),
         "sql": _obj({"templates": _given("folder of Jinja SQL, relative to the pipeline file"),
-                     "views": _selection(), "queries": _selection()}, required=("templates",)),
+                     "views": _selection("views/"), "queries": _selection("queries/")},
+                    required=("templates",), description="the analysts' SQL: DDL, views and "
+                    "queries rendered for Spark SQL or PostgreSQL"),
         "report": _given("report definition file, relative to the pipeline file"),
     }, required=("pipeline",), **{"$schema": SCHEMA_URI, "title": "sparketl pipeline"})
 
@@ -364,7 +439,8 @@ def _accepts_substitution(node: Any) -> Any:
         return [_accepts_substitution(n) for n in node]
     if not isinstance(node, dict):
         return node
-    out = {k: v if k in ("x-messages", "x-hints", "const") else _properties(v)
+    out = {k: v if k in ("x-messages", "x-hints", "const", "default", "examples")
+           else _properties(v)
            if k == "properties" else _accepts_substitution(v) for k, v in node.items()}
     types = out.get("type")
     types = set(types) if isinstance(types, list) else {types} if types else set()

@@ -150,7 +150,7 @@ class Optimizations:
     broadcast_threshold: str = "10MB"
     auto_cache: bool = True  # cache a step that feeds two or more consumers
     storage_level: str = "MEMORY_AND_DISK"
-    jit: str = "full"  # "quick": C1-only JIT, a shorter warm-up for short runs
+    jit: str = "auto"  # "quick": C1-only JIT; "full": C1 then C2; "auto": from the input size
     parallel_tasks: int | str = "auto"  # tasks run at once: a number, or "auto"
 
 

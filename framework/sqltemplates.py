@@ -7,6 +7,11 @@ dialect calls `dispatch('x')(...)`, which finds `<dialect>__x`, else `default__x
 adapter.dispatch). A template begins with `-- key: value` header lines (name, question, grain,
 tables, kind). Every mistake (unknown dialect, undefined name, bad syntax, a missing macro) is an
 EtlError naming the template file and line. Pure text: no pyspark.
+
+A pipeline's own templates folder need hold only its views/ and queries/: when it has no
+macros/ (or no ddl/) folder, the project's `sql_templates/macros` (`sql_templates/ddl`) serve
+instead (`SHARED`, `kind_dir`), so every pipeline writes the dialect macros and the table DDL
+one way. A folder with a macros/ (ddl/) of its own uses only its own.
 """
 
 from __future__ import annotations
@@ -29,10 +34,25 @@ from framework.templating import make_environment
 TEMPLATES_DIR = "sql_templates"  # a project's templates folder, beside pipelines/
 KINDS = ("ddl", "views", "queries")  # the folders of rendered SQL, in the order they run
 MACROS = "macros"
+SHARED = (MACROS, "ddl")  # what a folder without its own takes from the project's templates
+PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / TEMPLATES_DIR
 SUFFIX = ".sql"
 DEFAULT_SCHEMA = "analytics"  # PostgreSQL schema rel() names when the caller gives none
 HEADER_KEYS = ("name", "question", "grain", "tables", "kind")
-_GLOBALS = ("dialect", "rel", "ident", "sql_type", "dispatch", "fail", "order_keys")
+# the names every template sees besides the macros, with what they give (the reference shows it)
+TEMPLATE_GLOBALS = {
+    "dialect": "the dialect rendered: `spark` or `postgres`",
+    "rel(name)": "a table or view of the warehouse: its quoted name on Spark, "
+                 "`\"<schema>\".\"<name>\"` on PostgreSQL",
+    "ident(name)": "a column or other name, quoted for the dialect",
+    "sql_type(name)": "a Spark SQL type name (`double`, `bigint`, ...) in the dialect's spelling",
+    "dispatch(name)": "the macro `<dialect>__name`, else `default__name`: how a macro differs "
+                      "per dialect",
+    "fail(message)": "stop rendering with this message (a macro refusing its arguments)",
+    "order_keys(order_by)": "ORDER BY keys, each with NULLS LAST unless it says where NULLs go: "
+                            "`'ts'` or `['a DESC', 'b']`",
+}
+_GLOBALS = tuple(name.partition("(")[0] for name in TEMPLATE_GLOBALS)
 
 _HEADER_LINE = re.compile(r"--\s*([A-Za-z_]+)\s*:\s*(.*?)\s*")
 
@@ -99,13 +119,31 @@ def templates_dir(folder: str | os.PathLike) -> Path:
     return path
 
 
+def kind_dir(folder: str | os.PathLike, sub: str) -> Path:
+    """The folder `sub` (macros, ddl, views, queries) of the templates folder `folder`; for
+    macros and ddl, the project's own (`PROJECT_TEMPLATES`) when `folder` has none."""
+    own = templates_dir(folder) / sub
+    shared = PROJECT_TEMPLATES / sub
+    return shared if sub in SHARED and not own.is_dir() and shared.is_dir() else own
+
+
+def _loader(folder: Path) -> jinja2.BaseLoader:
+    """The folder's own files, then the project's macros/ and ddl/ it takes (`kind_dir`)."""
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(folder))]
+    for sub in SHARED:
+        where = kind_dir(folder, sub)
+        if where != folder / sub:
+            loaders.append(jinja2.PrefixLoader({sub: jinja2.FileSystemLoader(str(where))}))
+    return jinja2.ChoiceLoader(loaders)
+
+
 def list_templates(folder: str | os.PathLike, kind: str) -> list[SqlTemplate]:
     """The templates of one kind ('ddl', 'views', 'queries'), sorted by name; none when the
     folder is missing."""
     if kind not in KINDS:
         raise EtlError(f"unknown kind of SQL template {kind!r}",
                        hint=did_you_mean(kind, KINDS, f"choose one of: {', '.join(KINDS)}"))
-    sub = templates_dir(folder) / kind
+    sub = kind_dir(folder, kind)
     if not sub.is_dir():
         return []
     return [SqlTemplate(kind, p.stem, p) for p in sorted(sub.glob(f"*{SUFFIX}")) if p.is_file()]
@@ -189,7 +227,7 @@ class SqlRenderer:
         self.dialect = dialect
         self.schema = schema
         self.relations = dict(relations or {})
-        self.env = make_environment(jinja2.FileSystemLoader(str(self.folder)))
+        self.env = make_environment(_loader(self.folder))
         self._namespace: dict[str, Any] | None = None
 
     # the names every template sees
@@ -220,11 +258,11 @@ class SqlRenderer:
                 return namespace[candidate]
         raise EtlError(
             f"no macro {self.dialect}__{name} or default__{name} for dispatch({name!r})",
-            hint=f"define one of them in {self._shown(self.folder / MACROS)}/*.sql")
+            hint=f"define one of them in {self._shown(kind_dir(self.folder, MACROS))}/*.sql")
 
     def _fail(self, message: str) -> None:
         raise EtlError(str(message), hint="change the call; each macro's comment in "
-                       f"{self._shown(self.folder / MACROS)}/*.sql says what it takes")
+                       f"{self._shown(kind_dir(self.folder, MACROS))}/*.sql says what it takes")
 
     def namespace(self) -> dict[str, Any]:
         """Globals plus every macro of macros/*.sql (loaded on first use, checked for clashes).
@@ -241,7 +279,7 @@ class SqlRenderer:
                          order_keys=order_keys)
         builtin = set(namespace)
         owner: dict[str, str] = {}
-        macro_dir = self.folder / MACROS
+        macro_dir = kind_dir(self.folder, MACROS)
         files = sorted(macro_dir.glob(f"*{SUFFIX}")) if macro_dir.is_dir() else []
         self._namespace = namespace  # dispatch() during a module's top level finds it
         try:
@@ -308,7 +346,7 @@ class SqlRenderer:
         name = path.as_posix()
         if not name.endswith(SUFFIX):
             name += SUFFIX
-        if not (self.folder / name).is_file():
+        if not self.file(name).is_file():
             kind = name.split("/", 1)[0]
             choices = [t.template for k in KINDS for t in list_templates(self.folder, k)]
             raise SqlTemplateError(f"no SQL template {name} in {self._shown(self.folder)}",
@@ -318,13 +356,18 @@ class SqlRenderer:
                                              f"add {self._shown(self.folder / name)}"))
         return name
 
+    def file(self, name: str) -> Path:
+        """The file of the Jinja name `name` ('ddl/table.sql' may be the project's)."""
+        sub, _, rest = name.partition("/")
+        return kind_dir(self.folder, sub) / rest if rest else self.folder / name
+
     # errors: each one names the template file and line, and what to do next
     def _guarded(self, name: str, work: Callable[[], Any],
                  variables: Mapping[str, Any] | None = None) -> Any:
         try:
             return work()
         except jinja2.TemplateSyntaxError as exc:
-            file = Path(exc.filename) if exc.filename else self.folder / (exc.name or name)
+            file = Path(exc.filename) if exc.filename else self.file(exc.name or name)
             raise SqlTemplateError(f"Jinja syntax error: {exc.message}",
                                    "fix the template (Jinja: {{ expr }}, {% tag %}, {# note #})",
                                    Location(self._shown(file), exc.lineno or 0)) from None
@@ -341,21 +384,23 @@ class SqlRenderer:
             where, called = self._where(exc, name)
             raise SqlTemplateError(f"{type(exc).__name__}: {exc}{called}",
                                    "check the call's arguments against the macro in "
-                                   f"{self._shown(self.folder / MACROS)}/*.sql", where) from None
+                                   f"{self._shown(kind_dir(self.folder, MACROS))}/*.sql",
+                                   where) from None
 
     def _where(self, exc: BaseException, name: str) -> tuple[Location, str]:
         """The innermost template frame of the traceback (file:line), and ' (called from
         queries/q.sql:3)' naming the outermost when they differ (an error inside a macro)."""
         frames: list[tuple[str, int]] = []
-        folder = os.path.join(str(self.folder.resolve()), "")
+        roots = tuple(os.path.join(str(d.resolve()), "") for d in
+                      (self.folder, *(kind_dir(self.folder, sub) for sub in SHARED)))
         tb = exc.__traceback__
         while tb is not None:
             filename = tb.tb_frame.f_code.co_filename
-            if filename.endswith(SUFFIX) and os.path.abspath(filename).startswith(folder):
+            if filename.endswith(SUFFIX) and os.path.abspath(filename).startswith(roots):
                 frames.append((filename, tb.tb_lineno))
             tb = tb.tb_next
         if not frames:
-            return Location(self._shown(self.folder / name)), ""
+            return Location(self._shown(self.file(name))), ""
         inner = Location(self._shown(Path(frames[-1][0])), frames[-1][1])
         if frames[0][0] == frames[-1][0]:
             return inner, ""
@@ -366,7 +411,7 @@ class SqlRenderer:
         match = re.match(r"'([^']+)' is undefined", exc.message or "")
         known = [*(self._namespace or {}), *(variables or {})]
         hint = (f"pass it to the render call, or use a macro of "
-                f"{self._shown(self.folder / MACROS)}/*.sql")
+                f"{self._shown(kind_dir(self.folder, MACROS))}/*.sql")
         if not match:
             return hint
         return did_you_mean(match.group(1), [k for k in known if "__" not in k], hint)
@@ -405,6 +450,6 @@ def render_all(folder: str | os.PathLike, dialect: str, *, schema: str = DEFAULT
     return out
 
 
-__all__ = ["DEFAULT_SCHEMA", "DIALECTS", "KINDS", "SqlHeader", "SqlRenderer", "SqlTemplate",
-           "find_rels", "list_templates", "parse_header", "rel_calls", "render", "render_all",
-           "shown_path", "templates_dir"]
+__all__ = ["DEFAULT_SCHEMA", "DIALECTS", "KINDS", "PROJECT_TEMPLATES", "SHARED", "SqlHeader",
+           "SqlRenderer", "SqlTemplate", "find_rels", "kind_dir", "list_templates",
+           "parse_header", "rel_calls", "render", "render_all", "shown_path", "templates_dir"]

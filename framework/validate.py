@@ -50,7 +50,7 @@ from framework.graph import Graph, check_graph
 from framework.loader import Document, parse_file, read_document
 from framework.masking import hide, secret_values
 from framework.names import column_name_problem, pg_identifier_problem
-from framework.paths import overlap
+from framework.paths import LOCAL_ONLY_HINT, overlap, written_uri
 from framework.registry import REGISTRY, Registry, with_defaults
 from framework.schema import column_types_schema, validate_data, validate_document
 from framework.sqlsection import check_sql
@@ -240,6 +240,9 @@ class _Builder:
         if climbs_out(_text(raw.get("path"))):
             self.fail(f"warehouse path {raw['path']!r} climbs out of the data directory",
                       ("warehouse", "path"), CLIMB_HINT)
+        if written_uri(_text(raw.get("path"))):
+            self.fail(f"warehouse path {raw['path']!r} is a URI: the warehouse is written "
+                      "with local file operations", ("warehouse", "path"), LOCAL_ONLY_HINT)
         return S.WarehouseSpec(
             path=_text(raw.get("path")) or "warehouse",
             compression=_text(raw.get("compression")) or "snappy",
@@ -728,6 +731,9 @@ class _Checker:
             if climbs_out(gen.landing_path):
                 self.add(f"generator {gen.id!r} lands in {gen.landing_path!r}, which climbs out "
                          "of the data directory", where, path, CLIMB_HINT)
+            if written_uri(gen.landing_path):
+                self.add(f"generator {gen.id!r} lands in {gen.landing_path!r}, a URI: landing is "
+                         "written with local file operations", where, path, LOCAL_ONLY_HINT)
             for what, other, other_loc, _ in owned:
                 if gen.landing_path and overlap(gen.landing_path, other):
                     line = f", line {other_loc.line}" if other_loc else ""

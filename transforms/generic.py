@@ -29,6 +29,11 @@ _EXPRS = {"type": "object", "additionalProperties": {"type": "string", "minLengt
           "minProperties": 1}
 
 
+def _doc(schema: dict, description: str) -> dict:
+    """`schema` with its description (the reference docs and editors show it)."""
+    return {**schema, "description": description}
+
+
 def _only(inputs: Inputs) -> DataFrame:
     return next(iter(inputs.values()))
 
@@ -103,8 +108,9 @@ class _ViewBinder:
         return EtlError(f"step {self.ctx.step_id!r}: ref({name!r}) names no input or step", hint)
 
 
-@transform("select", {"properties": {"columns": {**_NAMES, "minItems": 1}},
-                      "required": ["columns"]})
+@transform("select", {"properties": {"columns": _doc(
+    {**_NAMES, "minItems": 1}, "the output columns, in order: a name, `*`, or "
+    "`<SQL expression> as <alias>`")}, "required": ["columns"]})
 def select(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Keep, reorder or compute columns: each entry is a name or `expression as alias`.
 
@@ -117,7 +123,8 @@ def select(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Dat
     return _only(inputs).selectExpr(*params["columns"])
 
 
-@transform("rename", {"properties": {"columns": _EXPRS}, "required": ["columns"]})
+@transform("rename", {"properties": {"columns": _doc(_EXPRS, "old name -> new name")},
+                      "required": ["columns"]})
 def rename(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Rename columns: a mapping of old name to new name; other columns stay as they are.
 
@@ -132,7 +139,8 @@ def rename(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Dat
     return df.withColumnsRenamed(dict(params["columns"]))
 
 
-@transform("cast", {"properties": {"columns": _EXPRS}, "required": ["columns"]})
+@transform("cast", {"properties": {"columns": _doc(_EXPRS, "column -> Spark SQL type")},
+                    "required": ["columns"]})
 def cast(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Change column types: a mapping of column to Spark SQL type (int, decimal(10,2), date...).
 
@@ -152,8 +160,9 @@ def cast(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataF
     return df.withColumns({c: F.col(spark_ident(c)).cast(t) for c, t in params["columns"].items()})
 
 
-@transform("filter", {"properties": {"condition": {"type": "string", "minLength": 1}},
-                      "required": ["condition"]})
+@transform("filter", {"properties": {"condition": _doc(
+    {"type": "string", "minLength": 1}, "a Spark SQL boolean; the rows where it is true stay")},
+    "required": ["condition"]})
 def filter_rows(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Keep the rows where a SQL condition is true (null counts as false).
 
@@ -168,8 +177,11 @@ def filter_rows(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -
     return _only(inputs).filter(F.expr(params["condition"]))
 
 
-@transform("dedupe", {"properties": {"keys": {**_NAMES, "minItems": 1},
-                                     "order_by": {**_NAMES, "minItems": 1}},
+@transform("dedupe", {"properties": {
+    "keys": _doc({**_NAMES, "minItems": 1}, "columns identifying a row: one row per key "
+                 "combination is kept (without keys: whole-row duplicates are dropped)"),
+    "order_by": _doc({**_NAMES, "minItems": 1}, "SQL sort items (`updated_at desc`): the first "
+                     "row per key in this order is kept")},
                       "dependentRequired": {"order_by": ["keys"]}})
 def dedupe(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Drop duplicate rows: whole-row duplicates, or all but one row per `keys`.
@@ -218,8 +230,10 @@ _JOIN_HOW = {"inner": "inner", "left": "left", "right": "right", "full": "full",
 
 
 @transform("join", {"properties": {
-    "on": {"oneOf": [{"type": "string", "minLength": 1}, {**_NAMES, "minItems": 1}]},
-    "how": {"enum": list(_JOIN_HOW), "default": "inner"},
+    "on": {"oneOf": [{"type": "string", "minLength": 1}, {**_NAMES, "minItems": 1}],
+           "description": "the key column, or a list of them, present in both inputs"},
+    "how": {"enum": list(_JOIN_HOW), "default": "inner",
+            "description": "semi: left rows with a match; anti: left rows without one"},
 }, "required": ["on"]}, inputs=2, broadcastable=True)
 def join(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Join two inputs on equal key columns (the keys appear once in the result).
@@ -248,8 +262,10 @@ def join(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataF
     return left.join(right, on=on, how=_JOIN_HOW[params.get("how", "inner")])
 
 
-@transform("aggregate", {"properties": {"group_by": _NAMES, "aggregations": _EXPRS},
-                         "required": ["aggregations"]})
+@transform("aggregate", {"properties": {
+    "group_by": _doc(_NAMES, "the grouping columns (none: one group, one row)"),
+    "aggregations": _doc(_EXPRS, "output column -> SQL aggregate expression (`sum(amount)`)")},
+    "required": ["aggregations"]})
 def aggregate(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Group rows and compute aggregates: a mapping of output column to SQL aggregate expression.
 
@@ -273,8 +289,11 @@ def aggregate(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> 
 
 
 @transform("union", {"properties": {
-    "by_name": {"type": "boolean", "default": True},
-    "allow_missing_columns": {"type": "boolean", "default": False},
+    "by_name": {"type": "boolean", "default": True,
+                "description": "match columns by name (false: by position)"},
+    "allow_missing_columns": {"type": "boolean", "default": False,
+                              "description": "fill a column an input lacks with nulls (needs "
+                                             "by_name)"},
 }}, inputs=(2, None))
 def union(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Stack the rows of two or more inputs (duplicates kept).
@@ -301,9 +320,11 @@ def union(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Data
     return result
 
 
-@transform("window", {"properties": {"partition_by": _NAMES, "order_by": _NAMES,
-                                     "columns": _EXPRS},
-                      "required": ["columns"]})
+@transform("window", {"properties": {
+    "partition_by": _doc(_NAMES, "the window's partition columns"),
+    "order_by": _doc(_NAMES, "SQL sort items within a partition (`ts desc`)"),
+    "columns": _doc(_EXPRS, "new column -> window function (`row_number()`, `lag(amount)`)")},
+    "required": ["columns"]})
 def window(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Add window-function columns computed over `partition_by`, ordered by `order_by`.
 
@@ -328,7 +349,9 @@ def window(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Dat
     return df.selectExpr("*", *added)
 
 
-@transform("derive", {"properties": {"columns": _EXPRS}, "required": ["columns"]})
+@transform("derive", {"properties": {"columns": _doc(
+    _EXPRS, "column -> SQL expression, in order (a later one may use an earlier one)")},
+    "required": ["columns"]})
 def derive(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Add or replace columns from SQL expressions, in order (later ones may use earlier ones).
 
@@ -350,9 +373,10 @@ def derive(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> Dat
 
 
 @transform("repartition", {"properties": {
-    "num": {"type": "integer", "minimum": 1},
-    "by": {**_NAMES, "minItems": 1},
-    "coalesce": {"type": "boolean", "default": False},
+    "num": {"type": "integer", "minimum": 1, "description": "the number of partitions"},
+    "by": _doc({**_NAMES, "minItems": 1}, "columns to hash-partition by"),
+    "coalesce": {"type": "boolean", "default": False,
+                 "description": "merge down to num partitions without a shuffle (no by then)"},
 }, "anyOf": [{"required": ["num"]}, {"required": ["by"]}]})
 def repartition(ctx: TransformContext, inputs: Inputs, params: dict[str, Any]) -> DataFrame:
     """Change the number of partitions: `num`, hash by columns `by`, or both.

@@ -71,13 +71,16 @@ class Document:
         return Location(self.file, line, indent + col if col else 0)
 
     def var_origin(self, name: str) -> str:
-        """'defined on line 7' or 'set by --var users=lots' (a secret's value masked)."""
+        """'defined on line 7', 'set by --var users=lots' (a secret's value masked) or, for a
+    built-in variable, what it holds."""
         origin = self.var_origins.get(name)
         if isinstance(origin, Location):
             return f"defined on line {origin.line}" if origin.file == self.file else \
                 f"defined at {origin}"
         if origin is None:
             return "not defined"
+        if not origin.startswith("--var "):  # a built-in variable: what it holds
+            return origin
         if name in self.secret_vars:
             return f"set by --var {name}=***"
         return f"set by {origin}"

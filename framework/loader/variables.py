@@ -2,10 +2,13 @@
 ones are secrets.
 
 The rule: `${NAME}` names a variable declared under `vars:` (or set by `--var`) when there is
-one, wherever in `vars:` it is declared; otherwise the environment variable NAME; otherwise the
-default of `${NAME:-default}`. So variables win over the environment everywhere, inside `vars:`
-too, and may refer to each other in any order; a cycle (`a: ${b}`, `b: ${a}`, or `a: ${a}`) is
-a located error naming the path. A `--var` value is taken as written, never substituted.
+one, wherever in `vars:` it is declared; otherwise a built-in variable (`BUILTINS`:
+`pipeline_dir`, the absolute folder of the pipeline file, the one its file references resolve
+against; `--var` may set it without declaring it); otherwise the environment variable NAME;
+otherwise the default of `${NAME:-default}`. So variables win over the environment everywhere,
+inside `vars:` too, and may refer to each other in any order; a cycle (`a: ${b}`, `b: ${a}`, or
+`a: ${a}`) is a located error naming the path. A `--var` value is taken as written, never
+substituted.
 
 While substituting, the Document learns which variables each value came from (`var_uses`, so a
 wrong value can be reported where it was set) and which variables are secrets (`secret_vars`):
@@ -28,6 +31,15 @@ from framework.masking import is_secret_key, password_spans
 _REF = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _REF_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?", re.DOTALL)
 _DSN = ("warehouse", "postgres", "dsn")
+
+# built-in variables: name -> what it holds (its value comes from the Document)
+BUILTINS = {"pipeline_dir": "the pipeline file's folder"}
+
+
+def builtin_values(doc: Document) -> dict[str, str]:
+    """The built-in variables' values for `doc`: `pipeline_dir` is its folder, absolute, links
+    resolved, without a trailing separator (the folder file references resolve against)."""
+    return {"pipeline_dir": doc.base_dir}
 
 
 @dataclass
@@ -53,18 +65,21 @@ class Substituter:
     broken: set[str] = field(default_factory=set)  # variables whose value could not be made
     deps: dict[str, set[str]] = field(default_factory=dict)  # variable -> variables it uses
     secrets: set[str] = field(default_factory=set)
+    builtins: dict[str, str] = field(default_factory=dict)  # name -> value (`BUILTINS`)
 
     # -- variables -----------------------------------------------------------------------
     def resolve_vars(self) -> dict[str, Any]:
         """Every declared variable's value (overrides applied), in the order declared."""
         raw = self.doc.data.get("vars")
         self.declared = raw if isinstance(raw, dict) else {}
+        self.set_builtins()
         for name in self.overrides:
-            if name not in self.declared:
+            if name not in self.declared and name not in self.builtins:
                 self.problems.append(Problem(
                     f"--var {name}=...: no variable {name!r} is declared under vars:",
                     self.doc.key_location(("vars",)), "vars",
-                    did_you_mean(name, self.declared, f"declare {name} under vars: first")))
+                    did_you_mean(name, [*self.declared, *BUILTINS],
+                                 f"declare {name} under vars: first")))
         for name in self.declared:
             origin = f"--var {name}={self.overrides[name]}" if name in self.overrides else \
                 self.doc.locate(("vars", name))
@@ -74,6 +89,19 @@ class Substituter:
         for name in self.declared:
             self.variable(name, ("vars", name), 0)
         return {name: self.known.get(name, "") for name in self.declared}
+
+    def set_builtins(self) -> None:
+        """The built-in variables a `vars:` entry does not declare: a `--var` sets one as
+        written (a folder stays text), else it holds its built-in value."""
+        for name, value in builtin_values(self.doc).items():
+            if name in self.declared:
+                continue
+            if name in self.overrides:
+                value, origin = str(self.overrides[name]), f"--var {name}={self.overrides[name]}"
+            else:
+                origin = f"built in: {BUILTINS[name]}, {value}"
+            self.builtins[name] = value
+            self.doc.var_origins[name] = origin
 
     def variable(self, name: str, path: KeyPath, offset: int) -> Any:
         """The value of declared variable `name`, resolving it (and what it uses) first."""
@@ -149,10 +177,10 @@ class Substituter:
         return result
 
     def used(self, body: str) -> str | None:
-        """The declared variable a `${...}` body names, if any."""
+        """The declared or built-in variable a `${...}` body names, if any."""
         match = _REF_BODY.fullmatch(body)
         name = match.group(1) if match else None
-        return name if name in self.declared else None
+        return name if name in self.declared or name in self.builtins else None
 
     def lookup(self, body: str, path: KeyPath, offset: int) -> Any:
         match = _REF_BODY.fullmatch(body)
@@ -167,12 +195,15 @@ class Substituter:
                 self.doc.unresolved.add(path)
                 self.mark_broken()
             return value
+        if name in self.builtins:
+            return self.builtins[name]
         if name in self.env:
             return parse_scalar(self.env[name])
         if default is not None:
             return parse_scalar(default)
         self.fail(f"undefined variable {name!r}", path, offset, did_you_mean(
-            name, self.declared, f"define it under vars:, pass --var {name}=..., or export {name}"))
+            name, [*self.declared, *self.builtins],
+            f"define it under vars:, pass --var {name}=..., or export {name}"))
         return ""
 
     def flows(self, result: str, path: KeyPath, spans: list[tuple[str | None, int, int]]) -> None:

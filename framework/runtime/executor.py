@@ -74,6 +74,7 @@ class Executor:
         self._jvm_lost: set[str] = set()  # tasks that failed because the JVM died under them
         self._first_failed: Task | None = None  # named first in the command that reruns
         self._record_unsaved = False  # a save of the record failed (said once on the console)
+        self._progress = None  # SparkProgress while the session runs (which task ran a stage)
 
     # -- the run ---------------------------------------------------------------------------
     def run(self) -> RunRecord:
@@ -100,7 +101,8 @@ class Executor:
                 self.console.stage(name, len(tasks))
                 Scheduler(self._run_task, 1).run(tasks)
             self.spark = self.state.spark = self._session()
-            with SparkProgress(self.spark, self.console, self._running_keys), \
+            self._progress = SparkProgress(self.spark, self.console, self._running_keys)
+            with self._progress, \
                     Scheduler(self._run_task, self.state.threads(),
                               self.spark.sparkContext.cancelAllJobs) as scheduler:
                 for name, tasks in groups[1:]:
@@ -182,16 +184,32 @@ class Executor:
         java_options = list(self.options.java_options)
         if self.options.class_archive:
             java_options = classarchive.runtime_options() + java_options
+        jit, why = self._jit()
         settings = session_settings(self.spec.spark, self.spec.optimizations,
-                                    f"etl-{self.spec.name}", log_file, java_options)
+                                    f"etl-{self.spec.name}", log_file, java_options, jit)
         t0 = time.monotonic()
         spark = build_session(settings, log_file)
         self.record.spark = {"version": spark.version, "master": settings.master,
                              "app_name": settings.app_name, "conf": settings.conf,
-                             "log": log_file, "startup_seconds": round(time.monotonic() - t0, 3)}
+                             "log": log_file, "startup_seconds": round(time.monotonic() - t0, 3),
+                             "jit": jit, "jit_reason": why}
         if settings.master.startswith("local"):  # the driver's JVM runs the tasks too
             prewarm(spark)
         return spark
+
+    def _jit(self) -> tuple[str, str]:
+        """The driver JVM's JIT mode; `auto` decides from the input the run will read."""
+        from framework.runtime.sizing import JIT_FULL_FROM, choose_jit, estimate_input
+
+        setting = self.spec.optimizations.jit
+        if setting != "auto":
+            return setting, "optimizations.jit"
+        estimate = estimate_input(self.spec, self.plan, self.state.registry,
+                                  self.options.data_dir, self.options.regenerate)
+        jit = choose_jit(setting, estimate)
+        side = "at least" if jit == "full" else "under"
+        return jit, (f"jit: auto: {estimate.describe()}, {side} "
+                     f"{JIT_FULL_FROM // 2**20} MB")
 
     def _size_shuffles(self) -> None:
         """`shuffle_partitions: auto` grows with the input read, so big inputs get blocks small
@@ -228,7 +246,10 @@ class Executor:
             short = f"no space left on device in {where}" if full else _short(exc)
             self._task_failed(rec, t0, short, jvm_gone=_jvm_gone(exc) or not self._jvm_answers())
             message, hint = f"{task.kind} {task.id!r} failed: {short}", None
-            if task.key in self._jvm_lost:
+            oom = self._out_of_memory(task, exc)
+            if oom:
+                message, hint = oom
+            elif task.key in self._jvm_lost:
                 message, hint = self._jvm_gone_message(task, exc)
             elif full:
                 hint = full_disk_hint(where)
@@ -251,6 +272,36 @@ class Executor:
         except Exception:  # noqa: BLE001 (any failure to get an answer means no JVM)
             return False
         return True
+
+    def _out_of_memory(self, task: Task, exc: Exception) -> tuple[str, str] | None:
+        """When the JVM ran out of memory under this failure, say so first: which task's Spark
+        job ran out (from Spark's log and the stages each task ran), what ran beside it, and
+        which setting to raise."""
+        from framework.runtime import outofmemory
+
+        log_file = os.path.join(self.record.folder, "spark.log")
+        # the failure may be a consequence ("SparkContext was shut down", a lost connection):
+        # an OutOfMemoryError stops the JVM, so one in its log is the cause
+        oom = outofmemory.find(str(exc))
+        if oom is None or oom.stage is None:
+            oom = outofmemory.in_log(log_file) or oom
+        if oom is None:
+            return None
+        owners = self._progress.stage_owners if self._progress is not None else {}
+        owner = owners.get(oom.stage) if oom.stage is not None else None
+        culprit = next((t for t in self.plan.tasks() if t.key == owner), None)
+        with self._lock:
+            beside = [f"{t.kind} {t.id!r}" for t in self.record.tasks
+                      if t.key != (culprit or task).key
+                      and (t.status == "running" or t.key in self._jvm_lost)]
+        where = f" in {culprit.kind} {culprit.id!r}" if culprit else ""
+        message = f"the Spark JVM ran out of memory{where} (java.lang.OutOfMemoryError: {oom.what})"
+        if culprit is None:
+            names = ", ".join([f"{task.kind} {task.id!r}", *beside])
+            message += f" while {names} {'were' if beside else 'was'} running"
+        elif beside:
+            message += f"; {', '.join(beside)} ran beside it and stopped with it"
+        return message, outofmemory.hint(self.spec.spark.driver_memory, log_file)
 
     def _jvm_gone_message(self, task: Task, exc: Exception) -> tuple[str, str]:
         """What to say when the JVM died under `task`. Tasks running beside it lose the JVM at

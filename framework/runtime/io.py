@@ -71,6 +71,7 @@ class SourceRead:
     warnings: tuple[str, ...] = ()  # what the console should say, in full
     notes: tuple[str, ...] = ()  # the same, short, for the run record's task note
     observed: dict[str, Any] | None = None  # the `observe` aggregates over the good rows
+    kept: bool = False  # `df` is persisted (read_source's `keep`): the caller unpersists it
 
 
 # the aggregates a caller wants counted over the good rows by the pass that counts them anyway:
@@ -85,12 +86,16 @@ def resolve_path(path: str, data_dir: str) -> str:
 
 
 def read_source(spark: SparkSession, source: SourceSpec, data_dir: str,
-                run_id: str | None = None, observe: Observer | None = None) -> SourceRead:
+                run_id: str | None = None, observe: Observer | None = None,
+                keep: str | None = None) -> SourceRead:
     """Read `source` with its declared schema and apply its `on_malformed` policy. Quarantined
     records go to `quarantine/<source>/<run_id>/` (a folder per run: a run that fails later
     never removes the records set aside by the run whose tables are still published).
     `observe`: aggregates over the good rows, counted by the pass that counts the records
-    (`SourceRead.observed`; a source's row-wise checks cost no pass of their own)."""
+    (`SourceRead.observed`; a source's row-wise checks cost no pass of their own). `keep`: a
+    storage level: a CSV or JSON source's good rows are persisted by that same pass, so the
+    steps read them from the cache instead of parsing the files a second time
+    (`SourceRead.kept`; the caller unpersists them)."""
     if source.format not in FILE_FORMATS:
         raise EtlError(f"source {source.id!r}: unknown format {source.format!r}",
                        hint=f"use one of {', '.join(FILE_FORMATS)}")
@@ -110,7 +115,7 @@ def read_source(spark: SparkSession, source: SourceSpec, data_dir: str,
     run = re.sub(r"[^A-Za-z0-9_.-]", "_", run_id or uuid.uuid4().hex).lstrip(".") or "run"
     quarantine = os.path.join(data_dir, QUARANTINE_DIR, source.id, run)
     return _checked_rows(source, path,
-                         _apply_policy(spark, source, path, schema, quarantine, observe))
+                         _apply_policy(spark, source, path, schema, quarantine, observe, keep))
 
 
 _GLOB_CHARS = re.compile(r"([\\{}\[\]*?])")
@@ -208,7 +213,8 @@ def _read_with(
 
 
 def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: StructType,
-                  quarantine: str, observe: Observer | None = None) -> SourceRead:
+                  quarantine: str, observe: Observer | None = None,
+                  keep: str | None = None) -> SourceRead:
     """Count every input record as good, malformed (`on_malformed`) or skipped by the reader
     (malformed too), in one pass over the parsed records (one Spark job) plus, for line-based
     CSV, a byte scan of local files (or a pass over the lines of other files). Only when some
@@ -238,7 +244,21 @@ def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: St
         # observed on a query that parses every column and returns nothing: one job of one
         # stage (an aggregation would add a shuffle, which adaptive execution runs as a job)
         seen = Observation(f"check_{source.id}_{uuid.uuid4().hex[:8]}")
-        parsed.observe(seen, *tallies).filter(~_every_column(schema)).collect()
+        kept = None
+        if keep:  # the same pass keeps the good rows, parsed: steps read them from the cache
+            from pyspark import StorageLevel
+
+            # (every column is parsed: the cache holds them all)
+            kept = (parsed.observe(seen, *tallies).filter(F.col(CORRUPT_COLUMN).isNull())
+                    .select(*_cols(schema.fieldNames()))
+                    .persist(getattr(StorageLevel, keep)))
+            try:
+                kept.count()
+            except BaseException:
+                kept.unpersist()
+                raise
+        else:
+            parsed.observe(seen, *tallies).filter(~_every_column(schema)).collect()
         counted = dict(seen.get)
         count = lines.line_count(csv_lines.agg(*lines.csv_count_columns(options)).first()) \
             if csv_lines is not None else _scan_count(scanned)
@@ -254,6 +274,8 @@ def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: St
     unseen = max(count.records - total, 0) if count and count.records is not None else 0
     malformed = bad + unseen
     if malformed and source.on_malformed == "fail":
+        if kept is not None:
+            kept.unpersist()
         raise _malformed_error(source, malformed, example)
     warnings, notes = [], []
     if unseen:
@@ -264,6 +286,9 @@ def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: St
     if counted["replaced"]:
         warnings.append(_replaced_warning(source, int(counted["replaced"])))
         notes.append(f"{counted['replaced']} undecodable character(s) replaced by U+FFFD")
+    if kept is not None:  # already exactly the declared columns: the cached plan itself
+        return SourceRead(kept, malformed, quarantined, good, tuple(warnings), tuple(notes),
+                          counted if observe else None, kept=True)
     if not malformed:
         df = _read_with(spark, source, path, schema, permissive=False)
     else:
@@ -311,7 +336,7 @@ def _checked_rows(source: SourceSpec, path: str, read: SourceRead) -> SourceRead
                f"from it will be published empty (allow_empty: true)")
     return SourceRead(read.df, read.malformed, read.quarantine_path, 0,
                       (*read.warnings, message), (*read.notes, "0 rows (allow_empty)"),
-                      read.observed)
+                      read.observed, read.kept)
 
 
 _HEADER_LENGTH = "Number of column in CSV header is not equal to number of fields in the schema"

@@ -28,7 +28,6 @@ DSN's passwords where a driver quotes them.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import threading
@@ -50,7 +49,6 @@ if TYPE_CHECKING:
 
 LOCK_TIMEOUT = "60s"  # waiting longer for readers to let go of the table is an error
 NEW_ROWS = "_etl_new_"  # the load's own tables, dropped before its commit: <prefix><token>_<n>
-DEFAULT_TEMPLATES = os.path.join(os.path.dirname(__file__), "..", "..", "sql_templates")
 _LOAD_LOCK = threading.Lock()  # one load transaction at a time: views may span two tables
 
 
@@ -196,11 +194,11 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
 def _plan(cur: Any, schema: str, staged: StagedTable, scratch_name: str, exists: bool,
           templates: str | None) -> _Plan:
     from framework.ddl import pg_table_model, render_ddl, statements
-    from framework.sqltemplates import SqlRenderer, list_templates
+    from framework.sqltemplates import PROJECT_TEMPLATES, SqlRenderer, list_templates
 
     sink = staged.sink
     scratch, columns = _scratch_table(cur, schema, scratch_name, staged.source.columns)
-    folder = templates if templates and list_templates(templates, "ddl") else DEFAULT_TEMPLATES
+    folder = templates if templates and list_templates(templates, "ddl") else PROJECT_TEMPLATES
     model = pg_table_model(sink, columns)
     ddl = statements(render_ddl(SqlRenderer(folder, "postgres", schema=schema), model))
     fks = [s for s in ddl if re.match(r"(?is)alter\s+table\s.*\sforeign\s+key\s", s)]

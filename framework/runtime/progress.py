@@ -14,7 +14,7 @@ from framework.console import Console
 
 class SparkProgress:
     """While running, reports (task key, completed Spark tasks, total Spark tasks) of the active
-    stages of each running task's jobs."""
+    stages of each running task's jobs, and remembers which task each stage it saw ran for."""
 
     def __init__(self, spark, console: Console, running: Callable[[], list[str]],
                  interval: float = 0.5):
@@ -23,6 +23,7 @@ class SparkProgress:
         self._running = running
         self._interval = interval
         self._stop = threading.Event()
+        self.stage_owners: dict[int, str] = {}  # Spark stage id -> key of the task that ran it
         self._thread = threading.Thread(target=self._loop, name="spark-progress", daemon=True)
 
     def __enter__(self) -> SparkProgress:
@@ -51,6 +52,7 @@ class SparkProgress:
             if job is None or job.status != "RUNNING":
                 continue
             for stage_id in active.intersection(job.stageIds):
+                self.stage_owners[stage_id] = group
                 info = self._tracker.getStageInfo(stage_id)
                 if info is not None:
                     done += info.numCompletedTasks

@@ -163,10 +163,14 @@ class SessionSettings:
 
 
 def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
-                     log_file: str | None, java_options: Sequence[str] = ()) -> SessionSettings:
+                     log_file: str | None, java_options: Sequence[str] = (),
+                     jit: str | None = None) -> SessionSettings:
     """Every Spark setting a run uses, derived from the spec (pure: tested without Spark).
 
-    `java_options` go to the driver JVM after the spec's own (a class-data archive, say)."""
+    `java_options` go to the driver JVM after the spec's own (a class-data archive, say). `jit`:
+    the JIT mode chosen for `jit: auto` (framework.runtime.sizing); without one, auto is quick."""
+    from framework.runtime.sizing import choose_jit
+
     conf = {
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.showConsoleProgress": "false",
@@ -184,7 +188,7 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
         "spark.sql.variable.substitute": "false",
     }
     java_opts = ["-Duser.timezone=UTC"]
-    if opts.jit == "quick":
+    if (jit or choose_jit(opts.jit, None)) == "quick":
         # C1 only; its code cache would default to 48 MB, which a run followed by its report's
         # queries fills (the JVM then stops compiling and says so on standard output)
         java_opts += ["-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m"]

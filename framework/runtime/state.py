@@ -97,6 +97,27 @@ class RunState:
             if cache:
                 self.cached[task.id] = self._downstream_sinks(task.key)
             self.outputs[task.id] = df
+        if cache:  # computed now: a source kept only until this step was cached can go
+            self.release_after(task.key)
+
+    def keep_source(self, task: Task, df, rec: TaskRecord, how: str) -> None:
+        """`df`, a source's rows, was persisted and counted by the read itself: kept until
+        every sink and cached step that reads it (directly or through uncached steps) has
+        computed, since those no longer need the source."""
+        rec.cache = how
+        with self.lock:
+            self.cached[task.id] = self._needed_until(task.key)
+            self.outputs[task.id] = df
+
+    def _needed_until(self, key: str) -> set[str]:
+        by_key = {t.key: t for t in self.plan.tasks()}
+        todo, until = [key], set()
+        while todo:
+            for consumer in by_key[todo.pop()].consumers:
+                task = by_key[consumer]
+                cached = isinstance(task, CachedTask) and task.cache
+                (until.add if consumer.startswith("sink:") or cached else todo.append)(consumer)
+        return until
 
     def keep_cached(self, task: Task, df) -> None:
         """`df`, `task`'s output, was cached after it was set (for its checks): release it like

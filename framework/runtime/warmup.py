@@ -81,7 +81,8 @@ def scratch_spec(spec: PipelineSpec, scratch: str, data_dir: str) -> PipelineSpe
     warehouse instead). Relative data locations already resolve against `scratch`, the run's
     data directory (runs/, quarantine/), but may climb out of it with `..`: every output is
     moved, not only absolute ones. Other sources are only read, from where `etl run` with
-    `data_dir` would read them: a relative path becomes `data_dir`'s."""
+    `data_dir` would read them: a relative path becomes `data_dir`'s. The master is local
+    (a cluster's executors could not see the scratch folder)."""
     landing = {g.id: f"generated/{i}-{re.sub(r'[^A-Za-z0-9_]', '_', g.id)}"  # never climbs out
                for i, g in enumerate(spec.generators)}
     sources = tuple(
@@ -99,5 +100,10 @@ def scratch_spec(spec: PipelineSpec, scratch: str, data_dir: str) -> PipelineSpe
         sources=sources,
         sinks=tuple(replace(s, targets=("parquet",)) for s in spec.sinks),
         warehouse=replace(spec.warehouse, path="warehouse", postgres_dsn=None),
-        spark=replace(spec.spark, conf=conf),
+        # the archive is of the driver's classes, and the scratch folder is on this machine
+        # only: a cluster master (ETL_SPARK_MASTER=spark://...) would run the tasks where the
+        # scratch folder is not
+        spark=replace(spec.spark, conf=conf,
+                      master=spec.spark.master if spec.spark.master.startswith("local")
+                      else "local[*]"),
     )

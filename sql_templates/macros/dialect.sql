@@ -3,7 +3,7 @@
   PostgreSQL differ. Arguments are SQL expression strings ('amount', "'-'", 'count(*)'); each
   macro returns one SQL expression. A public macro `x` calls dispatch('x'), which picks
   `<dialect>__x` (spark__x, postgres__x), else `default__x`.
-  Proven on both engines by tests/framework/test_sql_macros.py; README table: notes/sqlcore.md.
+  Proven on both engines by tests/framework/test_sql_macros.py.
 -#}
 
 {#- ---- casts: sql_type('double') is DOUBLE on Spark, double precision on PostgreSQL ---- -#}

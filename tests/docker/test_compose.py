@@ -221,14 +221,16 @@ def framework_env_reads() -> set[str]:
 
 
 def pipeline_env_reads() -> set[str]:
-    """`${NAME}` in the shipped pipelines that no `vars:` entry declares: the loader reads
-    those from the environment."""
+    """`${NAME}` in the shipped pipelines that no `vars:` entry declares and that is not a
+    built-in variable (`${pipeline_dir}`): the loader reads those from the environment."""
+    from framework.loader.variables import BUILTINS
+
     names: set[str] = set()
     folder = os.path.join(ROOT, "pipelines")
     for name in os.listdir(folder):
         if name.endswith((".yaml", ".yml")):
             doc = yaml.safe_load(_read(os.path.join(folder, name))) or {}
-            names |= interpolated(doc) - set(doc.get("vars") or {})
+            names |= interpolated(doc) - set(doc.get("vars") or {}) - set(BUILTINS)
     return names
 
 

@@ -77,3 +77,32 @@ def test_a_jvm_that_dies_mid_run_is_reported_without_traceback(tmp_path, threads
         assert "the Spark JVM stopped" in text and "step 'crash'" in text
     assert "jvm.out" in text and "--select crash+" in text  # where to look, what to rerun
     assert "Traceback" not in text and "Exception while sending command" not in text
+
+
+def test_running_out_of_memory_is_said_first_with_the_task_and_the_setting(tmp_path):
+    """A task that needs more heap than the driver has stops the JVM; every task running then
+    fails with a consequence ("SparkContext was shut down", a refused connection). The error
+    leads with the cause, the task whose Spark job ran out when known, and what to raise."""
+    path = _write(tmp_path)
+
+    def huge_string(spec):  # repeat() of 600M x 2 characters: far more than a 700 MB heap
+        spec["steps"].insert(1, {"id": "big", "sql": "select *, length(repeat(country, "
+                                 "600000000)) as n from {{ ref('valid_orders') }}"})
+        spec["sinks"]["big"] = {"from": "big"}
+        spec.setdefault("spark", {})["driver_memory"] = "700m"
+
+    _edit(path, huge_string)
+    out = run_etl("run", path, "--data-dir", str(tmp_path / "data"), check=False)
+    text = out.stdout + out.stderr
+    assert out.returncode == 1, text
+    error = text[text.index("error: "):]
+    assert error.startswith("error: the Spark JVM ran out of memory"), error
+    assert "(java.lang.OutOfMemoryError: Java heap space)" in error
+    if " in sink " in error.splitlines()[0]:  # the task is named when its stage was seen
+        assert "ran out of memory in sink 'big'" in error
+    else:
+        assert "sink 'big'" in error.splitlines()[0]
+    assert "driver_memory: 4g" in error and "now 700m" in error and "spark.log" in error
+    assert "--select sink:big" in error or "--select big" in error
+    assert "Traceback" not in text
+    assert not os.path.exists(tmp_path / "data" / "warehouse" / "big")  # nothing half-published

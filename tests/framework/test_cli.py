@@ -30,9 +30,45 @@ def test_help_lists_the_commands(runner):
 
 
 def test_validate_accepts_the_clickstream_pipeline(runner):
-    result = runner.invoke(cli, ["validate", CLICKSTREAM])
+    result = runner.invoke(cli, ["validate", CLICKSTREAM], env={"COLUMNS": "400"})  # one line
     assert result.exit_code == 0, result.output
     assert "ok" in result.output and "8 steps, 7 sinks" in result.output
+
+
+RETAIL = os.path.join(ROOT, "pipelines", "retail.yaml")
+RETAIL_SAMPLE = os.path.join(ROOT, "pipelines", "retail", "sample")
+
+
+def test_validate_accepts_the_retail_pipeline_and_its_report(runner):
+    result = runner.invoke(cli, ["validate", RETAIL], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output and "6 sources, 25 steps, 7 sinks" in result.output
+
+
+def test_plan_of_the_retail_pipeline_reads_the_sample_beside_it_wherever_the_data_is(runner,
+                                                                                  tmp_path):
+    result = runner.invoke(cli, ["plan", RETAIL, "--format", "json", "--data-dir",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    tasks = [t for s in json.loads(result.output)["stages"] for t in s["tasks"]]
+    reads = {t["id"]: t["path"] for t in tasks if t["kind"] == "source"}
+    assert reads == {name: os.path.join(RETAIL_SAMPLE, f"{name}.csv") for name in (
+        "customers", "products", "orders", "order_lines", "payments", "inventory")}
+    sinks = {t["id"]: t for t in tasks if t["kind"] == "sink"}
+    assert sorted(sinks) == ["dim_customers", "dim_date", "dim_products", "fact_inventory",
+                             "fact_order_lines", "fact_orders", "fact_payments"]
+    assert sinks["fact_orders"]["path"] == os.path.join(str(tmp_path), "retail", "warehouse",
+                                                        "fact_orders")
+    steps = {t["id"]: t for t in tasks if t["kind"] == "step"}
+    generic = {"sql", "select", "rename", "cast", "filter", "dedupe", "join", "aggregate",
+               "union", "window", "derive", "repartition"}
+    assert {t["transform"] for t in steps.values()} <= generic  # documented transforms only
+    checks = sum(len(t.get("checks", [])) for t in tasks)
+    assert checks == 70
+    tree = runner.invoke(cli, ["plan", RETAIL, "--data-dir", str(tmp_path)],
+                         env={"COLUMNS": "400"})
+    assert tree.exit_code == 0 and f"csv {os.path.join(RETAIL_SAMPLE, 'orders.csv')}" \
+        in tree.output
 
 
 def test_validate_reports_every_problem_of_every_file_and_exits_2(runner, tmp_path):
@@ -69,6 +105,47 @@ def test_data_dir_comes_from_the_environment(runner, tmp_path):
     result = runner.invoke(cli, ["plan", CLICKSTREAM, "--format", "json"],
                            env={"ETL_DATA_DIR": str(tmp_path)})
     assert json.loads(result.output)["data_dir"] == str(tmp_path)
+
+
+BESIDE = """\
+pipeline: beside
+sources:
+  orders:
+    path: ${pipeline_dir}/sample/orders.csv
+    format: csv
+    schema: {columns: {order_id: string}}
+sinks:
+  orders: {from: orders}
+"""
+
+
+def test_a_source_beside_the_pipeline_is_planned_at_its_absolute_path(runner, tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "p.yaml").write_text(BESIDE)
+    data = tmp_path / "elsewhere"
+    result = runner.invoke(cli, ["plan", str(folder / "p.yaml"), "--format", "json",
+                                 "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    (read,) = [t for s in json.loads(result.output)["stages"] for t in s["tasks"]
+               if t["kind"] == "source"]
+    assert read["path"] == str(folder.resolve() / "sample" / "orders.csv")  # not under data
+    tree = runner.invoke(cli, ["plan", str(folder / "p.yaml"), "--data-dir", str(data)],
+                         env={"COLUMNS": "400"})
+    assert f"csv {folder.resolve() / 'sample' / 'orders.csv'}" in tree.output
+    moved = runner.invoke(cli, ["plan", str(folder / "p.yaml"), "--format", "json",
+                                "--var", "pipeline_dir=/mnt/samples"])
+    assert "/mnt/samples/sample/orders.csv" in moved.output
+
+
+def test_a_misspelt_pipeline_dir_fails_validation_located(runner, tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(BESIDE.replace("${pipeline_dir}", "${pipeline_folder}"))
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:4:11 sources.orders.path: undefined variable 'pipeline_folder'" \
+        in result.output
+    assert "did you mean 'pipeline_dir'?" in result.output and "Traceback" not in result.output
 
 
 def test_plan_tree_shows_the_steps(runner):
@@ -284,6 +361,38 @@ def test_an_empty_data_dir_is_refused(runner, tmp_path, monkeypatch, args, env, 
         assert result.exit_code == 2, (command, result.output)
         assert said in result.output and "hint:" in result.output, result.output
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("args,env", [
+    (["--data-dir", "s3a://bucket/etl"], {}), ([], {"ETL_DATA_DIR": "hdfs://nn/etl"}),
+])
+def test_a_uri_data_dir_is_refused_not_taken_as_a_local_folder(runner, tmp_path, monkeypatch,
+                                                                args, env):
+    monkeypatch.chdir(tmp_path)  # where ./s3a:/bucket/etl would have been made
+    for command in (["plan", CLICKSTREAM], ["run", CLICKSTREAM], ["runs"]):
+        result = runner.invoke(cli, [*command, *args], env=env)
+        assert result.exit_code == 2, (command, result.output)
+        assert "is a URI, not a folder" in result.output, result.output
+        assert "mounted POSIX folders" in result.output and "Traceback" not in result.output
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_uri_warehouse_or_landing_folder_is_a_located_problem(runner, tmp_path):
+    path = tmp_path / "uri.yaml"
+    path.write_text(
+        "pipeline: uri\n"
+        "generators:\n"
+        "  g: {generator: clickstream, landing: {path: 'gs://b/raw'}}\n"
+        "sources:\n"
+        "  events: {generated: g.events, schema: {columns: {event_id: string}}}\n"
+        "sinks:\n"
+        "  t: {from: events}\n"
+        "warehouse: {path: 's3a://bucket/wh'}\n")
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}:3:" in result.output and "'gs://b/raw', a URI" in result.output
+    assert f"{path}:8:" in result.output and "'s3a://bucket/wh' is a URI" in result.output
+    assert "2 problems found" in result.output
 
 
 def test_a_file_system_error_that_escapes_is_one_message(runner, tmp_path, monkeypatch):

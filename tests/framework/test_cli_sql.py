@@ -141,3 +141,27 @@ def test_render_starts_no_jvm(pipeline) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_retail_pipeline_renders_its_own_views_and_queries_with_the_project_ddl(
+        runner: CliRunner, tmp_path: Path) -> None:
+    """pipelines/retail/sql/ holds views/ and queries/ only: the macros and the DDL template
+    come from the project's sql_templates/."""
+    retail = str(ROOT / "pipelines" / "retail.yaml")
+    out = tmp_path / "sql"
+    result = runner.invoke(cli, ["sql", "render", retail, "--dialect", "postgres", "--out",
+                                 str(out), "--data-dir", str(tmp_path / "none")])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.sql"))
+    assert [w for w in written if w.startswith("ddl/")] == [
+        f"ddl/{t}.sql" for t in sorted(["fact_orders", "fact_order_lines", "fact_payments",
+                                        "fact_inventory", "dim_customers", "dim_products",
+                                        "dim_date"])]
+    assert len([w for w in written if w.startswith("views/")]) == 4
+    assert len([w for w in written if w.startswith("queries/")]) == 8
+    ddl = (out / "ddl" / "fact_order_lines.sql").read_text(encoding="utf-8")
+    assert 'PRIMARY KEY ("order_id", "line_no")' in ddl
+    assert 'REFERENCES "public"."dim_products" ("sku") DEFERRABLE INITIALLY DEFERRED' in ddl
+    view = (out / "views" / "v_daily_sales.sql").read_text(encoding="utf-8")
+    assert "{{" not in view and "NULLIF(CAST(COUNT(CASE WHEN o.is_revenue THEN 1 END) AS " \
+        "double precision), 0)" in view  # safe_div and count_if from the project's macros

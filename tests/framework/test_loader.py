@@ -488,3 +488,67 @@ def test_target_postgres_keeps_a_declared_dsn_and_names_the_missing_one(tmp_path
     (problem,) = problems
     assert "--target postgres needs a DSN" in problem.message and "PG_DSN" in problem.hint
     assert problem.location.file.endswith("p.yaml")
+
+
+# -- the built-in variable ${pipeline_dir} ---------------------------------------------------
+PIPELINE_DIR = """\
+pipeline: x
+vars:
+  sample: ${pipeline_dir}/sample
+spark: {app_name: '${pipeline_dir}', conf: {a: 'from ${pipeline_dir}/data', b: '${sample}'}}
+"""
+
+
+def test_pipeline_dir_is_the_absolute_folder_of_the_pipeline_file(tmp_path: Path,
+                                                                    monkeypatch) -> None:
+    folder = tmp_path / "my pipelines"
+    folder.mkdir()
+    (folder / "p.yaml").write_text(PIPELINE_DIR, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # a relative file name: the folder is still absolute
+    doc = load(Path("my pipelines/p.yaml"), env={"pipeline_dir": "/from/the/environment"})
+    where = str(folder.resolve())
+    assert doc.data["spark"]["app_name"] == where  # a whole value stays text
+    assert doc.data["spark"]["conf"] == {"a": f"from {where}/data", "b": f"{where}/sample"}
+    assert doc.data["vars"] == {"sample": f"{where}/sample"}  # not listed among the vars
+
+
+def test_pipeline_dir_follows_links_as_file_references_do(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "p.yaml").write_text(PIPELINE_DIR, encoding="utf-8")
+    (tmp_path / "link").symlink_to(real)
+    doc = load(tmp_path / "link" / "p.yaml")
+    assert doc.data["spark"]["app_name"] == str(real.resolve()) == doc.base_dir
+
+
+def test_a_declared_pipeline_dir_wins_and_var_may_set_it_undeclared(write: Write) -> None:
+    declared = PIPELINE_DIR.replace("vars:\n", "vars:\n  pipeline_dir: /declared\n")
+    assert load(write(declared)).data["spark"]["app_name"] == "/declared"
+    doc = load(write(declared), overrides={"pipeline_dir": "/given"})
+    assert doc.data["spark"]["app_name"] == "/given"
+    doc = load(write(PIPELINE_DIR), overrides={"pipeline_dir": "2024"})
+    assert doc.data["spark"]["app_name"] == "2024"  # taken as written: a folder stays text
+    assert doc.data["spark"]["conf"]["b"] == "2024/sample"
+    assert doc.var_origin("pipeline_dir") == "set by --var pipeline_dir=2024"
+
+
+def test_a_misspelt_pipeline_dir_is_located_with_did_you_mean(write: Write) -> None:
+    out = problems(write("pipeline: x\nsources:\n  s: {path: '${pipline_dir}/a.csv'}\n"))
+    assert len(out) == 1
+    assert ":3:13 sources.s.path: undefined variable 'pipline_dir'" in out[0]
+    assert "did you mean 'pipeline_dir'?" in out[0]
+    (out,) = problems(write("pipeline: x\nvars: {a: 1}\n"), overrides={"pipeline_dri": "/x"})
+    assert "did you mean 'pipeline_dir'?" in out
+
+
+def test_a_wrong_value_from_pipeline_dir_names_the_built_in_variable(write: Write) -> None:
+    from framework.errors import Problem
+
+    path = write("pipeline: x\noptimizations: {shuffle_partitions: '${pipeline_dir}'}\n")
+    doc = load(path)
+    wrong = Problem("expected a whole number", doc.locate(("optimizations",)),
+                    "optimizations.shuffle_partitions")
+    (explained,) = doc.explain_vars([wrong])
+    assert explained.message == (
+        "expected a whole number (from variable 'pipeline_dir', built in: the pipeline file's "
+        f"folder, {path.parent.resolve()})")

@@ -260,3 +260,48 @@ def test_order_keys_and_the_list_splitter() -> None:
     assert order_keys(["ts DESC", "page NULLS FIRST"]) == "ts DESC NULLS LAST, page NULLS FIRST"
     with pytest.raises(Exception, match="at least one key"):
         order_keys("")
+
+
+# -- a pipeline's own folder: the project's macros and DDL where it has none -----------------
+@pytest.fixture
+def own(tmp_path: Path) -> Path:
+    """A pipeline's own templates folder: one query, no macros/ and no ddl/."""
+    tpl = tmp_path / "retail_sql"
+    write(tpl, "queries/top_pages.sql", QUERY)
+    return tpl
+
+
+def test_a_folder_without_macros_uses_the_project_s(own: Path) -> None:
+    renderer = SqlRenderer(own, "postgres", schema="shop")
+    sql = renderer.render("queries/top_pages.sql")
+    assert 'FROM "shop"."fact_events"' in sql
+    assert "(CAST(views AS double precision) / NULLIF(CAST(sessions AS double precision), 0))" \
+        in sql
+    assert renderer.macros() == SqlRenderer(ROOT / "sql_templates", "postgres").macros()
+
+
+def test_a_folder_without_ddl_lists_the_project_s_and_nothing_else_of_it(own: Path) -> None:
+    project = ROOT / "sql_templates"
+    assert [t.path for t in list_templates(own, "ddl")] == \
+        [t.path for t in list_templates(project, "ddl")]
+    assert list_templates(own, "views") == []  # never the project's views or queries
+    assert [t.name for t in list_templates(own, "queries")] == ["top_pages"]
+    assert SqlRenderer(own, "spark").file("ddl/table.sql") == project / "ddl" / "table.sql"
+    err = error(render, own, "views/v_daily_trends.sql", "spark")
+    assert "no SQL template views/v_daily_trends.sql" in err.message
+
+
+def test_a_folder_with_its_own_macros_uses_only_its_own(own: Path) -> None:
+    write(own, "macros/mine.sql", "{% macro twice(x) %}2 * {{ x }}{% endmacro %}")
+    renderer = SqlRenderer(own, "spark")
+    assert renderer.macros() == ["twice"]
+    err = error(renderer.render, "queries/top_pages.sql")
+    assert "'safe_div' is undefined" in err.message
+
+
+def test_a_project_macro_s_own_check_is_located_in_the_project_file(own: Path) -> None:
+    write(own, "queries/q.sql", "SELECT\n{{ date_trunc_to('day', 'ts') }}\n")
+    err = error(render, own, "queries/q.sql", "spark")
+    assert err.location is not None
+    assert err.location.file.endswith("sql_templates/macros/dialect.sql")
+    assert "(called from" in err.message and "queries/q.sql:2)" in err.message

@@ -31,9 +31,10 @@ def test_the_console_escapes_what_it_is_given():
     console.info(EVIL)
     console.task_finished("sink:t", "failed", EVIL)
     console.summary("t", ["table", "file"], [["t", EVIL]])
+    console.show(f"FAILED a test\n  extra {{name: {EVIL}}}")  # a test's diff quotes data
     text = out.getvalue()
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
-    assert text.count("\\x1bc") == 4 and "\\u202e" in text
+    assert text.count("\\x1bc") == 5 and "\\u202e" in text
 
 
 def test_the_cli_error_report_escapes_messages_hints_and_problems(capsys, monkeypatch):

@@ -83,7 +83,10 @@ def test_a_good_section_loads_and_defaults_to_every_template(project: Path) -> N
     assert spec.sql.views == "all" and spec.sql.queries == "all"
     assert [t.name for t in selected(spec.sql, "views")] == ["v_daily"]
     rendered = render_section(spec, "postgres")
-    assert list(rendered) == ["views/v_daily.sql", "queries/busiest_days.sql"]
+    # no ddl/ of its own: the project's DDL template, as the PostgreSQL load uses
+    assert list(rendered) == ["ddl/fact_events.sql", "ddl/dim_users.sql",
+                              "views/v_daily.sql", "queries/busiest_days.sql"]
+    assert rendered["ddl/fact_events.sql"].startswith("-- table: fact_events\n")
     assert 'FROM "public"."v_daily"' in rendered["queries/busiest_days.sql"]  # warehouse schema
 
 

@@ -299,3 +299,13 @@ def test_malformed_rows_are_exactly_the_csv_reader_rejects(spark, ctx, tmp_path)
     rows = read.collect()
     assert sum(1 for r in rows if r["_corrupt"] is not None) == expected
     assert len(rows) == events.count()
+
+
+def test_size_estimate_is_close_to_what_lands(small, tmp_path):
+    """`jit: auto` sizes a run from the estimate before generating: within 25% of the bytes the
+    tables take as landed CSV."""
+    from framework.runtime.landing import land_tables
+
+    land_tables(small["frames"], str(tmp_path), "csv")
+    landed = sum(f.stat().st_size for f in tmp_path.rglob("*.csv"))
+    assert gen.estimate_bytes(dict(SMALL)) == pytest.approx(landed, rel=0.25)

@@ -16,8 +16,9 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
     from framework.runtime.io import path_size, read_source
 
     src = state.spec.source(task.id)
+    keep, why = _keep(task, state)
     result = read_source(state.spark, src, state.options.data_dir, state.record.run_id,
-                         _observer(task, state))
+                         _observer(task, state), keep)
     rec.malformed, rec.quarantine = result.malformed, result.quarantine_path
     rec.rows, rec.note = result.rows, "; ".join(result.notes)
     if result.rows is not None:  # input = valid + malformed (dropped, quarantined)
@@ -31,11 +32,37 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
                            f"{_POLICY_WORDS[src.on_malformed]}"
                            + (f" to {result.quarantine_path}" if result.quarantine_path else ""))
     _max_malformed(task, rec, result.quarantine_path)
-    state.set_output(task, result.df, rec)
+    if result.kept:
+        state.keep_source(task, result.df, rec, f"{keep} ({why})")
+    else:
+        state.set_output(task, result.df, rec)
     if task.checks:
         from framework.runtime.quality.guard import check_output
 
         check_output(state, task, "source", task.checks, result.observed)
+
+
+# a CSV or JSON source up to this size keeps its parsed rows from the pass that counts them
+PARSE_ONCE_MAX = 256 * 2**20
+
+
+def _keep(task: ReadTask, state: RunState) -> tuple[str | None, str]:
+    """The storage level the counting pass keeps the parsed rows at, and why: the plan's cache
+    (a source read by several tasks), or, with auto_cache, any CSV or JSON source small enough
+    (its files are then parsed once, not once to count and again for the steps)."""
+    from framework.runtime.io import path_size
+
+    if task.format == "parquet":
+        return None, ""
+    if task.cache:
+        return task.cache, task.cache_reason
+    opts = state.spec.optimizations
+    if not opts.auto_cache or "://" in task.path:
+        return None, ""
+    size = path_size(task.path)
+    if size > PARSE_ONCE_MAX:
+        return None, ""
+    return opts.storage_level, "parsed once: kept from the pass that counts the records"
 
 
 def _observer(task: ReadTask, state: RunState):

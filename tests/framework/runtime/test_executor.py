@@ -104,6 +104,9 @@ def test_a_run_publishes_what_pandas_computes_and_records_it(tmp_path):
     assert tasks["sink:valid_orders"]["rows"] == 4  # o1 o2 o3 o6
     assert tasks["sink:fact_country_revenue"]["rows"] == len(want)
     assert saved["spark"]["conf"]["spark.sql.session.timeZone"] == "UTC"
+    # jit: auto (the default) chose from the input: a few hundred bytes of CSV
+    assert saved["spark"]["jit"] == "quick"
+    assert "bytes of input, under 48 MB" in saved["spark"]["jit_reason"]
     assert any("malformed" in m for m in console.messages("warn"))
 
 

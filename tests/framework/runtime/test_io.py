@@ -54,11 +54,13 @@ def test_csv_good_rows_typed_and_only_declared_columns(spark, tmp_path):
     assert rows[1][3] == dt.datetime(2026, 1, 1, 11, 30)
 
 
+@pytest.mark.parametrize("keep", [None, "MEMORY_AND_DISK"])
 @pytest.mark.parametrize("policy", ["drop", "quarantine"])
-def test_csv_malformed_rows_are_counted_never_lost(spark, tmp_path, policy):
+def test_csv_malformed_rows_are_counted_never_lost(spark, tmp_path, policy, keep):
     folder = write_csv(tmp_path / "in", GOOD_CSV[:2] + BAD_CSV[:2])
     write_csv(folder, GOOD_CSV[2:] + BAD_CSV[2:], "part-1.csv")
-    got = read_source(spark, source(folder, policy=policy), str(tmp_path))
+    got = read_source(spark, source(folder, policy=policy), str(tmp_path), keep=keep)
+    assert got.kept == bool(keep)
     assert got.malformed == len(BAD_CSV)
     assert sorted(r["id"] for r in got.df.collect()) == [1, 2, 3, 4]
     assert got.df.count() + got.malformed == len(GOOD_CSV) + len(BAD_CSV)
@@ -109,6 +111,36 @@ def test_fail_policy_names_source_count_example_and_hint(spark, tmp_path):
     assert "'orders'" in e.message and "2 malformed csv records" in e.message
     assert e.details["malformed"] == 2 and e.details["example"] in BAD_CSV[:2]
     assert "on_malformed: quarantine" in e.hint
+
+
+def test_a_kept_read_parses_the_files_once(spark, tmp_path):
+    """With `keep`, the pass that counts the records keeps the parsed good rows: the steps
+    read the cache, so the rows are there even once the files are gone (a plain read parses
+    the files again when a step computes)."""
+    import shutil
+
+    kept_dir = write_csv(tmp_path / "kept", GOOD_CSV + BAD_CSV)
+    plain_dir = write_csv(tmp_path / "plain", GOOD_CSV + BAD_CSV)
+    kept = read_source(spark, source(kept_dir), str(tmp_path), keep="MEMORY_AND_DISK")
+    plain = read_source(spark, source(plain_dir), str(tmp_path))
+    assert kept.df.is_cached and not plain.df.is_cached
+    assert (kept.malformed, kept.rows) == (plain.malformed, plain.rows) == (4, 4)
+    expected = sorted(tuple(r) for r in plain.df.collect())
+    shutil.rmtree(kept_dir)
+    shutil.rmtree(plain_dir)
+    assert sorted(tuple(r) for r in kept.df.collect()) == expected
+    assert [r[0] for r in expected] == [1, 2, 3, 4]
+    with pytest.raises(Exception, match="(?i)does not exist|not found|FileNotFound"):
+        plain.df.collect()
+    kept.df.unpersist()
+
+
+def test_a_kept_read_that_fails_keeps_nothing(spark, tmp_path):
+    folder = write_csv(tmp_path / "in", GOOD_CSV + BAD_CSV[:2])
+    before = len(spark.sparkContext._jsc.getPersistentRDDs())
+    with pytest.raises(DataError):
+        read_source(spark, source(folder, policy="fail"), str(tmp_path), keep="MEMORY_AND_DISK")
+    assert len(spark.sparkContext._jsc.getPersistentRDDs()) == before
 
 
 def test_fail_policy_passes_clean_files(spark, tmp_path):

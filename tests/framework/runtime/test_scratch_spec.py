@@ -112,3 +112,16 @@ def test_a_generator_id_never_takes_its_scratch_landing_folder_outside(tmp_path)
     copy = scratch_spec(spec, str(scratch), str(tmp_path / "data"))
     landings = [os.path.join(scratch, g.landing_path) for g in copy.generators]
     assert len(set(landings)) == 2 and all(_inside(p, str(scratch / "generated")) for p in landings)
+
+
+def test_the_warmup_run_is_local_whatever_master_the_pipeline_names(tmp_path):
+    """A cluster's executors cannot see the scratch folder on the driver's machine."""
+    from dataclasses import replace
+
+    file = tmp_path / "p.yaml"
+    file.write_text(PIPELINE)
+    spec = _load(file)
+    cluster = replace(spec, spark=replace(spec.spark, master="spark://master:7077"))
+    assert scratch_spec(cluster, str(tmp_path / "s"), str(tmp_path)).spark.master == "local[*]"
+    two = replace(spec, spark=replace(spec.spark, master="local[2]"))
+    assert scratch_spec(two, str(tmp_path / "s"), str(tmp_path)).spark.master == "local[2]"

@@ -28,7 +28,7 @@ def test_settings_follow_the_spec():
 
 def test_quick_jit_stops_at_c1():
     quick = session.session_settings(SparkSpec(), Optimizations(jit="quick"), "a", None)
-    full = session.session_settings(SparkSpec(), Optimizations(), "a", None)
+    full = session.session_settings(SparkSpec(), Optimizations(jit="full"), "a", None)
     assert "-XX:TieredStopAtLevel=1" in quick.conf["spark.driver.extraJavaOptions"]
     assert "TieredStopAtLevel" not in full.conf["spark.driver.extraJavaOptions"]
 
