@@ -43,7 +43,7 @@ def run(task: ReadTask, rec: TaskRecord, state: RunState) -> None:
 
 
 # a CSV or JSON source up to this size keeps its parsed rows from the pass that counts them
-PARSE_ONCE_MAX = 256 * 2**20
+PARSE_ONCE_MAX = 32 * 2**20
 
 
 def _keep(task: ReadTask, state: RunState) -> tuple[str | None, str]:
