@@ -39,6 +39,19 @@ def spark(tmp_path_factory):
     session.stop()
 
 
+@pytest.fixture(scope="session")
+def generated_clickstream(spark, tmp_path_factory) -> str:
+    """The data dir of pipelines/clickstream.yaml run once in this process at the SQL tests'
+    scale (tests/sql/warehouses.py GENERATED_VARS): its warehouse, raw files and run record.
+    Shared by tests/sql (the `generated` warehouse) and the report bundle's tests, which only
+    read it."""
+    from sql.warehouses import CLICKSTREAM, GENERATED_VARS, run_pipeline_file
+
+    data = str(tmp_path_factory.mktemp("generated-clickstream"))
+    run_pipeline_file(CLICKSTREAM, data, GENERATED_VARS)
+    return data
+
+
 @pytest.fixture
 def ctx(spark, tmp_path):
     from framework.runtime.context import TransformContext
