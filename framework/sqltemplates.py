@@ -215,6 +215,28 @@ def _defined(value: Any) -> Any:
     return value
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """The compiled code of every template a renderer of this process loaded, kept in memory
+    and shared by all renderers (their environments are alike: `make_environment`). Jinja
+    keys it by template name and file and reuses it only while the source's checksum is the
+    same, so an edited file is compiled again; a validation or run that makes new renderers
+    no longer parses and compiles each template and macro file anew."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 class SqlRenderer:
     """Renders the templates of one folder for one dialect; macros load once, on first use.
 
@@ -228,6 +250,7 @@ class SqlRenderer:
         self.schema = schema
         self.relations = dict(relations or {})
         self.env = make_environment(_loader(self.folder))
+        self.env.bytecode_cache = _COMPILED
         self._namespace: dict[str, Any] | None = None
 
     # the names every template sees

@@ -39,6 +39,44 @@ def spark(tmp_path_factory):
     session.stop()
 
 
+@pytest.fixture(scope="session")
+def generated_clickstream(spark, tmp_path_factory) -> str:
+    """The data dir of pipelines/clickstream.yaml run once in this process at the SQL tests'
+    scale (tests/sql/warehouses.py GENERATED_VARS): its warehouse, raw files and run record.
+    Shared by tests/sql (the `generated` warehouse) and the report bundle's tests, which only
+    read it."""
+    from sql.warehouses import CLICKSTREAM, GENERATED_VARS, run_pipeline_file
+
+    data = str(tmp_path_factory.mktemp("generated-clickstream"))
+    run_pipeline_file(CLICKSTREAM, data, GENERATED_VARS)
+    return data
+
+
+# -- end-to-end runs shared by the session: `etl run` in a subprocess, once. A test that writes
+# into one copies its data dir first (shutil.copytree(..., symlinks=True)); none writes to it.
+@pytest.fixture(scope="session")
+def small_clickstream(tmp_path_factory) -> str:
+    """The data dir of `etl run pipelines/clickstream.yaml` at e2e.helpers.SMALL (default
+    seed, no malformed rows) with --no-report: raw files landed, seven tables published."""
+    from e2e.helpers import CLICKSTREAM, SMALL, run_etl
+
+    data_dir = str(tmp_path_factory.mktemp("small-clickstream"))
+    run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL, "--no-report",
+            env={"COLUMNS": "400"})
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def week_clickstream(tmp_path_factory) -> tuple[str, str]:
+    """(data dir, stdout) of `etl run pipelines/clickstream.yaml` at e2e.helpers.WEEK_MALFORMED
+    (seven days, 2% malformed event rows), report included."""
+    from e2e.helpers import CLICKSTREAM, WEEK_MALFORMED, run_etl
+
+    data_dir = str(tmp_path_factory.mktemp("week-clickstream"))
+    out = run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *WEEK_MALFORMED)
+    return data_dir, out.stdout
+
+
 @pytest.fixture
 def ctx(spark, tmp_path):
     from framework.runtime.context import TransformContext

@@ -19,14 +19,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from e2e.helpers import CLICKSTREAM, ROOT, TABLES, run_etl
+from e2e.helpers import ROOT, TABLES
 
 KEYS = {"fact_events": ["event_id"], "fact_sessions": ["session_id"],
         "fact_daily_metrics": ["event_date"], "dim_users": ["user_id"],
         "dim_products": ["product_id"], "dim_product_metrics": ["product_id"],
         "dim_date": ["date_key"]}
-SMALL = ("--var", "sessions=300", "--var", "users=100", "--var", "products=50",
-         "--var", "days=7")  # every day of the week
 
 
 def read(folder: str, table: str) -> pd.DataFrame:
@@ -131,13 +129,11 @@ def test_differences_catches_each_kind_of_mismatch(tmp_path):
 # ------------------------------------------------------------------ the baselines
 
 @pytest.fixture(scope="module")
-def landed(tmp_path_factory):
-    """The pipeline's warehouse on a small data set with a few malformed rows (which the
-    pipeline quarantines and the baselines must drop alike)."""
-    data = str(tmp_path_factory.mktemp("baselines"))
-    run_etl("run", CLICKSTREAM, "--data-dir", data, "--no-report", *SMALL,
-            "--var", "malformed_rate=0.02")
-    return data
+def landed(week_clickstream):
+    """The pipeline's warehouse on a small data set (every day of the week) with a few
+    malformed rows (which the pipeline quarantines and the baselines must drop alike): the
+    session's `week_clickstream` run (tests/conftest.py, e2e.helpers.WEEK_MALFORMED)."""
+    return week_clickstream[0]
 
 
 def _run_script(script: str, raw: str, out: str, *extra: str) -> None:

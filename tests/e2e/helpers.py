@@ -14,6 +14,10 @@ CLICKSTREAM = os.path.join(ROOT, "pipelines", "clickstream.yaml")
 TABLES = ("fact_events", "fact_sessions", "fact_daily_metrics", "dim_users", "dim_products",
           "dim_product_metrics", "dim_date")
 SMALL = ("--var", "sessions=200", "--var", "users=60", "--var", "products=40", "--var", "days=5")
+# every day of the week, a few malformed event rows (quarantined): the session's shared
+# `week_clickstream` run (tests/conftest.py), read by tests/e2e and tests/bench
+WEEK_MALFORMED = ("--var", "sessions=300", "--var", "users=100", "--var", "products=50",
+                  "--var", "days=7", "--var", "malformed_rate=0.02")
 
 
 def etl_command(*args: str) -> list[str]:

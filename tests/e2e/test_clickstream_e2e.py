@@ -5,26 +5,27 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
-from e2e.helpers import CLICKSTREAM, SMALL, TABLES, read_table, run_etl
+from e2e.helpers import CLICKSTREAM, TABLES, WEEK_MALFORMED, read_table, run_etl
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    data_dir = str(tmp_path_factory.mktemp("clickstream"))
-    out = run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL,
-                  "--var", "malformed_rate=0.02")
-    runs = os.listdir(os.path.join(data_dir, "runs"))
-    with open(os.path.join(data_dir, "runs", runs[0], "run.json")) as fh:
+def published(week_clickstream):
+    """The session's `week_clickstream` run (tests/conftest.py): 300 sessions over seven days,
+    2% of the event rows malformed, the report built."""
+    data_dir, stdout = week_clickstream
+    (run_id,) = os.listdir(os.path.join(data_dir, "runs"))
+    with open(os.path.join(data_dir, "runs", run_id, "run.json")) as fh:
         record = json.load(fh)
     warehouse = os.path.join(data_dir, "warehouse")
     tables = {t: read_table(warehouse, t) for t in TABLES}
-    return data_dir, record, tables, out.stdout
+    return data_dir, record, tables, stdout
 
 
 def _raw(data_dir: str, table: str) -> pd.DataFrame:
@@ -145,15 +146,15 @@ def test_segments_follow_the_documented_thresholds(published, expected):
                        per_user["ltv"])
 
 
-def test_a_rerun_with_the_same_inputs_publishes_the_same_tables(published):
+def test_a_rerun_with_the_same_inputs_publishes_the_same_tables(published, tmp_path):
     from e2e.helpers import fingerprint
 
-    data_dir = published[0]
+    data_dir = str(tmp_path / "data")  # a copy: the session's run stays as it was published
+    shutil.copytree(published[0], data_dir, symlinks=True)
     warehouse = os.path.join(data_dir, "warehouse")
     before = {t: fingerprint(warehouse, t) for t in TABLES}
     reports = set(os.listdir(os.path.join(data_dir, "reports")))
-    out = run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL,
-                  "--var", "malformed_rate=0.02", "--no-report")
+    out = run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *WEEK_MALFORMED, "--no-report")
     assert "already landed" in out.stdout  # the raw layer is not generated twice
     assert {t: fingerprint(warehouse, t) for t in TABLES} == before
     assert set(os.listdir(os.path.join(data_dir, "reports"))) == reports  # --no-report

@@ -30,10 +30,10 @@ SMALL_ARGS = " ".join(SMALL)
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """One published clickstream warehouse (and its landed raw files) for the module."""
-    data_dir = str(tmp_path_factory.mktemp("published"))
-    run_etl("run", CLICKSTREAM, "--data-dir", data_dir, *SMALL, "--no-report", env=WIDE)
+def published(small_clickstream):
+    """One published clickstream warehouse (and its landed raw files), the session's
+    `small_clickstream` run (tests/conftest.py): each test breaks a copy of it."""
+    data_dir = small_clickstream
     warehouse = os.path.join(data_dir, "warehouse")
     return data_dir, {t: fingerprint(warehouse, t) for t in TABLES}, _versions(data_dir)
 

@@ -305,3 +305,33 @@ def test_a_project_macro_s_own_check_is_located_in_the_project_file(own: Path) -
     assert err.location is not None
     assert err.location.file.endswith("sql_templates/macros/dialect.sql")
     assert "(called from" in err.message and "queries/q.sql:2)" in err.message
+
+
+# -- compiled once per process -------------------------------------------------------------------
+def test_a_new_renderer_reuses_the_compiled_templates_until_a_file_changes(
+        folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
+    compiled: list[str | None] = []
+    compile_ = jinja2.Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    write(folder, "queries/q.sql", "SELECT\n{{ date_trunc_to('day', 'ts') }}\n")
+    first = SqlRenderer(folder, "spark").render("queries/top_pages")
+    assert "queries/top_pages.sql" in compiled and any(n and n.startswith("macros/")
+                                                       for n in compiled)
+    compiled.clear()
+    again = SqlRenderer(folder, "spark")
+    assert again.render("queries/top_pages") == first and compiled == []  # nothing compiled
+    err = error(SqlRenderer(folder, "spark").render, "queries/q.sql")  # a first compile of q
+    assert compiled == ["queries/q.sql"]
+    err = error(SqlRenderer(folder, "spark").render, "queries/q.sql")  # reused: still located
+    assert compiled == ["queries/q.sql"] and "(called from" in err.message
+    assert "queries/q.sql:2)" in err.message
+    write(folder, "queries/top_pages.sql", QUERY.replace("SELECT page", "SELECT page, 1 AS one"))
+    edited = SqlRenderer(folder, "spark").render("queries/top_pages")
+    assert compiled[1:] == ["queries/top_pages.sql"] and "1 AS one" in edited

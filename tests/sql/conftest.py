@@ -3,6 +3,7 @@ the hand-made edge-case one, each as Spark temp views and as a PostgreSQL schema
 
 from __future__ import annotations
 
+import os
 import secrets
 
 import pytest
@@ -10,21 +11,21 @@ from sql.results import Engines
 from sql.warehouses import (
     Warehouse,
     build_edge,
-    build_generated,
     load_postgres,
     register_spark,
 )
 
-BUILDERS = {"generated": build_generated, "edge": build_edge}
-
 
 @pytest.fixture(scope="session")
-def sql_warehouses(spark, tmp_path_factory) -> dict[str, Warehouse]:
-    """name -> Warehouse, published by the real pipeline and registered in Spark."""
+def sql_warehouses(spark, generated_clickstream, tmp_path_factory) -> dict[str, Warehouse]:
+    """name -> Warehouse, published by the real pipeline and registered in Spark (the generated
+    one is the session's `generated_clickstream` run, tests/conftest.py)."""
     token = secrets.token_hex(3)
     built = {}
-    for name, build in BUILDERS.items():
-        path = build(str(tmp_path_factory.mktemp(f"sql-{name}")))
+    paths = {"generated": lambda: os.path.join(generated_clickstream, "warehouse"),
+             "edge": lambda: build_edge(str(tmp_path_factory.mktemp("sql-edge")))}
+    for name, build in paths.items():
+        path = build()
         warehouse = Warehouse(name, path, f"sqlt_{name}", f"sqlt_{token}_{name}")
         register_spark(spark, warehouse)
         built[name] = warehouse

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sql.warehouses import CLICKSTREAM, GENERATED_VARS, run_pipeline_file
+from sql.warehouses import CLICKSTREAM, GENERATED_VARS
 
 from framework.errors import SpecError
 
@@ -24,19 +24,20 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def built(spark, tmp_path_factory):
-    """(spec, report, results, data dir, [bundle, bundle again])."""
+def built(spark, generated_clickstream, tmp_path_factory):
+    """(spec, report, results, data dir, [bundle, bundle again]), on the session's
+    `generated_clickstream` run (tests/conftest.py)."""
     from framework.registry import REGISTRY
     from framework.report.build import build_bundle, fetch, latest_run
     from framework.report.bundle import pipeline_report
     from framework.validate import load_checked
 
-    data = str(tmp_path_factory.mktemp("report-data"))
-    run_pipeline_file(CLICKSTREAM, data, GENERATED_VARS)
+    data = generated_clickstream
     REGISTRY.load_plugins()
     spec = load_checked(CLICKSTREAM, overrides=GENERATED_VARS, registry=REGISTRY).spec
     report = pipeline_report(spec)
-    results = fetch(spec, report.queries(), "spark", data, data, spark)
+    logs = str(tmp_path_factory.mktemp("report-logs"))  # the shared data dir stays as run
+    results = fetch(spec, report.queries(), "spark", data, logs, spark)
     run = latest_run(data, spec.name)
     out = str(tmp_path_factory.mktemp("bundles"))
     bundles = [build_bundle(spec, report, os.path.join(out, name), results, run)
