@@ -118,8 +118,9 @@ class Executor:
                 problem = os_problem(exc, "cannot write", self.options.data_dir, DATA_DIR_HINT)
                 self._fail(problem)
                 raise problem from exc
+            oom = self._out_of_memory(None, exc) if _jvm_gone(exc) else None
             what = f"the Spark JVM stopped ({_short(exc)})" if _jvm_gone(exc) else _short(exc)
-            failed = RunFailed(f"the run stopped: {what}")
+            failed = RunFailed(*oom) if oom else RunFailed(f"the run stopped: {what}")
             self._fail(failed)
             raise failed from exc
         except KeyboardInterrupt:
@@ -231,7 +232,7 @@ class Executor:
             rec.status, rec.started = "running", self.record.elapsed()
             self.console.task_started(task.key, task.label())
         t0 = time.monotonic()
-        try:
+        try:  # a JVM already gone fails here too: this task then reports it, cause first
             if self.spark is not None:  # per thread: per-task progress
                 self.spark.sparkContext.setJobGroup(task.key, task.key)
             runner_for(task)(task, rec, self.state)
@@ -273,10 +274,11 @@ class Executor:
             return False
         return True
 
-    def _out_of_memory(self, task: Task, exc: Exception) -> tuple[str, str] | None:
+    def _out_of_memory(self, task: Task | None, exc: Exception) -> tuple[str, str] | None:
         """When the JVM ran out of memory under this failure, say so first: which task's Spark
         job ran out (from Spark's log and the stages each task ran), what ran beside it, and
-        which setting to raise."""
+        which setting to raise. `task`: the one that noticed (None: the run noticed between
+        tasks)."""
         from framework.runtime import outofmemory
 
         log_file = os.path.join(self.record.folder, "spark.log")
@@ -290,15 +292,18 @@ class Executor:
         owners = self._progress.stage_owners if self._progress is not None else {}
         owner = owners.get(oom.stage) if oom.stage is not None else None
         culprit = next((t for t in self.plan.tasks() if t.key == owner), None)
+        first = culprit or task
         with self._lock:
             beside = [f"{t.kind} {t.id!r}" for t in self.record.tasks
-                      if t.key != (culprit or task).key
+                      if (first is None or t.key != first.key)
                       and (t.status == "running" or t.key in self._jvm_lost)]
         where = f" in {culprit.kind} {culprit.id!r}" if culprit else ""
         message = f"the Spark JVM ran out of memory{where} (java.lang.OutOfMemoryError: {oom.what})"
         if culprit is None:
-            names = ", ".join([f"{task.kind} {task.id!r}", *beside])
-            message += f" while {names} {'were' if beside else 'was'} running"
+            names = [f"{task.kind} {task.id!r}"] * (task is not None) + beside
+            if names:
+                message += f" while {', '.join(names)} {'were' if len(names) > 1 else 'was'} " \
+                           "running"
         elif beside:
             message += f"; {', '.join(beside)} ran beside it and stopped with it"
         return message, outofmemory.hint(self.spec.spark.driver_memory, log_file)
