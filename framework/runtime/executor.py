@@ -300,7 +300,7 @@ class Executor:
         where = f" in {culprit.kind} {culprit.id!r}" if culprit else ""
         message = f"the Spark JVM ran out of memory{where} (java.lang.OutOfMemoryError: {oom.what})"
         if culprit is None:
-            names = [f"{task.kind} {task.id!r}"] * (task is not None) + beside
+            names = ([f"{task.kind} {task.id!r}"] if task is not None else []) + beside
             if names:
                 message += f" while {', '.join(names)} {'were' if len(names) > 1 else 'was'} " \
                            "running"

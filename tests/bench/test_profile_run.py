@@ -4,23 +4,12 @@ first job start to its last job end, and the totals add the groups."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
 
 import pytest
-from e2e.helpers import ROOT
+from e2e.helpers import bench_script
 
-
-def _module():
-    spec = importlib.util.spec_from_file_location(
-        "profile_run", os.path.join(ROOT, "bench", "profile_run.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-profile_run = _module()
+profile_run = bench_script("profile_run")
 
 
 def _job(job: int, stages: list[int], at_ms: int, group: str | None) -> dict:

@@ -4,22 +4,12 @@ read, from Spark's metrics through adaptive execution's query stages."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import pytest
-from e2e.helpers import ROOT
+from e2e.helpers import bench_script
 
-
-def _module():
-    spec = importlib.util.spec_from_file_location(
-        "storage_bench", os.path.join(ROOT, "bench", "storage_bench.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-storage_bench = _module()
+storage_bench = bench_script("storage_bench")
 
 
 def _write(path, size: int) -> None:

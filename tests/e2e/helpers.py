@@ -46,3 +46,13 @@ def fingerprint(warehouse: str, table: str) -> str:
     frame = frame[sorted(frame.columns)].astype(str)
     rows = sorted("\x1f".join(r) for r in frame.itertuples(index=False, name=None))
     return hashlib.sha256("\n".join(rows).encode()).hexdigest()
+
+
+def bench_script(name: str):
+    """bench/<name>.py imported as a module (bench/ is scripts, not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, "bench", f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

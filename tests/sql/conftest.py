@@ -22,10 +22,9 @@ def sql_warehouses(spark, generated_clickstream, tmp_path_factory) -> dict[str, 
     one is the session's `generated_clickstream` run, tests/conftest.py)."""
     token = secrets.token_hex(3)
     built = {}
-    paths = {"generated": lambda: os.path.join(generated_clickstream, "warehouse"),
-             "edge": lambda: build_edge(str(tmp_path_factory.mktemp("sql-edge")))}
-    for name, build in paths.items():
-        path = build()
+    paths = {"generated": os.path.join(generated_clickstream, "warehouse"),
+             "edge": build_edge(str(tmp_path_factory.mktemp("sql-edge")))}
+    for name, path in paths.items():
         warehouse = Warehouse(name, path, f"sqlt_{name}", f"sqlt_{token}_{name}")
         register_spark(spark, warehouse)
         built[name] = warehouse

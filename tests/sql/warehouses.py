@@ -235,10 +235,6 @@ def _run(path: str, data_dir: str, overrides: dict[str, str] | None) -> None:
                                         vars=dict(spec.vars)), CapturingConsole(), REGISTRY)
 
 
-def build_generated(folder: str) -> str:
-    return run_pipeline_file(CLICKSTREAM, folder, GENERATED_VARS)
-
-
 def build_edge(folder: str) -> str:
     write_edge_inputs(os.path.join(folder, "raw"))
     return run_pipeline_file(edge_pipeline(folder), folder)
