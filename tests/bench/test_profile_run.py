@@ -72,3 +72,38 @@ def test_the_table_lists_the_heaviest_task_first():
     lines = profile_run._table("etl", result).splitlines()
     rows = [line.split("|")[1].strip() for line in lines if line.startswith("| ")][2:]
     assert rows == ["b", "a", "**all**"]
+
+
+def _result(seconds: float, run: float, start: float | None = None) -> dict:
+    return {"seconds": seconds, "groups": {}, "before_first_task": start,
+            "total": {"jobs": 1, "run": run, "cpu": run, "gc": 0.0, "read": 0, "shuffled": 0}}
+
+
+def test_the_floor_spreads_the_skilled_tasks_over_every_core():
+    # 60 slot-seconds on 2 cores cannot take less than 30 s; 0.6 of 55 s is 33 s: above that,
+    # but not once etl's own 4 s to its first task come before the same work
+    runs = {"etl": _result(66.0, 90.0, start=4.0), "skilled": _result(55.0, 60.0)}
+    f = profile_run.floor(runs, 2, 0.6)
+    assert f["skilled_task_floor"] == 30.0
+    assert f["goal_seconds"] == 33.0
+    assert f["etl_floor"] == 34.0 and f["etl_start"] == 4.0
+    assert f["etl_task_floor"] == 45.0
+    assert f["ratio"] == pytest.approx(66 / 55, abs=1e-3)
+    assert not f["reachable"] and "below the floor" in profile_run._floor_text(f)
+    # a goal above the floor is said to be so
+    f = profile_run.floor({"skilled": _result(45.0, 40.0)}, 4, 0.6)
+    assert f["skilled_task_floor"] == 10.0 and "etl_floor" not in f
+    assert f["reachable"] and "above the floor" in profile_run._floor_text(f)
+
+
+def test_the_time_before_the_first_task_comes_from_the_task_launches(tmp_path, monkeypatch):
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    events = [_job(0, [0], 1_000_000, "a"),
+              {**_task(0, 500, 10, 0), "Task Info": {"Launch Time": 1_002_500}},
+              {**_task(0, 500, 10, 0), "Task Info": {"Launch Time": 1_001_500}}]
+    (folder / "events_1_app").write_text("\n".join(json.dumps(e) for e in events) + "\n")
+    assert profile_run.summarize(str(folder))["first_task"] == 1001.5
+    monkeypatch.setattr(profile_run, "_run", lambda cmd, events: (9.0, 1000.0))
+    result = profile_run._profiled(["x"], str(folder))
+    assert result["before_first_task"] == 1.5 and result["seconds"] == 9.0
