@@ -458,7 +458,7 @@ def schema(output: str) -> None:
               show_default=True, help="The folder the pages are written to.")
 @click.option("--sql-templates", "templates", type=click.Path(file_okay=False),
               help="A SQL templates folder whose macros/ to document (default: ./sql_templates "
-                   "when it has macros/).")
+                   "when it has macros/, else the built-in macros).")
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 when a page is missing or differs from what would be "
                    "written.")
@@ -471,8 +471,11 @@ def docs(output: str, templates: str | None, check: bool) -> None:
 
     if not output.strip():
         raise UsageError("-o is empty", hint="give a folder, e.g. -o docs")
-    if templates is None and os.path.isdir(os.path.join("sql_templates", "macros")):
-        templates = "sql_templates"
+    if templates is None:
+        from framework.sqltemplates import BUILTIN_TEMPLATES
+
+        own = os.path.isdir(os.path.join("sql_templates", "macros"))
+        templates = "sql_templates" if own else str(BUILTIN_TEMPLATES)
     elif templates is not None and not os.path.isdir(os.path.join(templates, "macros")):
         raise UsageError(f"{templates} has no macros/ folder",
                          hint="give the templates folder a pipeline names under sql.templates")

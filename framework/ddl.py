@@ -1,4 +1,5 @@
-"""A sink's table as DDL: the model `sql_templates/ddl/*.sql` templates render, for each dialect.
+"""A sink's table as DDL: the model the `ddl/*.sql` templates render (built in:
+`framework/sql/ddl/`), for each dialect.
 
 The model comes from the sink (primary key, foreign keys, indexes, descriptions) and from its
 columns, which are only known from data: the published Parquet schema (read from a file's footer

@@ -1,4 +1,4 @@
-"""The analysts' SQL: `sql_templates/` (macros, ddl, views, queries) rendered for one dialect.
+"""The analysts' SQL: a templates folder (macros, ddl, views, queries) rendered for one dialect.
 
 One Jinja environment (templating.make_environment: StrictUndefined, no autoescape) over the
 templates folder. Every template sees `dialect`, `rel(name)`, `ident(name)`, `sql_type(name)`,
@@ -9,9 +9,10 @@ tables, kind). Every mistake (unknown dialect, undefined name, bad syntax, a mis
 EtlError naming the template file and line. Pure text: no pyspark.
 
 A pipeline's own templates folder need hold only its views/ and queries/: when it has no
-macros/ (or no ddl/) folder, the project's `sql_templates/macros` (`sql_templates/ddl`) serve
-instead (`SHARED`, `kind_dir`), so every pipeline writes the dialect macros and the table DDL
-one way. A folder with a macros/ (ddl/) of its own uses only its own.
+macros/ (or no ddl/) folder, the built-in `framework/sql/macros` (`framework/sql/ddl`, package
+data: they ship in the wheel) serve instead (`SHARED`, `kind_dir`), so every pipeline writes the
+dialect macros and the table DDL one way. A folder with a macros/ (ddl/) of its own uses only
+its own.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ TEMPLATES_DIR = "sql_templates"  # a project's templates folder, beside pipeline
 KINDS = ("ddl", "views", "queries")  # the folders of rendered SQL, in the order they run
 MACROS = "macros"
 SHARED = (MACROS, "ddl")  # what a folder without its own takes from the project's templates
-PROJECT_TEMPLATES = Path(__file__).resolve().parent.parent / TEMPLATES_DIR
+# the macros and DDL every templates folder without its own takes: inside the package
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "sql"
 SUFFIX = ".sql"
 DEFAULT_SCHEMA = "analytics"  # PostgreSQL schema rel() names when the caller gives none
 HEADER_KEYS = ("name", "question", "grain", "tables", "kind")
@@ -121,14 +123,14 @@ def templates_dir(folder: str | os.PathLike) -> Path:
 
 def kind_dir(folder: str | os.PathLike, sub: str) -> Path:
     """The folder `sub` (macros, ddl, views, queries) of the templates folder `folder`; for
-    macros and ddl, the project's own (`PROJECT_TEMPLATES`) when `folder` has none."""
+    macros and ddl, the built-in ones (`BUILTIN_TEMPLATES`) when `folder` has none."""
     own = templates_dir(folder) / sub
-    shared = PROJECT_TEMPLATES / sub
+    shared = BUILTIN_TEMPLATES / sub
     return shared if sub in SHARED and not own.is_dir() and shared.is_dir() else own
 
 
 def _loader(folder: Path) -> jinja2.BaseLoader:
-    """The folder's own files, then the project's macros/ and ddl/ it takes (`kind_dir`)."""
+    """The folder's own files, then the built-in macros/ and ddl/ it takes (`kind_dir`)."""
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(str(folder))]
     for sub in SHARED:
         where = kind_dir(folder, sub)
@@ -380,7 +382,7 @@ class SqlRenderer:
         return name
 
     def file(self, name: str) -> Path:
-        """The file of the Jinja name `name` ('ddl/table.sql' may be the project's)."""
+        """The file of the Jinja name `name` ('ddl/table.sql' may be the built-in one)."""
         sub, _, rest = name.partition("/")
         return kind_dir(self.folder, sub) / rest if rest else self.folder / name
 
@@ -473,6 +475,6 @@ def render_all(folder: str | os.PathLike, dialect: str, *, schema: str = DEFAULT
     return out
 
 
-__all__ = ["DEFAULT_SCHEMA", "DIALECTS", "KINDS", "PROJECT_TEMPLATES", "SHARED", "SqlHeader",
+__all__ = ["BUILTIN_TEMPLATES", "DEFAULT_SCHEMA", "DIALECTS", "KINDS", "SHARED", "SqlHeader",
            "SqlRenderer", "SqlTemplate", "find_rels", "kind_dir", "list_templates",
            "parse_header", "rel_calls", "render", "render_all", "shown_path", "templates_dir"]

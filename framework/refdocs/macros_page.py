@@ -1,6 +1,7 @@
-"""sql-macros.md: the macros of a SQL templates folder (`macros/*.sql`) and the functions every
-template sees, read from the files: each macro's signature, its dialect variants and the comment
-above it (a `{#- ---- title ---- -#}` comment opens a group)."""
+"""sql-macros.md: the macros of a SQL templates folder (`macros/*.sql`; by default the built-in
+ones of `framework/sql/`) and the functions every template sees, read from the files: each
+macro's signature, its dialect variants and the comment above it (a `{#- ---- title ---- -#}`
+comment opens a group)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import jinja2
 from jinja2 import nodes
 
 from framework.refdocs.markdown import cell, code, page, prose, table
-from framework.sqltemplates import MACROS, SUFFIX, TEMPLATE_GLOBALS
+from framework.sqltemplates import BUILTIN_TEMPLATES, MACROS, SUFFIX, TEMPLATE_GLOBALS
 
 FILE = "sql-macros.md"
 _COMMENT = re.compile(r"\{#-?(.*?)-?#\}", re.S)
@@ -82,15 +83,22 @@ def _group(g: Group) -> str:
 
 def render(folder: str | Path) -> str:
     folder = Path(folder)
+    builtin = folder.resolve() == BUILTIN_TEMPLATES.resolve()
+    where = "framework/sql" if builtin else folder.name
     sections = ["## Functions every template sees", table(
         ("name", "what it gives"), [(code(n), d) for n, d in TEMPLATE_GLOBALS.items()])]
     for path in sorted((folder / MACROS).glob(f"*{SUFFIX}")):
         intro, groups = read_file(path.read_text(encoding="utf-8"))
-        sections += [f"## `{folder.name}/{MACROS}/{path.name}`", prose(intro),
+        sections += [f"## `{where}/{MACROS}/{path.name}`", prose(intro),
                      *(_group(g) for g in groups)]
-    lead = (f"The macros of `{folder.name}/{MACROS}/` (the templates folder a pipeline names "
-            "under `sql.templates`), callable from every view, query and DDL template there. "
-            "Arguments are SQL expression strings; each macro returns one SQL expression. "
-            "Where Spark SQL and PostgreSQL differ, a macro has a variant per dialect "
-            "(`spark__x`, `postgres__x`, else `default__x`) and `dispatch` picks it.")
+    if builtin:
+        lead = (f"The built-in macros of `{where}/{MACROS}/`, which serve every templates folder "
+                "(the one a pipeline names under `sql.templates`) without a `macros/` of its "
+                "own: callable from every view, query and DDL template there. ")
+    else:
+        lead = (f"The macros of `{where}/{MACROS}/` (the templates folder a pipeline names under "
+                "`sql.templates`), callable from every view, query and DDL template there. ")
+    lead += ("Arguments are SQL expression strings; each macro returns one SQL expression. "
+             "Where Spark SQL and PostgreSQL differ, a macro has a variant per dialect "
+             "(`spark__x`, `postgres__x`, else `default__x`) and `dispatch` picks it.")
     return page("SQL macros", lead, sections)

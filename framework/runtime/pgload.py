@@ -194,11 +194,11 @@ def _load(target: PostgresTarget, staged: list[StagedTable],
 def _plan(cur: Any, schema: str, staged: StagedTable, scratch_name: str, exists: bool,
           templates: str | None) -> _Plan:
     from framework.ddl import pg_table_model, render_ddl, statements
-    from framework.sqltemplates import PROJECT_TEMPLATES, SqlRenderer, list_templates
+    from framework.sqltemplates import BUILTIN_TEMPLATES, SqlRenderer, list_templates
 
     sink = staged.sink
     scratch, columns = _scratch_table(cur, schema, scratch_name, staged.source.columns)
-    folder = templates if templates and list_templates(templates, "ddl") else PROJECT_TEMPLATES
+    folder = templates if templates and list_templates(templates, "ddl") else BUILTIN_TEMPLATES
     model = pg_table_model(sink, columns)
     ddl = statements(render_ddl(SqlRenderer(folder, "postgres", schema=schema), model))
     fks = [s for s in ddl if re.match(r"(?is)alter\s+table\s.*\sforeign\s+key\s", s)]

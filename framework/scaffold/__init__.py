@@ -2,8 +2,8 @@
 
 `create(name, parent, samples)` writes `<parent>/<name>/`: the pipeline YAML (the editor
 modeline, commented examples of the sections it does not use yet), its tests, a schema file per
-source, a SQL templates folder (a view and a query; macros and DDL come from the project's
-`sql_templates/`), a report definition, the sample data the sources read through
+source, a SQL templates folder (a view and a query; macros and DDL are the built-in ones of
+`framework/sql/`), a report definition, the sample data the sources read through
 `${pipeline_dir}`, the JSON Schema for the editor and a README. Without samples it is a small
 orders example (`example`); with a folder of CSV files, sources proposed from them (`infer`,
 `fromcsv`). The folder is made whole in a temporary folder beside it and renamed into place, so

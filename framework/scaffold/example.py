@@ -94,7 +94,7 @@ sinks:
 
 """ + parts.WAREHOUSE + """
 sql:                                          # the analysts' SQL: `etl sql render`, `etl sql run`
-  templates: sql                              # views/ and queries/ (macros: the project's)
+  templates: sql                              # views/ and queries/ (macros, DDL: built in)
 
 report: report.yaml                           # built after `etl run`; `etl report` rebuilds it
 """

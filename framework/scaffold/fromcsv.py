@@ -140,7 +140,7 @@ def pipeline(name: str, samples: list[Sample], folder: str) -> str:
             "sources:", "\n".join(_source(s) for s in samples), "",
             _steps(samples), "", _sinks(samples), "", parts.WAREHOUSE,
             "sql:                            # the analysts' SQL: `etl sql render`, `etl sql run`",
-            "  templates: sql                # views/ and queries/ (macros: the project's)", "",
+            "  templates: sql                # views/ and queries/ (macros, DDL: built in)", "",
             "report: report.yaml             # built after `etl run`; `etl report` again", ""]
     return "\n".join(body)
 

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from framework.cli import cli
+from framework.sqltemplates import BUILTIN_TEMPLATES
 
 ROOT = Path(__file__).resolve().parents[2]
 CLICKSTREAM = str(ROOT / "pipelines" / "clickstream.yaml")
@@ -52,7 +53,7 @@ def runner() -> CliRunner:
 @pytest.fixture
 def pipeline(tmp_path: Path) -> Path:
     tpl = tmp_path / "sql_templates"
-    shutil.copytree(ROOT / "sql_templates" / "macros", tpl / "macros")
+    shutil.copytree(BUILTIN_TEMPLATES / "macros", tpl / "macros")
     for name, text in (("views/v_daily.sql", VIEW), ("queries/top_days.sql", QUERY),
                        ("ddl/README.sql", "-- nothing to create: {{ dialect }}\n")):
         (tpl / name).parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +147,7 @@ def test_render_starts_no_jvm(pipeline) -> None:
 def test_the_retail_pipeline_renders_its_own_views_and_queries_with_the_project_ddl(
         runner: CliRunner, tmp_path: Path) -> None:
     """pipelines/retail/sql/ holds views/ and queries/ only: the macros and the DDL template
-    come from the project's sql_templates/."""
+    are the built-in ones of framework/sql/."""
     retail = str(ROOT / "pipelines" / "retail.yaml")
     out = tmp_path / "sql"
     result = runner.invoke(cli, ["sql", "render", retail, "--dialect", "postgres", "--out",

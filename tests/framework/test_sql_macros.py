@@ -1,6 +1,6 @@
-"""Every macro of sql_templates/macros, rendered for each dialect and run on the real engine:
-Spark (the session in UTC, as runs are) and PostgreSQL (session time zone UTC). Each expected
-answer is computed here in plain Python (datetime, decimal), not by either engine."""
+"""Every built-in macro (framework/sql/macros), rendered for each dialect and run on the real
+engine: Spark (the session in UTC, as runs are) and PostgreSQL (session time zone UTC). Each
+expected answer is computed here in plain Python (datetime, decimal), not by either engine."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from framework.sqltemplates import SqlRenderer
+from framework.sqltemplates import BUILTIN_TEMPLATES, SqlRenderer
 
 pytestmark = [pytest.mark.spark, pytest.mark.postgres]
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "sql_templates"
+TEMPLATES = BUILTIN_TEMPLATES
 DIALECTS = ("spark", "postgres")
 
 

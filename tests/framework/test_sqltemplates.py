@@ -10,6 +10,7 @@ import pytest
 
 from framework.errors import SqlTemplateError
 from framework.sqltemplates import (
+    BUILTIN_TEMPLATES,
     SqlRenderer,
     find_rels,
     list_templates,
@@ -22,8 +23,7 @@ from framework.sqltemplates import (
     templates_dir,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-MACROS = ROOT / "sql_templates" / "macros"
+MACROS = BUILTIN_TEMPLATES / "macros"
 
 QUERY = """\
 -- name: top_pages
@@ -262,7 +262,7 @@ def test_order_keys_and_the_list_splitter() -> None:
         order_keys("")
 
 
-# -- a pipeline's own folder: the project's macros and DDL where it has none -----------------
+# -- a pipeline's own folder: the built-in macros and DDL where it has none ------------------
 @pytest.fixture
 def own(tmp_path: Path) -> Path:
     """A pipeline's own templates folder: one query, no macros/ and no ddl/."""
@@ -271,20 +271,22 @@ def own(tmp_path: Path) -> Path:
     return tpl
 
 
-def test_a_folder_without_macros_uses_the_project_s(own: Path) -> None:
+def test_a_folder_without_macros_uses_the_built_in_ones(own: Path) -> None:
     renderer = SqlRenderer(own, "postgres", schema="shop")
     sql = renderer.render("queries/top_pages.sql")
     assert 'FROM "shop"."fact_events"' in sql
     assert "(CAST(views AS double precision) / NULLIF(CAST(sessions AS double precision), 0))" \
         in sql
-    assert renderer.macros() == SqlRenderer(ROOT / "sql_templates", "postgres").macros()
+    assert renderer.macros() == SqlRenderer(BUILTIN_TEMPLATES, "postgres").macros()
+    assert "safe_div" in renderer.macros()
 
 
-def test_a_folder_without_ddl_lists_the_project_s_and_nothing_else_of_it(own: Path) -> None:
-    project = ROOT / "sql_templates"
+def test_a_folder_without_ddl_lists_the_built_in_one_and_nothing_else(own: Path) -> None:
+    project = BUILTIN_TEMPLATES
     assert [t.path for t in list_templates(own, "ddl")] == \
         [t.path for t in list_templates(project, "ddl")]
-    assert list_templates(own, "views") == []  # never the project's views or queries
+    assert [t.name for t in list_templates(own, "ddl")] == ["table"]
+    assert list_templates(own, "views") == []  # never another folder's views or queries
     assert [t.name for t in list_templates(own, "queries")] == ["top_pages"]
     assert SqlRenderer(own, "spark").file("ddl/table.sql") == project / "ddl" / "table.sql"
     err = error(render, own, "views/v_daily_trends.sql", "spark")
@@ -303,7 +305,7 @@ def test_a_project_macro_s_own_check_is_located_in_the_project_file(own: Path) -
     write(own, "queries/q.sql", "SELECT\n{{ date_trunc_to('day', 'ts') }}\n")
     err = error(render, own, "queries/q.sql", "spark")
     assert err.location is not None
-    assert err.location.file.endswith("sql_templates/macros/dialect.sql")
+    assert err.location.file.endswith("framework/sql/macros/dialect.sql")
     assert "(called from" in err.message and "queries/q.sql:2)" in err.message
 
 

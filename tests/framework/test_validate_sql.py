@@ -11,6 +11,7 @@ import pytest
 from fixtures.testplugin import make_registry
 from framework.errors import SpecError
 from framework.sqlsection import render_section, selected
+from framework.sqltemplates import BUILTIN_TEMPLATES
 from framework.validate import load_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,9 +49,9 @@ ORDER BY events DESC, day
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """pipelines/p.yaml beside sql_templates/ (the project's macros, one view, one query)."""
+    """pipelines/p.yaml beside sql_templates/ (the built-in macros, one view, one query)."""
     tpl = tmp_path / "sql_templates"
-    shutil.copytree(ROOT / "sql_templates" / "macros", tpl / "macros")
+    shutil.copytree(BUILTIN_TEMPLATES / "macros", tpl / "macros")
     write(tpl / "views" / "v_daily.sql", VIEW)
     write(tpl / "queries" / "busiest_days.sql", QUERY)
     write(tmp_path / "pipelines" / "p.yaml", PIPELINE)

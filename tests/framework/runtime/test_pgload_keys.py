@@ -1,4 +1,4 @@
-"""A keyed star loaded into the real PostgreSQL: tables created from sql_templates/ddl with their
+"""A keyed star loaded into the real PostgreSQL: tables created from framework/sql/ddl with their
 keys, indexes and comments; reruns replace every table in one transaction; a fact whose key is
 missing from its dimension fails the load and leaves every table as it was."""
 
