@@ -48,6 +48,7 @@ from framework.dialects import spark_ident
 from framework.errors import DataError, EnvironmentProblem, EtlError, printable
 from framework.paths import data_path
 from framework.runtime import sourcelines as lines
+from framework.runtime import strictdecimal
 from framework.spec import FILE_FORMATS, SourceSpec
 
 if TYPE_CHECKING:
@@ -192,24 +193,35 @@ def _declared_schema(spark: SparkSession, source: SourceSpec, path: str) -> Stru
 def _read_with(
     spark: SparkSession, source: SourceSpec, path: str, schema: StructType, permissive: bool
 ) -> DataFrame:
-    """Read with `schema`; `permissive` adds the corrupt-record column, the file and (JSON lines)
-    the reason a line is malformed."""
+    """Read with `schema`; `permissive` adds the corrupt-record column, the file and (JSON lines,
+    decimals) the reason a record is malformed. A permissive CSV or JSON read (every JSON lines
+    read) takes its decimal columns as text and converts them strictly (`strictdecimal`)."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
     options = _reader_options(source)
+    # decimals as text, converted strictly (Spark's en-US parser drops every comma)
+    strict = strictdecimal.applies(source.format, options, schema)
     if source.format == "json" and lines.line_based(source, options):
-        parsed = lines.json_lines(spark, source, path, schema, CORRUPT_COLUMN, options)
+        parsed = lines.json_lines(spark, source, path,
+                                  strictdecimal.as_text(schema) if strict else schema,
+                                  CORRUPT_COLUMN, options)
+        if strict:
+            parsed = strictdecimal.checked(parsed, schema, CORRUPT_COLUMN)
         return parsed if permissive else parsed.filter(F.col(CORRUPT_COLUMN).isNull())
+    strict = strict and permissive
+    declared = schema
     if permissive:
-        schema = StructType([*schema.fields, StructField(CORRUPT_COLUMN, StringType(), True)])
+        read = strictdecimal.as_text(schema) if strict else schema
+        schema = StructType([*read.fields, StructField(CORRUPT_COLUMN, StringType(), True)])
         options.update(mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT_COLUMN)
     reader = spark.read.schema(schema).options(**options)
     df = reader.csv(path) if source.format == "csv" else reader.json(path)
     if not permissive:
         return df
-    return df.select("*", F.col("_metadata.file_path").alias(lines.FILE_COLUMN),
-                     F.lit(None).cast("string").alias(lines.REASON_COLUMN))
+    df = df.select("*", F.col("_metadata.file_path").alias(lines.FILE_COLUMN),
+                   F.lit(None).cast("string").alias(lines.REASON_COLUMN))
+    return strictdecimal.checked(df, declared, CORRUPT_COLUMN) if strict else df
 
 
 def _apply_policy(spark: SparkSession, source: SourceSpec, path: str, schema: StructType,
