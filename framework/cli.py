@@ -171,17 +171,33 @@ def cli(debug: bool) -> None:
 @click.option("--var", "-v", "vars_", multiple=True, metavar="NAME=VALUE")
 @handle_errors
 def validate(files: tuple[str, ...], vars_: tuple[str, ...]) -> None:
-    """Check pipeline files; every problem is reported at once, each with file:line."""
+    """Check pipeline files, and the test file beside each (<pipeline>.tests.yaml); every
+    problem is reported at once, each with file:line."""
+    from framework.registry import REGISTRY
+    from framework.testing.suite import collect
+    from framework.testing.testfile import suite_path
+
     out, problems = _terminal(), []
     for path in files:
         try:
-            spec = _load(path, vars_).spec
-            _check_report(spec)
+            checked = _load(path, vars_)
+            _check_report(checked.spec)
         except SpecError as exc:
             problems.extend(exc.problems)
             continue
+        spec = checked.spec
         out.print(f"[green]ok[/] {path}: {len(spec.sources)} sources, {len(spec.steps)} steps, "
                   f"{len(spec.sinks)} sinks")
+        tests = suite_path(path)
+        if not os.path.isfile(tests):
+            continue
+        try:  # what `etl test --list` checks: the file, its fixtures and targets; no Spark
+            prepared = collect(path, [tests], (spec, checked.graph), (), (), parse_vars(vars_),
+                               REGISTRY)
+        except SpecError as exc:
+            problems.extend(exc.problems)
+            continue
+        out.print(f"[green]ok[/] {tests}: {len(prepared)} test(s)")
     if problems:
         raise SpecError(problems)
 

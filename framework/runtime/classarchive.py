@@ -7,10 +7,12 @@ starts in about half the time. `etl warmup` records one: it runs a pipeline with
 Every later `etl run` on the same Java and Spark passes `-XX:SharedArchiveFile`.
 
 Safety: the JVM validates the archive itself (JDK build, class path, jar sizes and times) and
-silently starts without it on any mismatch; the file name also carries a fingerprint of the Java
-binary and Spark's jars so a stale archive is not even offered. `ETL_CLASS_ARCHIVE=off` turns it
-off (do so before attaching JVM agents such as profilers or JFR: JDK 17 can crash combining
-them); `ETL_CLASS_ARCHIVE=require` makes the JVM refuse to start when it cannot use the archive.
+starts without it on any mismatch, which it notes in the run's `jvm.log` (`refused`: the run
+then warns and its record says `class_archive.used: false`); the file name also carries a
+fingerprint of the Java binary and Spark's jars so a stale archive is not even offered.
+`ETL_CLASS_ARCHIVE=off` turns it off (do so before attaching JVM agents such as profilers or
+JFR: JDK 17 can crash combining them); `ETL_CLASS_ARCHIVE=require` makes the JVM refuse to start
+when it cannot use the archive.
 """
 
 from __future__ import annotations
@@ -100,6 +102,26 @@ def runtime_options() -> list[str]:
                 hint="record one with `etl warmup PIPELINE`, or unset " + ENV_SWITCH)
         return []
     return [f"-XX:SharedArchiveFile={path}", "-Xshare:on" if how == "require" else "-Xshare:auto"]
+
+
+def refused(jvm_log: str) -> str | None:
+    """What the JVM said when it started without the archive it was given (it logs a warning
+    to the run's `jvm.log` and goes on: `-Xshare:auto`), else None."""
+    try:
+        with open(jvm_log, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return None
+    said = [line.split("] ", 1)[-1].strip() for line in text.splitlines()
+            if "[cds" in line and "shared archive" in line.lower()]
+    return said[0] if said else None
+
+
+def refused_message(path: str, why: str) -> str:
+    return (f"the JVM could not use the class-data archive {path} and started without it "
+            f"(about twice as slow to start; it said: {why}); usually the class path differs "
+            f"from the one `etl warmup` recorded (SPARK_CONF_DIR, extra jars): run `etl warmup "
+            f"PIPELINE` again in the same setting, or set {ENV_SWITCH}=off")
 
 
 def recording_options(target: str) -> list[str]:

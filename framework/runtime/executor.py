@@ -183,8 +183,8 @@ class Executor:
 
         log_file = os.path.join(self.record.folder, "spark.log")
         java_options = list(self.options.java_options)
-        if self.options.class_archive:
-            java_options = classarchive.runtime_options() + java_options
+        archive = classarchive.runtime_options() if self.options.class_archive else []
+        java_options = archive + java_options
         jit, why = self._jit()
         settings = session_settings(self.spec.spark, self.spec.optimizations,
                                     f"etl-{self.spec.name}", log_file, java_options, jit)
@@ -194,6 +194,13 @@ class Executor:
                              "app_name": settings.app_name, "conf": settings.conf,
                              "log": log_file, "startup_seconds": round(time.monotonic() - t0, 3),
                              "jit": jit, "jit_reason": why}
+        if archive:  # the JVM goes on without an archive it cannot use: say so
+            path = archive[0].partition("=")[2]
+            refused = classarchive.refused(os.path.join(self.record.folder, "jvm.log"))
+            self.record.spark["class_archive"] = {"path": path, "used": refused is None,
+                                                  **({"why": refused} if refused else {})}
+            if refused:
+                self.console.warn(classarchive.refused_message(path, refused))
         if settings.master.startswith("local"):  # the driver's JVM runs the tasks too
             prewarm(spark)
         return spark

@@ -105,5 +105,22 @@ def test_warmup_records_an_archive_the_next_run_starts_from(tmp_path, pg_dsn, pg
         assert "jdk.incubator" in fh.read()
     assert "jdk.incubator" not in run.stdout + run.stderr
     with open(record) as fh:
-        options = json.load(fh)["spark"]["conf"]["spark.driver.extraJavaOptions"]
+        spark = json.load(fh)["spark"]
+    options = spark["conf"]["spark.driver.extraJavaOptions"]
     assert f"-XX:SharedArchiveFile={archives[0]}" in options and "-Xshare:on" in options
+    assert spark["class_archive"] == {"path": archives[0], "used": True}
+
+    # another class path (a SPARK_CONF_DIR joins it): the JVM starts without the archive, and
+    # the run says so instead of just starting slower
+    conf, data = tmp_path / "conf", tmp_path / "data2"
+    conf.mkdir()
+    run = _etl({**env, "SPARK_CONF_DIR": str(conf)}, "run", CLICKSTREAM, *SMALL,
+               "--data-dir", str(data), "--select", "dim_products")
+    said = " ".join((run.stdout + run.stderr).split())
+    assert f"could not use the class-data archive {archives[0]}" in said
+    assert "etl warmup PIPELINE" in said
+    (record,) = glob.glob(str(data / "runs" / "*" / "run.json"))
+    with open(record) as fh:
+        used = json.load(fh)["spark"]["class_archive"]
+    assert used["path"] == archives[0] and used["used"] is False
+    assert "shared archive" in used["why"].lower()

@@ -111,3 +111,19 @@ def test_warmup_prune_keeps_the_current_archive(fake_install):
     assert result.exit_code == 0, result.output
     assert "already recorded" in result.output and "removed" in result.output
     assert os.path.exists(current) and not os.path.exists(old)
+
+
+def test_a_refused_archive_is_read_from_the_jvm_log(tmp_path):
+    log = tmp_path / "jvm.log"
+    assert classarchive.refused(str(log)) is None  # no log: nothing to say
+    log.write_text("[0.101s][warning][gc] something else\n")
+    assert classarchive.refused(str(log)) is None
+    log.write_text("[0.101s][warning][gc] something else\n"
+                   "[0.158s][warning][cds,dynamic] Unable to use shared archive. The top archive "
+                   "failed to load: /c/spark-classes-1.jsa\n")
+    why = classarchive.refused(str(log))
+    assert why == "Unable to use shared archive. The top archive failed to load: " \
+                  "/c/spark-classes-1.jsa"
+    message = classarchive.refused_message("/c/spark-classes-1.jsa", why)
+    assert message.startswith("the JVM could not use the class-data archive /c/spark-classes-1")
+    assert "etl warmup PIPELINE" in message and "ETL_CLASS_ARCHIVE=off" in message

@@ -165,6 +165,28 @@ def test_cli_exits_2_listing_every_problem_without_starting_spark(shop):
     assert "3 problems found" in result.output and "Traceback" not in result.output
 
 
+def test_validate_checks_the_test_file_beside_the_pipeline_too(shop):
+    tests = shop / "shop.tests.yaml"
+    tests.write_text("tests:\n  - name: a\n    target: nope\n    expect: []\n")
+    result = CliRunner().invoke(cli, ["validate", str(shop / "shop.yaml")])
+    assert result.exit_code == 2, result.output
+    assert f"ok {shop / 'shop.yaml'}" in result.output  # the pipeline itself is fine
+    assert f"{tests}:3:13" in result.output and "Traceback" not in result.output
+    # a pipeline with problems of its own: those are said, its test file is not read
+    (shop / "shop.yaml").write_text((shop / "shop.yaml").read_text().replace(
+        "sources:", "sourcez:", 1))
+    result = CliRunner().invoke(cli, ["validate", str(shop / "shop.yaml")])
+    assert result.exit_code == 2 and "sourcez" in result.output
+    assert str(tests) not in result.output
+    # a good test file is counted
+    shutil.copy(SHOP, shop / "shop.yaml")
+    tests.write_text("tests:\n  - name: a\n    target: valid_orders\n    given: {orders: []}\n"
+                     "    expect: []\n")
+    result = CliRunner().invoke(cli, ["validate", str(shop / "shop.yaml")])
+    assert result.exit_code == 0, result.output
+    assert f"ok {tests}: 1 test(s)" in " ".join(result.output.split())
+
+
 def test_no_test_file_is_a_usage_error(tmp_path):
     shutil.copy(SHOP, tmp_path / "shop.yaml")
     result = CliRunner().invoke(cli, ["test", str(tmp_path / "shop.yaml")])
