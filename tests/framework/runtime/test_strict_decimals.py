@@ -1,7 +1,7 @@
 """A CSV or JSON `decimal` column is read strictly: Spark's en-US parser deletes every comma
-(`12,50` -> 1250), so the framework reads decimals as text and converts them itself. Each expected value is
-worked out here with Python's `decimal` module (rounded half up to the column's scale), not by
-Spark."""
+(`12,50` -> 1250), so the framework reads decimals as text and converts them itself. Each
+expected value is worked out here with Python's `decimal` module (rounded half up to the
+column's scale), not by Spark."""
 
 from __future__ import annotations
 
