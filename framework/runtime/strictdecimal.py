@@ -72,7 +72,7 @@ def checked(df: DataFrame, schema: StructType, corrupt: str) -> DataFrame:
     for is_bad, _ in problems:
         bad = bad | is_bad
     why = F.coalesce(*[F.when(is_bad, reason) for is_bad, reason in problems])
-    fresh = F.col(corrupt).isNull() & bad  # a record the CSV parser itself kept
+    fresh = F.col(corrupt).isNull() & bad  # a record the reader itself kept
     row = F.to_json(F.struct(*[F.col(spark_ident(f.name)) for f in schema.fields]))
     return df.select(
         *[converted[f.name].alias(f.name) if f.name in converted else F.col(spark_ident(f.name))
