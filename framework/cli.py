@@ -492,7 +492,7 @@ def docs(output: str, templates: str | None, check: bool) -> None:
 
         own = os.path.isdir(os.path.join("sql_templates", "macros"))
         templates = "sql_templates" if own else str(BUILTIN_TEMPLATES)
-    elif templates is not None and not os.path.isdir(os.path.join(templates, "macros")):
+    elif not os.path.isdir(os.path.join(templates, "macros")):
         raise UsageError(f"{templates} has no macros/ folder",
                          hint="give the templates folder a pipeline names under sql.templates")
     REGISTRY.load_plugins()

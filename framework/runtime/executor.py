@@ -179,7 +179,7 @@ class Executor:
 
     def _session(self):
         from framework.runtime import classarchive
-        from framework.runtime.session import build_session, prewarm, session_settings
+        from framework.runtime.session import JVM_LOG, build_session, prewarm, session_settings
 
         log_file = os.path.join(self.record.folder, "spark.log")
         java_options = list(self.options.java_options)
@@ -196,7 +196,7 @@ class Executor:
                              "jit": jit, "jit_reason": why}
         if archive:  # the JVM goes on without an archive it cannot use: say so
             path = archive[0].partition("=")[2]
-            refused = classarchive.refused(os.path.join(self.record.folder, "jvm.log"))
+            refused = classarchive.refused(os.path.join(self.record.folder, JVM_LOG))
             self.record.spark["class_archive"] = {"path": path, "used": refused is None,
                                                   **({"why": refused} if refused else {})}
             if refused:

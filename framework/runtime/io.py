@@ -201,15 +201,16 @@ def _read_with(
 
     options = _reader_options(source)
     # decimals as text, converted strictly (Spark's en-US parser drops every comma)
-    strict = strictdecimal.applies(source.format, options, schema)
+    decimals = strictdecimal.applies(source.format, options, schema)
     if source.format == "json" and lines.line_based(source, options):
         parsed = lines.json_lines(spark, source, path,
-                                  strictdecimal.as_text(schema) if strict else schema,
+                                  strictdecimal.as_text(schema) if decimals else schema,
                                   CORRUPT_COLUMN, options)
-        if strict:
+        if decimals:
             parsed = strictdecimal.checked(parsed, schema, CORRUPT_COLUMN)
         return parsed if permissive else parsed.filter(F.col(CORRUPT_COLUMN).isNull())
-    strict = strict and permissive
+    # a plain read (no malformed records were found) may leave them to Spark: they all convert
+    strict = decimals and permissive
     declared = schema
     if permissive:
         read = strictdecimal.as_text(schema) if strict else schema

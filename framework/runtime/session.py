@@ -25,6 +25,7 @@ JAVA_HINT = (
 )
 
 JVM_OUT = "jvm.out"  # in the run's folder: what the JVM prints to its own console
+JVM_LOG = "jvm.log"  # in the run's folder: the JVM's own warnings (class-data archive notes)
 
 _LOG4J = """\
 rootLogger.level = warn
@@ -194,7 +195,7 @@ def session_settings(spark: SparkSpec, opts: Optimizations, app_name: str,
         java_opts += ["-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=240m"]
     if log_file:
         java_opts.append(f"-Dlog4j2.configurationFile=file:{log_file}.properties")
-        jvm_log = os.path.join(os.path.dirname(log_file), "jvm.log")
+        jvm_log = os.path.join(os.path.dirname(log_file), JVM_LOG)
         # the JVM's own warnings (class-data archive notes, say) go to the same folder
         java_opts += ["-Xlog:disable", f"-Xlog:all=warning:file={jvm_log}"]
     java_opts.extend(java_options)
